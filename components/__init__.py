@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources that encode a CapacityPlan."""

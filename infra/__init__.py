@@ -1,0 +1,1 @@
+"""scaling-platform Pulumi program, planners and CLI."""

@@ -1,0 +1,1 @@
+"""CrossGuard policy pack: pure rules shared by `pulumi preview` and `scaling plan`."""
