@@ -1,0 +1,59 @@
+"""TrafficRouting: Route53 weighted records with a health check per region, weights from the plan.
+
+A failed region keeps its record at weight 0 (nothing destroyed), so bringing it back is a
+config change, not a rebuild.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import Naming
+
+HEALTH_CHECK_FAILURE_THRESHOLD = 3
+
+
+@dataclass(frozen=True)
+class RegionEndpoint:
+    region: str
+    weight: int
+    alb_dns_name: pulumi.Input[str]
+    alb_zone_id: pulumi.Input[str]
+    https: bool
+
+
+@dataclass(frozen=True)
+class TrafficRoutingArgs:
+    naming: Naming
+    hosted_zone_id: str
+    record_name: str
+    health_check_path: str
+    request_interval_s: int  # Route53 allows 10 or 30
+    endpoints: Sequence[RegionEndpoint]
+
+
+class TrafficRouting(pulumi.ComponentResource):
+    """One health check and one weighted alias record per region."""
+
+    def __init__(self, name: str, args: TrafficRoutingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("scaling-platform:traffic:TrafficRouting", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.records = {}
+        for endpoint in args.endpoints:
+            check = aws.route53.HealthCheck(
+                f"{name}-{endpoint.region}-hc", fqdn=endpoint.alb_dns_name,
+                type="HTTPS" if endpoint.https else "HTTP", port=443 if endpoint.https else 80,
+                resource_path=args.health_check_path, request_interval=args.request_interval_s,
+                failure_threshold=HEALTH_CHECK_FAILURE_THRESHOLD,
+                tags=args.naming.tags("health-check", region=endpoint.region), opts=child)
+            self.records[endpoint.region] = aws.route53.Record(
+                f"{name}-{endpoint.region}-record", zone_id=args.hosted_zone_id, name=args.record_name, type="A",
+                set_identifier=endpoint.region, weighted_routing_policies=[{"weight": endpoint.weight}],
+                aliases=[{"name": endpoint.alb_dns_name, "zone_id": endpoint.alb_zone_id,
+                          "evaluate_target_health": True}],
+                health_check_id=check.id, opts=child)
+        self.register_outputs({"record_name": args.record_name,
+                               "weights": {e.region: e.weight for e in args.endpoints}})

@@ -1,0 +1,11 @@
+"""Pulumi entry point (`main: infra/` in Pulumi.yaml): runs the program in infra/program.py."""
+import os
+import sys
+
+# Under the CLI the program directory is infra/; make the project root importable even when the
+# editable install (`pip install -e .`, in requirements.txt) is missing.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from infra.program import main  # noqa: E402
+
+main()

@@ -1,0 +1,95 @@
+"""`scaling` command line: `scaling plan` (the offline main job) and `scaling forecast`.
+
+Exit codes (DESIGN.md): 0 plan ok, 1 a mandatory policy violation, 2 bad input — one line naming
+the file, the key and what is allowed, never a traceback, nothing written half-way.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from infra.config import ConfigError, PlatformConfig, apply_overrides, parse_platform, read_stack_file
+
+EXIT_OK, EXIT_POLICY, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """Bad command-line input; `str()` is the one line printed before exiting 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line and exit 2 (its default is usage + message)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"scaling {self.prog.split()[-1] if ' ' in self.prog else ''}: {message}".replace("  ", " "))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="scaling", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    plan = sub.add_parser("plan", help="run the program offline under SDK mocks and print the plan")
+    plan.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
+    plan.add_argument("--config-file", help="another stack file in the same format")
+    plan.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                      help="override a platform config value (VALUE is YAML), repeatable")
+    plan.add_argument("--history", help="hourly demand history CSV (timestamp, value)")
+    plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    plan.add_argument("--out", help="directory for the markdown report, plan.json and charts")
+    plan.add_argument("--project-dir", default=".", help="where Pulumi.<stack>.yaml lives (default: .)")
+    return parser
+
+
+def load_stack_config(args: argparse.Namespace) -> tuple[PlatformConfig, dict[str, Any], dict[str, Any], str]:
+    """Stack file + --set overrides, validated. Returns (config, platform dict, other keys, source)."""
+    path = Path(args.config_file) if args.config_file else Path(args.project_dir) / f"Pulumi.{args.stack}.yaml"
+    stack_file = read_stack_file(path)
+    source = stack_file.path + (" (with --set)" if args.overrides else "")
+    platform = apply_overrides(stack_file.platform, args.overrides, stack_file.path)
+    cfg = parse_platform(platform, source)
+    return cfg, platform, dict(stack_file.other), source
+
+
+def _cost_section(cfg: PlatformConfig, resources: list) -> dict[str, Any]:
+    # Filled by the cost model (infra/pricing.py) once it lands.
+    return {"monthly_usd": 0.0, "budget_usd": cfg.budget_usd_month, "lines": []}
+
+
+def run_plan(args: argparse.Namespace) -> tuple[str, int]:
+    """Everything `scaling plan` does; returns (text to print, exit code)."""
+    from infra import offline, report
+
+    cfg, platform, other, _source = load_stack_config(args)
+    run = offline.run_program(args.stack, platform, other)
+    resources = list(run.resources)
+    capacity = run.outputs.get("capacity") or {}
+    doc = report.plan_document(args.stack, resources, capacity, _cost_section(cfg, resources), [],
+                               {k: v for k, v in run.outputs.items() if k != "capacity"})
+    exit_code = EXIT_POLICY if any(p["enforcement"] == "mandatory" for p in doc["policies"]) else EXIT_OK
+    if args.out:
+        report.write_out_dir(args.out, {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc)})
+    if args.format == "json":
+        return report.to_json(doc), exit_code
+    if args.format == "markdown":
+        return report.render_markdown(doc), exit_code
+    return report.render_table(doc), exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point `scaling`."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "plan":
+            text, code = run_plan(args)
+        else:  # pragma: no cover - argparse rejects unknown commands
+            raise InputError(f"unknown command {args.command!r}")
+    except (ConfigError, InputError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""Stack configuration: one validated, frozen model of the `scaling-platform:platform` key.
+
+Pure (no pulumi, no boto3). The Pulumi program and the offline `scaling plan` command both
+parse the same dict through `parse_platform`, so a value that `pulumi preview` would reject
+is rejected offline with the same one-line message: file, key path, what is allowed.
+
+Field names follow shared/DESIGN.md ("Stack configuration"); units are in the names.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from infra.catalog import AWS_REGIONS, CACHE_NODE_TYPES, DB_INSTANCE_CLASSES, INSTANCE_TYPES
+
+PROJECT = "scaling-platform"
+PLATFORM_KEY = f"{PROJECT}:platform"
+
+# novacron "4. Multi-Region Scaling" failover_rules: capacity_exhausted -> overflow_to_secondary,
+# priority ["us-west-2", "eu-west-1", "ap-southeast-1"].
+DEFAULT_FAILOVER_PRIORITY = ("us-west-2", "eu-west-1", "ap-southeast-1")
+# novacron "2. Manual Scaling Procedures" (emergency-scale.sh "all"): `$0 up worker 10`.
+EMERGENCY_WORKER_STEP = 10
+
+
+class ConfigError(Exception):
+    """A bad stack configuration: `str()` is one line naming the file, the key and what is allowed."""
+
+    def __init__(self, source: str, key: str, message: str):
+        self.source, self.key, self.message = source, key, message
+        super().__init__(f"{source}: {key}: {message}")
+
+
+class _KeyError(Exception):
+    """Raised by cross-field checks with the exact key path; turned into ConfigError by parse_platform."""
+
+    def __init__(self, key: str, message: str):
+        self.key, self.message = key, message
+        super().__init__(f"{key}: {message}")
+
+
+class _Section(BaseModel):
+    """Base of every config section: unknown keys are errors, values never change after parsing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+InstanceType = Annotated[str, Field(description="EC2 instance type from infra.catalog.INSTANCE_TYPES")]
+NonNegInt = Annotated[int, Field(ge=0, le=10_000)]
+
+
+def _check_instance_type(value: str) -> str:
+    if value not in INSTANCE_TYPES:
+        raise ValueError(f"unknown instance type {value!r}; allowed: {', '.join(INSTANCE_TYPES)}")
+    return value
+
+
+class RegionConfig(_Section):
+    """One row of the novacron "4. Multi-Region Scaling" table; min/max/current bound the api tier."""
+
+    name: str
+    primary: bool = False
+    min_instances: NonNegInt
+    max_instances: Annotated[int, Field(ge=1, le=10_000)]
+    current_instances: NonNegInt
+    latency_ms: Annotated[float, Field(gt=0, le=10_000)]
+    traffic_weight: Annotated[float, Field(gt=0, le=1_000)]
+    az_count: Annotated[int, Field(ge=2, le=6)] = 2  # >= 2 AZs so one AZ outage leaves capacity
+    # ACM certificate for the regional ALB; with it the ALB serves HTTPS and redirects HTTP.
+    certificate_arn: Annotated[str | None, Field(pattern=r"^arn:aws:acm:")] = None
+
+    @field_validator("name")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in AWS_REGIONS:
+            raise ValueError(f"unknown AWS region {value!r}; allowed: {', '.join(AWS_REGIONS)}")
+        return value
+
+
+class DemandConfig(_Section):
+    """Planning inputs: peak load and the growth over the planning horizon."""
+
+    peak_rps: Annotated[float, Field(gt=0, le=1e9)]
+    users: Annotated[float, Field(ge=0, le=1e12)] = 0
+    tps: Annotated[float, Field(ge=0, le=1e9)] = 0
+    storage_tb: Annotated[float, Field(ge=0, le=1e6)] = 0
+    growth_rate_monthly: Annotated[float, Field(ge=-0.9, le=10)] = 0.0
+    forecast_days: Annotated[int, Field(ge=1, le=365)] = 30
+    # Worker demand in jobs/s; defaults to `tps` (each transaction queues one background job).
+    jobs_per_second: Annotated[float | None, Field(ge=0, le=1e9)] = None
+    history_csv: str | None = None
+
+
+class ApiTierConfig(_Section):
+    """The serving fleet behind each region's ALB."""
+
+    instance_types: Annotated[list[InstanceType], Field(min_length=1)]
+    requests_per_instance: Annotated[float, Field(gt=0, le=1e7)]
+    min_instances: NonNegInt = 3
+    max_instances: Annotated[int, Field(ge=1, le=10_000)] = 100
+
+    @field_validator("instance_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        return [_check_instance_type(t) for t in value]
+
+
+class WorkerTierConfig(_Section):
+    """The background job fleet (queue consumers)."""
+
+    instance_types: Annotated[list[InstanceType], Field(min_length=1)]
+    jobs_per_instance: Annotated[float, Field(gt=0, le=1e7)]
+    min_instances: NonNegInt = 5
+    max_instances: Annotated[int, Field(ge=1, le=10_000)] = 200
+
+    @field_validator("instance_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        return [_check_instance_type(t) for t in value]
+
+
+class TiersConfig(_Section):
+    api: ApiTierConfig
+    worker: WorkerTierConfig
+
+
+class DatabaseConfig(_Section):
+    """RDS sizing inputs (relay "Database Scaling", novacron "5. Database Scaling Operations")."""
+
+    engine: Literal["postgres"] = "postgres"
+    instance_class: str = "db.r5.2xlarge"
+    read_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
+    write_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
+    size_gb: Annotated[float, Field(ge=0, le=1e7)] = 0
+    growth_gb_month: Annotated[float, Field(ge=0, le=1e7)] = 0
+    shard_target_gb: Annotated[float, Field(gt=0, le=1e6)] = 1000
+    sharding: Literal["user", "transaction", "content", "governance"] = "user"
+
+    @field_validator("instance_class")
+    @classmethod
+    def _known_class(cls, value: str) -> str:
+        if value not in DB_INSTANCE_CLASSES:
+            raise ValueError(f"unknown DB instance class {value!r}; allowed: {', '.join(DB_INSTANCE_CLASSES)}")
+        return value
+
+
+class CacheConfig(_Section):
+    """ElastiCache Redis per region."""
+
+    node_type: str = "cache.r5.large"
+    replicas: Annotated[int, Field(ge=0, le=5)] = 2
+
+    @field_validator("node_type")
+    @classmethod
+    def _known_node(cls, value: str) -> str:
+        if value not in CACHE_NODE_TYPES:
+            raise ValueError(f"unknown cache node type {value!r}; allowed: {', '.join(CACHE_NODE_TYPES)}")
+        return value
+
+
+class EmergencyConfig(_Section):
+    """Emergency scaling switch (relay "Emergency Scaling Procedures", novacron emergency-scale.sh)."""
+
+    mode: Literal["none", "up", "down", "reset"] = "none"
+    target: Literal["api", "worker", "database", "cache", "all"] = "all"
+    worker_step: Annotated[int, Field(ge=1, le=1000)] = EMERGENCY_WORKER_STEP
+    budget_ceiling_usd_month: Annotated[float | None, Field(gt=0)] = None
+
+
+class KubernetesConfig(_Section):
+    """Optional k8s workloads; the kubeconfig comes from the secret `scaling-platform:kubeconfig`."""
+
+    enabled: bool = False
+    namespace: str = "scaling-platform"
+
+
+class DnsConfig(_Section):
+    """Route53 weighted records for the service name (one per healthy region)."""
+
+    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,32}$")]
+    record_name: Annotated[str, Field(min_length=3, max_length=253)]
+    health_check_path: str = "/health"
+
+
+class PlatformConfig(_Section):
+    """The whole `scaling-platform:platform` key of a `Pulumi.<stack>.yaml`."""
+
+    environment: Literal["dev", "staging", "prod"]
+    owner: Annotated[str, Field(min_length=1, max_length=128)] = "platform-team"
+    cost_center: Annotated[str, Field(min_length=1, max_length=128)] = "platform"
+    budget_usd_month: Annotated[float, Field(gt=0, le=1e9)]
+    regions: Annotated[list[RegionConfig], Field(min_length=1, max_length=64)]
+    failed_regions: list[str] = []
+    failover_priority: list[str] = list(DEFAULT_FAILOVER_PRIORITY)
+    demand: DemandConfig
+    tiers: TiersConfig
+    database: DatabaseConfig = DatabaseConfig()
+    cache: CacheConfig = CacheConfig()
+    emergency: EmergencyConfig = EmergencyConfig()
+    kubernetes: KubernetesConfig = KubernetesConfig()
+    dns: DnsConfig | None = None
+
+    @model_validator(mode="after")
+    def _cross_field_checks(self) -> "PlatformConfig":
+        names = [r.name for r in self.regions]
+        for i, region in enumerate(self.regions):
+            key = f"regions[{i}]"
+            if names.index(region.name) != i:
+                raise _KeyError(f"{key}.name", f"region {region.name!r} is listed twice; each region once")
+            if region.min_instances > region.max_instances:
+                raise _KeyError(f"{key}.min_instances",
+                                f"{region.min_instances} > max_instances {region.max_instances}; need min <= current <= max")
+            if not region.min_instances <= region.current_instances <= region.max_instances:
+                raise _KeyError(f"{key}.current_instances",
+                                f"{region.current_instances} is outside [{region.min_instances}, {region.max_instances}]; "
+                                "need min <= current <= max")
+        primaries = [r.name for r in self.regions if r.primary]
+        if len(primaries) != 1:
+            raise _KeyError("regions", f"{len(primaries)} regions have primary: true ({', '.join(primaries) or 'none'}); "
+                                       "exactly one is allowed")
+        for i, failed in enumerate(self.failed_regions):
+            if failed not in names:
+                raise _KeyError(f"failed_regions[{i}]", f"{failed!r} is not a configured region; allowed: {', '.join(names)}")
+        if len(set(self.failed_regions)) >= len(names):
+            raise _KeyError("failed_regions", "every region is marked failed; at least one region must stay healthy")
+        for i, name in enumerate(self.failover_priority):
+            if name not in AWS_REGIONS:
+                raise _KeyError(f"failover_priority[{i}]", f"unknown AWS region {name!r}")
+        for tier_name in ("api", "worker"):
+            tier = getattr(self.tiers, tier_name)
+            if tier.min_instances > tier.max_instances:
+                raise _KeyError(f"tiers.{tier_name}.min_instances",
+                                f"{tier.min_instances} > max_instances {tier.max_instances}; need min <= max")
+        api = self.tiers.api
+        for i, region in enumerate(self.regions):
+            # The api fleet is bounded by both the region row and the api tier; they must overlap.
+            if max(region.min_instances, api.min_instances) > min(region.max_instances, api.max_instances):
+                raise _KeyError(f"regions[{i}].min_instances",
+                                f"region bounds [{region.min_instances}, {region.max_instances}] do not overlap "
+                                f"tiers.api bounds [{api.min_instances}, {api.max_instances}]")
+        return self
+
+    @property
+    def primary_region(self) -> RegionConfig:
+        return next(r for r in self.regions if r.primary)
+
+    @property
+    def healthy_regions(self) -> list[RegionConfig]:
+        return [r for r in self.regions if r.name not in self.failed_regions]
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and error reporting
+
+
+def _loc_to_key(loc: tuple[Any, ...]) -> str:
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        else:
+            key += f".{part}" if key else str(part)
+    return key or "(root)"
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last element of `loc` (for listing allowed keys)."""
+    model: Any = PlatformConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return None
+        annotation = field.annotation
+        for candidate in _unwrap(annotation):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+        else:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    args = getattr(annotation, "__args__", None)
+    if not args:
+        return [annotation]
+    out: list[Any] = []
+    for arg in args:
+        out.extend(_unwrap(arg))
+    return out
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        allowed = ", ".join(model.model_fields) if model else "see the config reference"
+        return f"unknown key; allowed keys: {allowed}"
+    if kind == "missing":
+        return "required key is missing"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    got = error.get("input")
+    if kind not in ("value_error",) and not isinstance(got, (dict, list)):
+        message = f"{message} (got {got!r})"
+    return message
+
+
+def parse_platform(raw: Any, source: str) -> PlatformConfig:
+    """Validate the `scaling-platform:platform` value; raise ConfigError (one line) on bad input."""
+    if not isinstance(raw, dict):
+        raise ConfigError(source, PLATFORM_KEY, f"must be a mapping of settings, got {type(raw).__name__}")
+    try:
+        return PlatformConfig.model_validate(raw)
+    except _KeyError as err:
+        raise ConfigError(source, f"{PLATFORM_KEY}.{err.key}", err.message) from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = _loc_to_key(tuple(first["loc"]))
+        raise ConfigError(source, f"{PLATFORM_KEY}.{key}", _describe(first)) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Stack files and --set overrides
+
+
+class StackFile(BaseModel):
+    """A `Pulumi.<stack>.yaml` as read from disk: the platform dict plus the other config keys."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    platform: dict[str, Any]
+    other: dict[str, Any]  # every other key, e.g. aws:region, secrets as {"secure": ...}
+
+
+def read_stack_file(path: str | Path) -> StackFile:
+    """Read a stack YAML file; ConfigError names the file for a missing file or YAML syntax error."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "(file)", "file not found; pass an existing Pulumi.<stack>.yaml") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(source, "(file)", f"cannot be read ({err.__class__.__name__}); need a UTF-8 YAML file") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(yaml)"
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise ConfigError(source, where, f"YAML syntax error: {problem}; need valid YAML") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
+        raise ConfigError(source, "config", "missing top-level `config:` mapping (Pulumi stack file format)")
+    config = dict(doc["config"])
+    if PLATFORM_KEY not in config:
+        raise ConfigError(source, PLATFORM_KEY, "required key is missing")
+    platform = config.pop(PLATFORM_KEY)
+    if not isinstance(platform, dict):
+        raise ConfigError(source, PLATFORM_KEY, f"must be a mapping of settings, got {type(platform).__name__}")
+    return StackFile(path=source, platform=platform, other=config)
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _split_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for name, index in _PATH_PART.findall(path):
+        if index:
+            parts.append(int(index))
+        elif name.isdigit():
+            parts.append(int(name))
+        else:
+            parts.append(name)
+    return parts
+
+
+def apply_overrides(platform: dict[str, Any], overrides: list[str], source: str) -> dict[str, Any]:
+    """Apply `--set a.b[0].c=VALUE` overrides (VALUE parsed as YAML) to a copy of the platform dict."""
+    result = copy.deepcopy(platform)
+    for item in overrides:
+        path, sep, text = item.partition("=")
+        path = path.strip()
+        if path.startswith(PLATFORM_KEY + "."):
+            path = path[len(PLATFORM_KEY) + 1:]
+        if not sep or not path:
+            raise ConfigError("--set", item, "expected key.path=VALUE, e.g. --set demand.peak_rps=40000")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            raise ConfigError("--set", path, f"value {text!r} is not valid YAML") from None
+        parts = _split_path(path)
+        node: Any = result
+        for depth, part in enumerate(parts[:-1]):
+            nxt = parts[depth + 1]
+            if isinstance(part, int):
+                if not isinstance(node, list) or part >= len(node):
+                    raise ConfigError("--set", path, f"index {part} does not exist in the stack file")
+                node = node[part]
+            else:
+                if not isinstance(node, dict):
+                    raise ConfigError("--set", path, f"{part!r} is not inside a mapping")
+                node = node.setdefault(part, [] if isinstance(nxt, int) else {})
+        last = parts[-1]
+        if isinstance(last, int):
+            if not isinstance(node, list) or last >= len(node):
+                raise ConfigError("--set", path, f"index {last} does not exist in the stack file")
+            node[last] = value
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
+            raise ConfigError("--set", path, f"{last!r} is not inside a mapping")
+    return result
