@@ -1,0 +1,30 @@
+"""Planning modules are pure: no pulumi, no boto3 (DESIGN.md "Planning is pure")."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PURE_MODULES = ["config", "capacity", "catalog", "forecast", "pricing", "scaling_policy", "data_plan", "shard_map"]
+FORBIDDEN = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_cloudflare", "pulumi_policy", "boto3", "botocore")
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_planning_module_imports_no_sdk(module):
+    path = ROOT / "infra" / f"{module}.py"
+    if not path.exists():
+        pytest.skip(f"infra/{module}.py not in this tree")
+    assert not imported_roots(path) & set(FORBIDDEN)
