@@ -57,6 +57,8 @@ from typing import Any, Mapping, Sequence
 RUNBOOK_TRIGGER = "viewer-request"
 RUNBOOK_MEMORY_MB = 128
 RUNBOOK_TIMEOUT_S = 5
+# Where the function can actually route (module docstring): origin-request; 128 MB / 5 s fit it.
+RECOMMENDED_TRIGGER = "origin-request"
 RUNTIME = "python3.12"
 HANDLER = "request_router.handler"
 

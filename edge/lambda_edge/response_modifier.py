@@ -29,6 +29,8 @@ RUNBOOK_TIMEOUT_S = 10
 # CloudFront quota for viewer events; the runbook's numbers above exceed it (see module doc).
 VIEWER_EVENT_MAX_MEMORY_MB = 128
 VIEWER_EVENT_MAX_TIMEOUT_S = 5
+# Where the runbook's 256 MB / 10 s are valid and error responses are covered too.
+RECOMMENDED_TRIGGER = "origin-response"
 RUNTIME = "python3.12"
 HANDLER = "response_modifier.handler"
 
