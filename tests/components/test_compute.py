@@ -1,0 +1,114 @@
+"""Compute components as the mock engine sees them: ASG bounds from the plan, launch template safety,
+network and load balancer settings, Route53 weights."""
+from __future__ import annotations
+
+import pytest
+
+from components.naming import short_name
+from tests.conftest import by_name, of_type, run_stack
+
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
+
+
+def test_one_asg_per_region_and_tier_with_plan_bounds(prod_run):
+    groups = {r.name: r for r in of_type(prod_run, "aws:autoscaling/group:Group")}
+    assert set(groups) == {f"prod-{region}-{tier}-asg" for region in REGIONS for tier in ("api", "worker")}
+    bounds = {name: (g.inputs["minSize"], g.inputs["desiredCapacity"], g.inputs["maxSize"]) for name, g in groups.items()}
+    assert bounds["prod-us-east-1-api-asg"] == (10, 14, 100)
+    assert bounds["prod-us-west-2-api-asg"] == (5, 10, 50)
+    assert bounds["prod-eu-west-1-api-asg"] == (5, 7, 50)
+    assert bounds["prod-ap-southeast-1-api-asg"] == (3, 4, 30)
+    assert bounds["prod-us-east-1-worker-asg"] == (5, 22, 200)
+
+
+def test_asg_never_fights_the_autoscaler_and_lives_in_its_region(prod_run):
+    asg = by_name(prod_run, "prod-eu-west-1-api-asg")
+    assert asg.options["ignoreChanges"] == ["desiredCapacity"]
+    assert asg.parent == "prod-eu-west-1-api"
+    assert asg.provider == "aws-eu-west-1"
+    assert asg.inputs["launchTemplate"] == {"id": "prod-eu-west-1-api-lt_id", "version": "$Latest"}
+    assert asg.inputs["healthCheckType"] == "ELB"
+    assert asg.inputs["targetGroupArns"] == ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:prod-eu-west-1-api-tg"]
+    assert asg.inputs["vpcZoneIdentifiers"] == ["prod-eu-west-1-private-a_id", "prod-eu-west-1-private-b_id"]
+    worker = by_name(prod_run, "prod-eu-west-1-worker-asg")
+    assert (worker.inputs["healthCheckType"], worker.inputs["targetGroupArns"]) == ("EC2", [])
+    tags = {t["key"]: t["value"] for t in asg.inputs["tags"]}
+    assert {k: tags[k] for k in ("environment", "owner", "cost-center")} == {
+        "environment": "prod", "owner": "platform-team", "cost-center": "platform-prod"}
+    assert all(t["propagateAtLaunch"] for t in asg.inputs["tags"])
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_root(prod_run):
+    lt = by_name(prod_run, "prod-us-east-1-api-lt")
+    assert lt.inputs["instanceType"] == "c5.large"
+    assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert lt.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    ebs = lt.inputs["blockDeviceMappings"][0]["ebs"]
+    assert (ebs["encrypted"], ebs["volumeType"], ebs["volumeSize"]) == ("true", "gp3", 30)
+    assert lt.inputs["iamInstanceProfile"]["arn"].endswith(":prod-identity-profile")
+    assert lt.inputs["vpcSecurityGroupIds"] == ["prod-us-east-1-app-sg_id"]
+
+
+def test_network_spans_two_azs_and_lb_uses_runbook_health_check(prod_run):
+    subnets = [r for r in of_type(prod_run, "aws:ec2/subnet:Subnet") if r.provider == "aws-us-west-2"]
+    assert sorted(s.inputs["availabilityZone"] for s in subnets) == ["us-west-2a", "us-west-2a", "us-west-2b", "us-west-2b"]
+    assert {r.inputs["cidrBlock"] for r in of_type(prod_run, "aws:ec2/vpc:Vpc")} == {
+        "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"}
+    tg = by_name(prod_run, "prod-us-east-1-api-tg")
+    check = tg.inputs["healthCheck"]
+    assert (check["interval"], check["timeout"], check["path"]) == (30, 10, "/health")
+    assert tg.inputs["deregistrationDelay"] == 30
+    alb = by_name(prod_run, "prod-ap-southeast-1-alb")
+    assert alb.inputs["name"] == short_name("prod-ap-southeast-1-alb") and len(alb.inputs["name"]) <= 32
+    assert alb.inputs["dropInvalidHeaderFields"] is True
+
+
+def test_only_the_alb_is_public(prod_run):
+    alb_sg = by_name(prod_run, "prod-us-east-1-alb-sg")
+    assert sorted((r["fromPort"], r["cidrBlocks"][0]) for r in alb_sg.inputs["ingress"]) == [
+        (80, "0.0.0.0/0"), (443, "0.0.0.0/0")]
+    app_sg = by_name(prod_run, "prod-us-east-1-app-sg")
+    assert app_sg.inputs["ingress"] == [{"protocol": "tcp", "fromPort": 8080, "toPort": 8080,
+                                         "securityGroups": ["prod-us-east-1-alb-sg_id"], "description": "from ALB"}]
+
+
+def test_instance_role_has_only_ssm_and_cloudwatch_agent(prod_run):
+    attachments = sorted(r.inputs["policyArn"] for r in of_type(prod_run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                         if r.parent == "prod-identity")
+    assert attachments == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+                           "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]
+
+
+def test_route53_weights_and_health_checks(prod_run):
+    records = {r.inputs["setIdentifier"]: r for r in of_type(prod_run, "aws:route53/record:Record")}
+    assert {k: v.inputs["weightedRoutingPolicies"][0]["weight"] for k, v in records.items()} == {
+        "us-east-1": 40, "us-west-2": 30, "eu-west-1": 20, "ap-southeast-1": 10}
+    record = records["us-west-2"]
+    assert record.inputs["healthCheckId"] == "prod-dns-us-west-2-hc_id"
+    assert record.inputs["aliases"][0]["evaluateTargetHealth"] is True
+    checks = of_type(prod_run, "aws:route53/healthCheck:HealthCheck")
+    assert {c.inputs["requestInterval"] for c in checks} == {30}
+
+
+def test_failed_region_keeps_resources_and_gets_weight_zero(prod_run):
+    failed = run_stack("prod", ('failed_regions=["us-east-1"]',))
+    assert sorted(r.name for r in failed.resources) == sorted(r.name for r in prod_run.resources)
+    weights = {r.inputs["setIdentifier"]: r.inputs["weightedRoutingPolicies"][0]["weight"]
+               for r in of_type(failed, "aws:route53/record:Record")}
+    assert weights == {"us-east-1": 0, "us-west-2": 42, "eu-west-1": 33, "ap-southeast-1": 24}
+    assert by_name(failed, "prod-us-west-2-api-asg").inputs["minSize"] == 14
+
+
+def test_components_parent_children_and_use_type_tokens(prod_run):
+    components = {r.name: r.type for r in prod_run.resources if not r.custom}
+    assert components["prod-us-east-1"] == "scaling-platform:region:Region"
+    assert components["prod-us-east-1-api"] == "scaling-platform:service_tier:ServiceTier"
+    assert components["prod-dns"] == "scaling-platform:traffic:TrafficRouting"
+    for r in prod_run.resources:
+        if r.custom and not r.type.startswith("pulumi:providers:"):
+            assert r.parent, f"{r.name} has no parent component"
+
+
+@pytest.mark.parametrize("name", ["a" * 40, "prod-ap-southeast-1-api"])
+def test_short_names_are_stable_and_fit(name):
+    assert short_name(name) == short_name(name) and len(short_name(name)) <= 32

@@ -1,0 +1,93 @@
+"""`scaling plan`: the JSON contract, exit codes, one-line errors, --set, --out."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+from infra import cli
+from tests.conftest import ROOT
+
+_spec = importlib.util.spec_from_file_location("check_plan_contract", ROOT.parent / "shared/tools/check_plan_contract.py")
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["plan", "--project-dir", str(ROOT), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+
+
+def test_prod_json_meets_the_contract(capsys):
+    code, out, err = run_cli(capsys, "--stack", "prod", "--format", "json")
+    doc = json.loads(out)
+    assert (doc["project"], doc["stack"]) == ("scaling-platform", "prod")
+    if _spec is not None and (ROOT.parent / "shared/tools/check_plan_contract.py").exists():
+        checker = importlib.util.module_from_spec(_spec)
+        _spec.loader.exec_module(checker)
+        assert checker.problems(doc) == []
+    asgs = {r["name"]: r for r in doc["resources"] if r["type"] == "aws:autoscaling/group:Group"}
+    asg = asgs["prod-us-east-1-api-asg"]
+    assert (asg["inputs"]["minSize"], asg["inputs"]["maxSize"]) == (10, 100)
+    assert (asg["parent"], asg["provider"]) == ("prod-us-east-1-api", "aws-us-east-1")
+    assert asg["options"]["ignoreChanges"] == ["desiredCapacity"]
+    tier = doc["capacity"]["regions"]["ap-southeast-1"]["tiers"]["api"]
+    assert (tier["min"], tier["desired"], tier["max"]) == (3, 4, 30)
+    assert doc["capacity"]["nodes"]["types"]["relay"]["count"] == 775
+    assert doc["outputs"]["regions"]["us-east-1"]["weight"] == 40
+
+
+def test_failed_region_flag_redistributes(capsys):
+    code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "json", "--set", 'failed_regions=["us-east-1"]')
+    doc = json.loads(out)
+    regions = doc["capacity"]["regions"]
+    assert {name: r["weight"] for name, r in regions.items()} == {
+        "us-east-1": 0, "us-west-2": 42, "eu-west-1": 33, "ap-southeast-1": 24}
+    assert regions["us-west-2"]["tiers"]["api"]["desired"] == 14
+
+
+def test_table_and_markdown_show_reasons(capsys):
+    code, out, _ = run_cli(capsys, "--stack", "dev")
+    assert "us-east-1 (primary)" in out and "ceil(300 peak rps" in out
+    code, out, _ = run_cli(capsys, "--stack", "dev", "--format", "markdown")
+    assert out.startswith("# Capacity plan: scaling-platform / dev")
+    assert "| us-east-1 (primary) | api | t3.medium |" in out
+
+
+def test_bad_config_exits_2_with_one_line(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "--stack", "prod", "--set", "regions[0].max_instances=5", "--out", str(tmp_path / "o"))
+    assert code == 2 and out == ""
+    assert err == ("error: " + str(ROOT / "Pulumi.prod.yaml") + " (with --set): scaling-platform:platform.regions[0]"
+                   ".min_instances: 10 > max_instances 5; need min <= current <= max\n")
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_stack_and_bad_flags_exit_2(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "--stack", "qa")
+    assert code == 2 and err.count("\n") == 1 and "Pulumi.qa.yaml: (file): file not found" in err
+    code, _, err = run_cli(capsys, "--stack", "prod", "--format", "xml")
+    assert code == 2 and err.count("\n") == 1 and "invalid choice: 'xml'" in err
+    broken = tmp_path / "Pulumi.broken.yaml"
+    broken.write_text("config:\n  scaling-platform:platform: [\n")
+    code, _, err = run_cli(capsys, "--stack", "broken", "--config-file", str(broken))
+    assert code == 2 and "YAML syntax error" in err and err.count("\n") == 1
+
+
+def test_out_dir_gets_report_and_json(capsys, tmp_path):
+    out_dir = tmp_path / "report"
+    code, _, _ = run_cli(capsys, "--stack", "dev", "--out", str(out_dir))
+    assert code == 0
+    assert json.loads((out_dir / "plan.json").read_text())["stack"] == "dev"
+    assert (out_dir / "plan.md").read_text().startswith("# Capacity plan: scaling-platform / dev")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_console_script_runs_without_traceback():
+    proc = subprocess.run([sys.executable, "-m", "infra.cli", "plan", "--stack", "prod", "--set", "environment=qa"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
