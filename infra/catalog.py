@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Commercial AWS regions and the IANA time zone used for their "local business hours"
+# AWS regions (commercial, GovCloud, China, ISO, European Sovereign Cloud) and the IANA time zone used for their "local business hours"
 # (novacron "4. Multi-Region Scaling": predictive_regional_scaling uses each region's own clock).
 AWS_REGION_TIMEZONES: dict[str, str] = {
     "us-east-1": "America/New_York",
@@ -42,6 +42,16 @@ AWS_REGION_TIMEZONES: dict[str, str] = {
     "ap-northeast-1": "Asia/Tokyo",
     "ap-northeast-2": "Asia/Seoul",
     "ap-northeast-3": "Asia/Tokyo",
+    "ap-east-2": "Asia/Taipei",
+    "ap-southeast-6": "Pacific/Auckland",
+    "us-gov-east-1": "America/New_York",
+    "us-gov-west-1": "America/Los_Angeles",
+    "cn-north-1": "Asia/Shanghai",
+    "cn-northwest-1": "Asia/Shanghai",
+    "us-iso-east-1": "America/New_York",
+    "us-iso-west-1": "America/Denver",
+    "us-isob-east-1": "America/New_York",
+    "eusc-de-east-1": "Europe/Berlin",
 }
 AWS_REGIONS: tuple[str, ...] = tuple(AWS_REGION_TIMEZONES)
 

@@ -1,0 +1,116 @@
+"""Scale benchmark: `scaling plan` wall time against the SDK's own floor, measured in the same run.
+
+For the bundled prod stack and a generated 40-region x 64-shard stack it prints (JSON):
+- `plan_s`: wall time of a fresh `scaling plan --format json` process, and its resource count N;
+- `floor_s`: a fresh process that imports pulumi, pulumi_aws, pulumi_kubernetes and pulumi_cloudflare
+  and registers N plain resources under the same SDK mocks — what the SDK costs anyway;
+- `ratio` = plan_s / floor_s (target <= 1.3) and `per_resource_ms`; `linear_ratio` = per-resource
+  time of 40x64 over prod's (target <= 1.3).
+
+Usage: python bench/plan_scale.py [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+RATIO_TARGET = 1.3
+LINEAR_TARGET = 1.3
+
+FLOOR_PROGRAM = r"""
+import sys, time
+import pulumi, pulumi_aws, pulumi_kubernetes, pulumi_cloudflare  # the four SDKs the plan imports
+from pulumi.runtime import mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+from infra.offline import PlanMocks
+
+n = int(sys.argv[1])
+pulumi.runtime.set_mocks(PlanMocks(), project="scaling-platform", stack="floor", preview=True,
+                         monitor=mocks.MockMonitor(PlanMocks()))
+
+class Plain(pulumi.CustomResource):
+    def __init__(self, name, props):
+        super().__init__("floor:index:Plain", name, props)
+
+def program():
+    for i in range(n):
+        Plain(f"plain-{i}", {"minSize": i, "maxSize": i + 1, "tags": {"environment": "bench"}})
+
+_sync_await(run_pulumi_func(program))
+"""
+
+
+def generated_stack(regions: int, shards: int) -> dict:
+    """A valid stack with `regions` real AWS regions and a database sized to `shards` shards."""
+    from infra.catalog import AWS_REGIONS
+
+    names = list(AWS_REGIONS)[:regions]
+    if len(names) < regions:
+        raise SystemExit(f"only {len(names)} AWS regions are known; asked for {regions}")
+    prod = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    platform = prod["config"]["scaling-platform:platform"]
+    platform["regions"] = [{"name": n, "primary": i == 0, "min_instances": 3, "max_instances": 50,
+                            "current_instances": 5, "latency_ms": 50 + i, "traffic_weight": 1 + i % 4}
+                           for i, n in enumerate(names)]
+    platform["budget_usd_month"] = 100_000_000
+    platform["demand"]["peak_rps"] = 400_000
+    platform["database"].update(size_gb=shards * 1000 - 500, growth_gb_month=0, shard_target_gb=1000)
+    platform.pop("failed_regions", None)
+    return prod
+
+
+def time_process(cmd: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[:500]}")
+    return elapsed, proc.stdout
+
+
+def measure(stack: str, config_file: Path | None, repeat: int) -> dict:
+    cmd = [sys.executable, "-m", "infra.cli", "plan", "--stack", stack, "--format", "json"]
+    if config_file:
+        cmd += ["--config-file", str(config_file)]
+    plan_times, floor_times, count = [], [], 0
+    for _ in range(repeat):
+        elapsed, out = time_process(cmd)
+        plan_times.append(elapsed)
+        count = len(json.loads(out)["resources"])
+        floor_times.append(time_process([sys.executable, "-c", FLOOR_PROGRAM, str(count)])[0])
+    plan_s, floor_s = min(plan_times), min(floor_times)
+    return {"stack": stack, "resources": count, "plan_s": round(plan_s, 3), "floor_s": round(floor_s, 3),
+            "ratio": round(plan_s / floor_s, 3), "per_resource_ms": round(plan_s / count * 1000, 3),
+            "meets_ratio_target": plan_s / floor_s <= RATIO_TARGET}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument("--regions", type=int, default=40)
+    parser.add_argument("--shards", type=int, default=64)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "Pulumi.scale.yaml"
+        big.write_text(yaml.safe_dump(generated_stack(args.regions, args.shards)))
+        prod = measure("prod", None, args.repeat)
+        scale = measure("scale", big, args.repeat)
+    linear = scale["per_resource_ms"] / prod["per_resource_ms"]
+    print(json.dumps({"prod": prod, f"{args.regions}x{args.shards}": scale, "linear_ratio": round(linear, 3),
+                      "targets": {"ratio": RATIO_TARGET, "linear_ratio": LINEAR_TARGET},
+                      "meets_targets": prod["meets_ratio_target"] and scale["meets_ratio_target"]
+                      and linear <= LINEAR_TARGET}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
