@@ -444,6 +444,11 @@ def is_stateful(resource: RecordedResource) -> bool:
     return resource.type in (RDS_INSTANCE, CACHE_GROUP) or tags_of(resource.inputs).get("stateful") == "true"
 
 
+def stateful_names(resources: list[RecordedResource]) -> list[str]:
+    """Names of the stateful resources in `resources`: what to record as the next `previous_stateful`."""
+    return [r.name for r in resources if is_stateful(r)]
+
+
 def stateful_guard(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
     """Every name in `previous_stateful` (the stateful resources of the last deployment) must
     still be present, unless `allow_stateful_removal` is true (a reviewed, deliberate removal)."""
