@@ -246,7 +246,7 @@ def _price_asg(asg, templates, model) -> list[CostLine]:
             ebs = bdm.get("ebs") or {}
             vtype = ebs.get("volumeType") or DEFAULT_EBS_VOLUME_TYPE
             gb_by_type[vtype] = gb_by_type.get(vtype, 0.0) + _num(ebs.get("volumeSize"))
-        for vtype, gb in gb_by_type.items():
+        for vtype, gb in ((t, g) for t, g in gb_by_type.items() if g):
             rate = FLAT_MODEL["storage_gb_month"] if model == "flat" else _price(EBS_GB_MONTH_USD, vtype, "EBS volume type")
             lines.append(CostLine(
                 f"{asg.name} ebs", count * gb * rate,
