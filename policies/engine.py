@@ -22,7 +22,7 @@ ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 @dataclass(frozen=True)
 class Verdict:
     """One violation: policy name, enforcement ("mandatory" | "advisory"), resource name
-    ("" for a stack-wide finding) and the rule's exact message."""
+    ("" for a stack-wide finding or a resource no longer in the plan) and the rule's exact message."""
 
     policy: str
     enforcement: str
@@ -81,10 +81,13 @@ def evaluate(resources: Iterable[RecordedResource], policy_config: Mapping[str, 
             if rule.kind == "resource":
                 for msg in rule.check(res.type, res.inputs, cfg, name=res.name):
                     verdicts.append(Verdict(rule.name, level, res.name, msg))
+    # A stack finding names a resource only when it is in this plan (the CLI can attribute it to
+    # a URN); a removed resource is named in the message instead, exactly as under the CLI.
+    present = {r.name for r in prepared}
     for rule, level, cfg in active:
         if rule.kind == "stack":
             for v in rule.check(prepared, cfg):
-                verdicts.append(Verdict(rule.name, level, v.resource or "", v.message))
+                verdicts.append(Verdict(rule.name, level, v.resource if v.resource in present else "", v.message))
     return verdicts
 
 

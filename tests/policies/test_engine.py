@@ -63,5 +63,5 @@ def test_provider_default_tags_are_applied(good_stack):
 def test_stateful_guard_from_config(good_stack):
     config = {"stateful-guard": {"previous_stateful": ["prod-cache", "prod-old-cache"]}}
     assert evaluate(good_stack, config) == [Verdict(
-        "stateful-guard", "mandatory", "prod-old-cache",
+        "stateful-guard", "mandatory", "",
         "stateful resource prod-old-cache would be removed; set allow_stateful_removal to true to allow it")]
