@@ -36,6 +36,20 @@ def load_policy_config(stack: str, directory: Path = CONFIG_DIR) -> dict[str, An
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+BUDGET_POLICIES = ("stack-budget", "stack-budget-advisory")
+
+
+def with_budget(policy_config: Mapping[str, Any], budget_usd: float, **extra: Any) -> dict[str, Any]:
+    """`policy_config` with `budget_usd` (and any other budget keys, e.g. `emergency=True`) set on
+    both budget policies, so `scaling plan` can take the budget from the stack's
+    `budget_usd_month` without the two entries drifting apart."""
+    out = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in policy_config.items()}
+    for name in BUDGET_POLICIES:
+        entry = out.get(name)
+        out[name] = {**(entry if isinstance(entry, Mapping) else {}), "budget_usd": budget_usd, **extra}
+    return out
+
+
 def enforcement_for(rule: Rule, policy_config: Mapping[str, Any]) -> str:
     """The rule's level after the config's overrides: `"all": LEVEL`, then `"<policy>": LEVEL`
     or `"<policy>": {"enforcementLevel": LEVEL}` (the `--policy-pack-config` file format).

@@ -65,3 +65,11 @@ def test_stateful_guard_from_config(good_stack):
     assert evaluate(good_stack, config) == [Verdict(
         "stateful-guard", "mandatory", "",
         "stateful resource prod-old-cache would be removed; set allow_stateful_removal to true to allow it")]
+
+
+def test_with_budget_sets_both_budget_policies(good_stack):
+    from policies.engine import with_budget
+    config = with_budget(load_policy_config("prod"), 5000, emergency=True, emergency_ceiling_usd=5300)
+    assert config["stack-budget"]["budget_usd"] == config["stack-budget-advisory"]["budget_usd"] == 5000
+    assert [v.message for v in evaluate(good_stack, config)] == [
+        "estimated monthly cost $5,367.77 exceeds the emergency ceiling of $5,300.00"]

@@ -72,3 +72,17 @@ def test_policy_pack_constructs_with_every_policy(monkeypatch):
     runpy.run_path(str(CONFIG_DIR.parent / "__main__.py"), run_name="__main__")
     assert built["name"] == PACK_NAME == "scaling-platform-policies"
     assert [p.name for p in built["policies"]] == [p.name for p in POLICIES]
+
+
+def test_adapter_survives_values_unknown_during_preview(good_stack):
+    """A launch-template id unknown at preview must not stop the other checks on the ASG."""
+    from pulumi_policy import ResourceValidationArgs
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    asg = next(r for r in good_stack if r.name == "prod-us-east-1-api-asg")
+    props = dict(asg.inputs, maxSize=400.0, launchTemplate={"id": UNKNOWN_STRING_VALUE})
+    args = ResourceValidationArgs(asg.type, unknown_checking_proxy(props), asg.urn, asg.name, None, None, {})
+    reported = []
+    policy = next(p for p in POLICIES if p.name == "asg-min-max")
+    policy.validate(args, lambda message, urn=None: reported.append(message))
+    assert reported == ["maxSize 400 exceeds the prod hard limit of 300"]
