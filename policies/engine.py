@@ -1,0 +1,110 @@
+"""Offline policy evaluation: the CrossGuard pack's rules over mock-recorded resources.
+
+`scaling plan` calls `evaluate` with what the SDK mocks registered and the stack's policy config
+(the same JSON file `pulumi preview --policy-pack-config` reads). It runs exactly the functions
+in `policies.rules.RULES` with the same defaults resolution (`rules.resolve_config`) and the same
+per-policy enforcement overrides the CLI honours, so the offline verdicts equal the CLI's.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from infra.recorded import RecordedResource
+from policies.rules import RULES, Rule, prepare_props, resolve_config
+
+CONFIG_DIR = Path(__file__).parent / "config"
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One violation: policy name, enforcement ("mandatory" | "advisory"), resource name
+    ("" for a stack-wide finding or a resource no longer in the plan) and the rule's exact message."""
+
+    policy: str
+    enforcement: str
+    resource: str
+    message: str
+
+
+def load_policy_config(stack: str, directory: Path = CONFIG_DIR) -> dict[str, Any]:
+    """The per-stack pack config `policies/config/<stack>.json`; {} when the stack has none."""
+    path = directory / f"{stack}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+BUDGET_POLICIES = ("stack-budget", "stack-budget-advisory")
+
+
+def with_budget(policy_config: Mapping[str, Any], budget_usd: float, **extra: Any) -> dict[str, Any]:
+    """`policy_config` with `budget_usd` (and any other budget keys, e.g. `emergency=True`) set on
+    both budget policies, so `scaling plan` can take the budget from the stack's
+    `budget_usd_month` without the two entries drifting apart."""
+    out = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in policy_config.items()}
+    for name in BUDGET_POLICIES:
+        entry = out.get(name)
+        out[name] = {**(entry if isinstance(entry, Mapping) else {}), "budget_usd": budget_usd, **extra}
+    return out
+
+
+def enforcement_for(rule: Rule, policy_config: Mapping[str, Any]) -> str:
+    """The rule's level after the config's overrides: `"all": LEVEL`, then `"<policy>": LEVEL`
+    or `"<policy>": {"enforcementLevel": LEVEL}` (the `--policy-pack-config` file format).
+    Remediate is reported as mandatory, as the analyzer does."""
+    level = rule.enforcement
+    if isinstance(policy_config.get("all"), str):
+        level = policy_config["all"]
+    own = policy_config.get(rule.name)
+    if isinstance(own, str):
+        level = own
+    elif isinstance(own, Mapping) and own.get("enforcementLevel"):
+        level = own["enforcementLevel"]
+    if level not in ENFORCEMENT_LEVELS:
+        raise ValueError(f"policy config for {rule.name}: enforcementLevel {level!r} is not one of "
+                         f"{', '.join(ENFORCEMENT_LEVELS)}")
+    return "mandatory" if level == "remediate" else level
+
+
+def rule_config(rule: Rule, policy_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config one rule sees: schema defaults overlaid by its entry in `policy_config`."""
+    own = policy_config.get(rule.name)
+    return resolve_config(rule, own if isinstance(own, Mapping) else None)
+
+
+def _with_provider_tags(resources: list[RecordedResource]) -> list[RecordedResource]:
+    """Each resource with its explicit provider's defaultTags merged, as `prepare_props` does in the pack."""
+    providers = {r.name: r.inputs for r in resources if r.type.startswith("pulumi:providers:")}
+    return [RecordedResource(r.type, r.name, prepare_props(r.inputs, providers.get(r.provider or "")),
+                             r.parent, r.provider, r.options, r.urn, r.custom)
+            for r in resources]
+
+
+def evaluate(resources: Iterable[RecordedResource], policy_config: Mapping[str, Any] | None = None) -> list[Verdict]:
+    """Every violation of the pack over `resources`: resource rules per resource (in order),
+    then stack rules. Disabled policies are skipped. `scaling plan` exits 1 on any mandatory one."""
+    policy_config = policy_config or {}
+    prepared = _with_provider_tags(list(resources))
+    verdicts: list[Verdict] = []
+    active = [(rule, enforcement_for(rule, policy_config), rule_config(rule, policy_config)) for rule in RULES]
+    active = [(rule, level, cfg) for rule, level, cfg in active if level != "disabled"]
+    for res in prepared:
+        for rule, level, cfg in active:
+            if rule.kind == "resource":
+                for msg in rule.check(res.type, res.inputs, cfg, name=res.name):
+                    verdicts.append(Verdict(rule.name, level, res.name, msg))
+    # A stack finding names a resource only when it is in this plan (the CLI can attribute it to
+    # a URN); a removed resource is named in the message instead, exactly as under the CLI.
+    present = {r.name for r in prepared}
+    for rule, level, cfg in active:
+        if rule.kind == "stack":
+            for v in rule.check(prepared, cfg):
+                verdicts.append(Verdict(rule.name, level, v.resource if v.resource in present else "", v.message))
+    return verdicts
+
+
+def has_mandatory(verdicts: Iterable[Verdict]) -> bool:
+    """True when any verdict blocks the plan (`scaling plan` exit code 1)."""
+    return any(v.enforcement == "mandatory" for v in verdicts)

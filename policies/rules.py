@@ -1,0 +1,576 @@
+"""Pure policy rules: one source of truth for `pulumi preview --policy-pack policies` and `scaling plan`.
+
+A resource rule is `(resource_type, props, config, *, name="") -> list[str]`: the exact
+violation messages for one resource (`props` are camelCase inputs as the provider receives
+them; `name` is the resource's Pulumi name, used only to recognise ALB security groups).
+A stack rule is `(resources: list[RecordedResource], config) -> list[Violation]`.
+No rule imports pulumi; `policies/pack.py` wraps them for CrossGuard and `policies/engine.py`
+runs them offline, both through `RULES` and `resolve_config`, so defaults live only here.
+
+How resources are recognised (the components must follow this):
+- environment: the policy config's `environment`; when empty, the resource's `environment` tag.
+- ALB security groups: tag `role: alb`, or a name (resource name, `name` or `namePrefix` input)
+  ending in `-alb-sg`; a standalone ingress rule counts as ALB when tagged `role: alb` or when
+  its name or `securityGroupId` contains `-alb-sg`.
+- stateful resources: RDS instances, ElastiCache replication groups, and anything tagged
+  `stateful: "true"`.
+- scale direction: step/simple scaling policies by the sign of their adjustments; alarms by
+  `comparisonOperator` (GreaterThan… = scale out, LessThan… = scale in), paired by metric
+  (namespace, metricName, dimensions) within one parent component.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
+
+from infra import pricing
+from infra.recorded import RecordedResource
+from infra.references import resolve
+
+ASG = pricing.ASG
+LAUNCH_TEMPLATE = pricing.LAUNCH_TEMPLATE
+RDS_INSTANCE = pricing.RDS_INSTANCE
+CACHE_GROUP = pricing.CACHE_GROUP
+EBS_VOLUME = pricing.EBS_VOLUME
+LOAD_BALANCER = pricing.LOAD_BALANCER
+NAT_GATEWAY = pricing.NAT_GATEWAY
+DISTRIBUTION = pricing.DISTRIBUTION
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SCALING_POLICY = "aws:autoscaling/policy:Policy"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+MANDATORY = "mandatory"
+ADVISORY = "advisory"
+
+# Resources that accept tags and that `required-tags` checks. Scaling policies, ingress/route
+# attachments and providers take no tags; listing the types keeps the rule predictable.
+TAGGABLE_TYPES: frozenset[str] = frozenset({
+    ASG, LAUNCH_TEMPLATE, RDS_INSTANCE, CACHE_GROUP, EBS_VOLUME, LOAD_BALANCER, NAT_GATEWAY,
+    DISTRIBUTION, SECURITY_GROUP, INGRESS_RULE, METRIC_ALARM,
+    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/eip:Eip",
+    "aws:lb/targetGroup:TargetGroup", "aws:rds/subnetGroup:SubnetGroup",
+    "aws:elasticache/subnetGroup:SubnetGroup", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2",
+})
+
+OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+class Violation(NamedTuple):
+    """A stack rule's finding: the resource it is about (None = the whole stack) and the message."""
+
+    resource: str | None
+    message: str
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def _truthy(value: Any) -> bool:
+    """Booleans may arrive as True or "true" (launch template EBS `encrypted` is a string)."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _num(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _json_maybe(value: Any) -> Any:
+    """Provider inputs such as `defaultTags` reach the engine JSON-encoded; decode when needed."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def tags_of(props: Mapping[str, Any]) -> dict[str, str]:
+    """A resource's tags: `tagsAll` (provider default tags included) overlaid by `tags`.
+
+    ASGs give tags as a list of {key, value, propagateAtLaunch}; everything else as a map.
+    """
+    out: dict[str, str] = {}
+    for field in ("tagsAll", "tags"):
+        tags = props.get(field)
+        if isinstance(tags, Mapping):
+            out.update({str(k): str(v) for k, v in tags.items()})
+        elif isinstance(tags, Sequence) and not isinstance(tags, str):
+            out.update({str(t.get("key")): str(t.get("value")) for t in tags if isinstance(t, Mapping)})
+    return out
+
+
+def prepare_props(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Props as the rules see them: provider `defaultTags` merged into `tagsAll` (as AWS will).
+
+    Both the pack and the offline engine call this, so a tag set on the provider counts the same
+    in `pulumi preview` and in `scaling plan`.
+    """
+    out = dict(props)
+    default = _json_maybe((provider_props or {}).get("defaultTags")) or {}
+    default_tags = _json_maybe(default.get("tags")) if isinstance(default, Mapping) else None
+    if isinstance(default_tags, Mapping) and default_tags:
+        merged = {str(k): str(v) for k, v in default_tags.items()}
+        if isinstance(out.get("tagsAll"), Mapping):
+            merged.update(out["tagsAll"])
+        out["tagsAll"] = merged
+    return out
+
+
+def _environment(props: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    return str(config.get("environment") or tags_of(props).get("environment") or "")
+
+
+def _is_primary_db(props: Mapping[str, Any]) -> bool:
+    return not props.get("replicateSourceDb")
+
+
+# ---------------------------------------------------------------------------- resource rules
+
+def asg_min_max(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """minSize ≤ desiredCapacity ≤ maxSize, and min/max within the environment's hard limits.
+
+    Config: `environment` (default "": use the resource's `environment` tag),
+    `hard_limits` {env: {min_size, max_size}} (defaults in `RULES`). An environment without an
+    entry has no hard limits.
+    """
+    if resource_type != ASG:
+        return []
+    out: list[str] = []
+    lo, hi, desired = _num(props.get("minSize")), _num(props.get("maxSize")), _num(props.get("desiredCapacity"))
+    if lo is not None and hi is not None and lo > hi:
+        out.append(f"minSize {lo:g} is greater than maxSize {hi:g}")
+    if desired is not None and lo is not None and hi is not None and not lo <= desired <= hi:
+        out.append(f"desiredCapacity {desired:g} is outside [minSize {lo:g}, maxSize {hi:g}]")
+    env = _environment(props, config)
+    limits = (config.get("hard_limits") or {}).get(env)
+    if limits:
+        if hi is not None and limits.get("max_size") is not None and hi > limits["max_size"]:
+            out.append(f"maxSize {hi:g} exceeds the {env} hard limit of {limits['max_size']:g}")
+        if lo is not None and limits.get("min_size") is not None and lo < limits["min_size"]:
+            out.append(f"minSize {lo:g} is below the {env} hard minimum of {limits['min_size']:g}")
+    return out
+
+
+def storage_encrypted(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """RDS storage, ElastiCache at rest and in transit, launch-template and standalone EBS encrypted.
+
+    A read replica that leaves `storageEncrypted` unset inherits its source's encryption.
+    """
+    out: list[str] = []
+    if resource_type == RDS_INSTANCE:
+        value = props.get("storageEncrypted")
+        if not _truthy(value) and (value is not None or _is_primary_db(props)):
+            out.append("RDS storage is not encrypted (storageEncrypted must be true)")
+    elif resource_type == CACHE_GROUP:
+        if not _truthy(props.get("atRestEncryptionEnabled")):
+            out.append("ElastiCache at-rest encryption is off (atRestEncryptionEnabled must be true)")
+        if not _truthy(props.get("transitEncryptionEnabled")):
+            out.append("ElastiCache in-transit encryption is off (transitEncryptionEnabled must be true)")
+    elif resource_type == LAUNCH_TEMPLATE:
+        for bdm in props.get("blockDeviceMappings") or []:
+            ebs = bdm.get("ebs")
+            if ebs is not None and not _truthy(ebs.get("encrypted")):
+                out.append(f"launch template block device {bdm.get('deviceName')} is not encrypted "
+                           "(ebs.encrypted must be true)")
+    elif resource_type == EBS_VOLUME:
+        if not _truthy(props.get("encrypted")):
+            out.append("EBS volume is not encrypted (encrypted must be true)")
+    return out
+
+
+def rds_not_public(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """No RDS instance is reachable from the internet."""
+    if resource_type == RDS_INSTANCE and _truthy(props.get("publiclyAccessible")):
+        return ["RDS instance is publicly accessible (publiclyAccessible must be false)"]
+    return []
+
+
+def multi_az_in_prod(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """In the environments listed in `multi_az_environments` (default ["prod"]) RDS primaries run
+    Multi-AZ and cache replication groups have multiAzEnabled. Config `environment` as in asg-min-max."""
+    if _environment(props, config) not in (config.get("multi_az_environments") or []):
+        return []
+    if resource_type == RDS_INSTANCE and _is_primary_db(props) and not _truthy(props.get("multiAz")):
+        return [f"RDS primary is not Multi-AZ in {_environment(props, config)} (multiAz must be true)"]
+    if resource_type == CACHE_GROUP and not _truthy(props.get("multiAzEnabled")):
+        return [f"ElastiCache replication group is not Multi-AZ in {_environment(props, config)} "
+                "(multiAzEnabled must be true)"]
+    return []
+
+
+def deletion_protection(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """RDS primaries (no replicateSourceDb) have deletionProtection and, when
+    `require_final_snapshot` (default true), keep a final snapshot."""
+    if resource_type != RDS_INSTANCE or not _is_primary_db(props):
+        return []
+    out: list[str] = []
+    if not _truthy(props.get("deletionProtection")):
+        out.append("RDS primary has no deletion protection (deletionProtection must be true)")
+    if config.get("require_final_snapshot", True):
+        if _truthy(props.get("skipFinalSnapshot")):
+            out.append("RDS primary skips its final snapshot (skipFinalSnapshot must be false)")
+        elif not props.get("finalSnapshotIdentifier"):
+            out.append("RDS primary has no finalSnapshotIdentifier")
+    return out
+
+
+def imdsv2_required(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """Launch templates require IMDSv2 session tokens (blocks SSRF credential theft via IMDSv1)."""
+    if resource_type != LAUNCH_TEMPLATE:
+        return []
+    if (props.get("metadataOptions") or {}).get("httpTokens") != "required":
+        return ['launch template does not require IMDSv2 (metadataOptions.httpTokens must be "required")']
+    return []
+
+
+def is_alb_security_group(resource_type: str, props: Mapping[str, Any], name: str = "") -> bool:
+    """ALB security groups: tag `role: alb`, or a name ending in `-alb-sg` (see module doc)."""
+    if tags_of(props).get("role") == "alb":
+        return True
+    names = [name, str(props.get("name") or "")]
+    if resource_type == INGRESS_RULE:
+        names.append(str(props.get("securityGroupId") or ""))
+        return any("-alb-sg" in n for n in names)
+    return any(n.endswith("-alb-sg") for n in names) or "-alb-sg" in str(props.get("namePrefix") or "")
+
+
+def no_public_ingress(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """No ingress from 0.0.0.0/0 or ::/0, except ALB security groups on `alb_public_ports`
+    (default [443, 80]); a rule covering any other port (or protocol -1, all ports) is a violation."""
+    if resource_type == SECURITY_GROUP:
+        rules = [dict(r, _cidrs=list(r.get("cidrBlocks") or []) + list(r.get("ipv6CidrBlocks") or []))
+                 for r in props.get("ingress") or []]
+    elif resource_type == INGRESS_RULE:
+        rules = [{"protocol": props.get("ipProtocol"), "fromPort": props.get("fromPort"),
+                  "toPort": props.get("toPort"),
+                  "_cidrs": [c for c in (props.get("cidrIpv4"), props.get("cidrIpv6")) if c]}]
+    else:
+        return []
+    allowed_ports = {int(p) for p in config.get("alb_public_ports") or []}
+    alb = is_alb_security_group(resource_type, props, name)
+    out: list[str] = []
+    for rule in rules:
+        for cidr in rule["_cidrs"]:
+            if cidr not in OPEN_CIDRS:
+                continue
+            proto = str(rule.get("protocol"))
+            lo, hi = _num(rule.get("fromPort")), _num(rule.get("toPort"))
+            single_allowed = (proto not in ("-1", "all") and lo is not None and lo == hi
+                              and int(lo) in allowed_ports)
+            if alb and single_allowed:
+                continue
+            ports = "all" if proto in ("-1", "all") else f"{_fmt(lo)}-{_fmt(hi)}"
+            where = ("ALB security groups may only open ports "
+                     + ", ".join(str(p) for p in config.get("alb_public_ports") or [])) if alb \
+                else "only ALB security groups may be open to the internet"
+            out.append(f"ingress {proto} ports {ports} is open to {cidr} ({where})")
+    return out
+
+
+def _fmt(x: float | None) -> str:
+    return "?" if x is None else f"{x:g}"
+
+
+def required_tags(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """Taggable resources (`TAGGABLE_TYPES`) carry every tag in `required_tags`
+    (default environment, owner, cost-center); provider default tags count."""
+    if resource_type not in TAGGABLE_TYPES:
+        return []
+    tags = tags_of(props)
+    missing = [t for t in config.get("required_tags") or [] if not tags.get(t)]
+    return [f"missing required tags: {', '.join(missing)}"] if missing else []
+
+
+def instance_type_allowlist(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """EC2 types (launch templates, ASG overrides), RDS classes and cache node types come from
+    the allowlists, which default to the types `infra/pricing.py` can price."""
+    found: list[tuple[str, str, str]] = []  # (what, value, config key)
+    if resource_type == LAUNCH_TEMPLATE and props.get("instanceType"):
+        found.append(("instance type", props["instanceType"], "allowed_instance_types"))
+    elif resource_type == ASG:
+        mlt = ((props.get("mixedInstancesPolicy") or {}).get("launchTemplate") or {})
+        found += [("instance type", o["instanceType"], "allowed_instance_types")
+                  for o in mlt.get("overrides") or [] if o.get("instanceType")]
+    elif resource_type == RDS_INSTANCE and props.get("instanceClass"):
+        found.append(("RDS instance class", props["instanceClass"], "allowed_db_instance_classes"))
+    elif resource_type == CACHE_GROUP and props.get("nodeType"):
+        found.append(("cache node type", props["nodeType"], "allowed_cache_node_types"))
+    out = []
+    for what, value, key in found:
+        allowed = list(config.get(key) or [])
+        if value not in allowed:
+            out.append(f"{what} {value} is not allowed; allowed: {', '.join(allowed)}")
+    return out
+
+
+# ---------------------------------------------------------------------------- stack rules
+
+def _budget_numbers(resources: list[RecordedResource], config: Mapping[str, Any]):
+    estimate = pricing.estimate_stack(
+        resources, model=config.get("pricing_model", "aws"),
+        edge_gb_month=float(config.get("edge_gb_month") or 0.0),
+        edge_requests_month=float(config.get("edge_requests_month") or 0.0))
+    budget = float(config.get("budget_usd") or 0.0)
+    emergency = bool(config.get("emergency"))
+    ceiling = float(config.get("emergency_ceiling_usd") or 0.0) if emergency else budget
+    return estimate.monthly_usd, budget, emergency, ceiling
+
+
+def stack_budget(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
+    """Mandatory: the estimated monthly cost must not exceed `budget_usd` (or, when `emergency`
+    is true, `emergency_ceiling_usd`). A budget of 0 means "no budget configured" (no check)."""
+    try:
+        cost, budget, emergency, ceiling = _budget_numbers(resources, config)
+    except pricing.PricingError as err:
+        return [Violation(None, f"cannot price the stack: {err}")]
+    if budget <= 0 or (emergency and ceiling <= 0):
+        return []
+    if cost > ceiling:
+        what = "emergency ceiling" if emergency else "budget"
+        return [Violation(None, f"estimated monthly cost ${cost:,.2f} exceeds the {what} of ${ceiling:,.2f}")]
+    return []
+
+
+def stack_budget_advisory(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
+    """Advisory: the estimated cost is above `advisory_pct`% (default 80) of `budget_usd` while
+    still under the mandatory ceiling (above it, `stack-budget` reports instead)."""
+    try:
+        cost, budget, emergency, ceiling = _budget_numbers(resources, config)
+    except pricing.PricingError:
+        return []  # stack-budget reports it, once
+    if budget <= 0:
+        return []
+    pct = float(config.get("advisory_pct", 80.0))
+    limit = ceiling if (emergency and ceiling > 0) else budget
+    if cost > budget * pct / 100.0 and cost <= limit:
+        return [Violation(None, f"estimated monthly cost ${cost:,.2f} is {cost / budget:.0%} of the budget "
+                                f"of ${budget:,.2f} (advisory above {pct:g}%)")]
+    return []
+
+
+def _policy_direction(props: Mapping[str, Any]) -> int:
+    """+1 scale out, −1 scale in, 0 neither (target tracking / predictive)."""
+    adjustments = [_num(s.get("scalingAdjustment")) for s in props.get("stepAdjustments") or []]
+    if props.get("scalingAdjustment") is not None:
+        adjustments.append(_num(props.get("scalingAdjustment")))
+    adjustments = [a for a in adjustments if a]
+    if adjustments and all(a > 0 for a in adjustments):
+        return 1
+    if adjustments and all(a < 0 for a in adjustments):
+        return -1
+    return 0
+
+
+def _alarm_direction(props: Mapping[str, Any]) -> int:
+    op = str(props.get("comparisonOperator") or "")
+    return 1 if op.startswith("GreaterThan") else -1 if op.startswith("LessThan") else 0
+
+
+def _metric_key(alarm: RecordedResource) -> tuple[str, str, str, str]:
+    p = alarm.inputs
+    return (str(p.get("namespace") or ""), str(p.get("metricName") or ""),
+            json.dumps(p.get("dimensions") or {}, sort_keys=True, default=str), alarm.parent or "")
+
+
+def _cooldown(props: Mapping[str, Any]) -> float | None:
+    for key in ("cooldown", "estimatedInstanceWarmup"):
+        if _num(props.get(key)) is not None:
+            return _num(props.get(key))
+    return None
+
+
+def scaling_hygiene(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
+    """Step/simple scaling that cannot flap.
+
+    1. every scale-out policy sets `cooldown` or `estimatedInstanceWarmup`;
+    2. per metric (the alarm that triggers the policy; else the policy's ASG), the shortest
+       scale-in cooldown ≥ the longest scale-out cooldown (scale in slower than out);
+    3. per metric, every scale-in alarm threshold lies below every scale-out threshold
+       (a scale-in threshold inside the scale-out band makes the group oscillate).
+    """
+    out: list[Violation] = []
+    policies = [r for r in resources if r.type == SCALING_POLICY and _policy_direction(r.inputs)]
+    alarms = [r for r in resources if r.type == METRIC_ALARM and _alarm_direction(r.inputs)]
+
+    metric_of: dict[str, tuple] = {}
+    for alarm in alarms:
+        for action in alarm.inputs.get("alarmActions") or []:
+            target = resolve(action, policies)
+            if target is not None:
+                metric_of[target.name] = _metric_key(alarm)
+
+    groups: dict[tuple, list[RecordedResource]] = {}
+    for pol in policies:
+        if _policy_direction(pol.inputs) > 0 and _cooldown(pol.inputs) is None:
+            out.append(Violation(pol.name, "scale-out policy has neither cooldown nor estimatedInstanceWarmup"))
+        key = metric_of.get(pol.name) or ("asg", str(pol.inputs.get("autoscalingGroupName") or pol.parent or ""))
+        groups.setdefault(key, []).append(pol)
+    for key, members in groups.items():
+        outs = [(p, _cooldown(p.inputs) or 0.0) for p in members if _policy_direction(p.inputs) > 0]
+        ins = [(p, _cooldown(p.inputs) or 0.0) for p in members if _policy_direction(p.inputs) < 0]
+        if not outs or not ins:
+            continue
+        out_pol, out_cd = max(outs, key=lambda t: t[1])
+        for in_pol, in_cd in ins:
+            if in_cd < out_cd:
+                out.append(Violation(in_pol.name, f"scale-in cooldown {in_cd:g}s is shorter than the scale-out "
+                                                  f"cooldown {out_cd:g}s of {out_pol.name}"))
+
+    by_metric: dict[tuple, list[RecordedResource]] = {}
+    for alarm in alarms:
+        by_metric.setdefault(_metric_key(alarm), []).append(alarm)
+    for key, members in by_metric.items():
+        outs = [a for a in members if _alarm_direction(a.inputs) > 0 and _num(a.inputs.get("threshold")) is not None]
+        ins = [a for a in members if _alarm_direction(a.inputs) < 0 and _num(a.inputs.get("threshold")) is not None]
+        if not outs or not ins:
+            continue
+        low_out = min(outs, key=lambda a: _num(a.inputs["threshold"]))
+        t_out = _num(low_out.inputs["threshold"])
+        for a in ins:
+            t_in = _num(a.inputs["threshold"])
+            if t_in >= t_out:
+                out.append(Violation(a.name, f"scale-in threshold {t_in:g} on {key[1]} is inside the scale-out "
+                                             f"band of {low_out.name} (>= {t_out:g})"))
+    return out
+
+
+def is_stateful(resource: RecordedResource) -> bool:
+    """RDS instances, ElastiCache replication groups and resources tagged `stateful: "true"`."""
+    return resource.type in (RDS_INSTANCE, CACHE_GROUP) or tags_of(resource.inputs).get("stateful") == "true"
+
+
+def stateful_names(resources: list[RecordedResource]) -> list[str]:
+    """Names of the stateful resources in `resources`: what to record as the next `previous_stateful`."""
+    return [r.name for r in resources if is_stateful(r)]
+
+
+def stateful_guard(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
+    """Every name in `previous_stateful` (the stateful resources of the last deployment) must
+    still be present, unless `allow_stateful_removal` is true (a reviewed, deliberate removal)."""
+    if config.get("allow_stateful_removal"):
+        return []
+    present = {r.name for r in resources}
+    return [Violation(name, f"stateful resource {name} would be removed; "
+                            "set allow_stateful_removal to true to allow it")
+            for name in config.get("previous_stateful") or [] if name not in present]
+
+
+# ---------------------------------------------------------------------------- the registry
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy: name, description, enforcement, kind ("resource" | "stack"), the pure check
+    and its config schema (JSON-schema properties, each with its documented `default`)."""
+
+    name: str
+    description: str
+    enforcement: str
+    kind: str
+    check: Callable[..., Any]
+    schema: Mapping[str, Mapping[str, Any]]
+
+
+# Defaults per environment: dev is a sandbox (scale to zero allowed, small ceiling); prod keeps
+# at least 2 instances per group (one per AZ) and caps a group at 300 (the worker tier's 200
+# plus 50% emergency headroom). Per-stack files in policies/config/ may override them.
+DEFAULT_HARD_LIMITS = {
+    "dev": {"min_size": 0, "max_size": 50},
+    "staging": {"min_size": 1, "max_size": 100},
+    "prod": {"min_size": 2, "max_size": 300},
+}
+
+_ENVIRONMENT = {"type": "string", "default": "",
+                "description": "Stack environment (dev|staging|prod); empty = the resource's environment tag"}
+_BUDGET_SCHEMA = {
+    "budget_usd": {"type": "number", "minimum": 0, "default": 0,
+                   "description": "Monthly budget in USD; 0 = no budget check"},
+    "advisory_pct": {"type": "number", "minimum": 0, "maximum": 100, "default": 80,
+                     "description": "Advisory above this percentage of the budget"},
+    "emergency": {"type": "boolean", "default": False,
+                  "description": "Emergency scaling in progress: the ceiling is emergency_ceiling_usd"},
+    "emergency_ceiling_usd": {"type": "number", "minimum": 0, "default": 0,
+                              "description": "Monthly ceiling in USD while emergency is true"},
+    "pricing_model": {"type": "string", "enum": list(pricing.MODELS), "default": "aws",
+                      "description": "infra.pricing model: aws (cited price list) or flat (relay)"},
+    "edge_gb_month": {"type": "number", "minimum": 0, "default": 0,
+                      "description": "Expected CloudFront data transfer out, GB per month"},
+    "edge_requests_month": {"type": "number", "minimum": 0, "default": 0,
+                            "description": "Expected CloudFront HTTPS requests per month"},
+}
+
+RULES: tuple[Rule, ...] = (
+    Rule("asg-min-max", "Auto Scaling groups keep minSize <= desiredCapacity <= maxSize within the environment's hard limits.",
+         MANDATORY, "resource", asg_min_max, {
+             "environment": _ENVIRONMENT,
+             "hard_limits": {"type": "object", "default": DEFAULT_HARD_LIMITS,
+                             "description": "Per environment {min_size, max_size} hard limits"},
+         }),
+    Rule("stack-budget", "The stack's estimated monthly cost stays within its budget (or the emergency ceiling).",
+         MANDATORY, "stack", stack_budget, _BUDGET_SCHEMA),
+    Rule("stack-budget-advisory", "Warn when the stack's estimated monthly cost nears its budget.",
+         ADVISORY, "stack", stack_budget_advisory, _BUDGET_SCHEMA),
+    Rule("scaling-hygiene", "Step scaling has warm-up/cooldowns, scales in slower than out, and scale-in alarms sit below the scale-out band.",
+         MANDATORY, "stack", scaling_hygiene, {}),
+    Rule("storage-encrypted", "RDS, ElastiCache (at rest and in transit) and EBS storage are encrypted.",
+         MANDATORY, "resource", storage_encrypted, {}),
+    Rule("rds-not-public", "RDS instances are not publicly accessible.",
+         MANDATORY, "resource", rds_not_public, {}),
+    Rule("multi-az-in-prod", "In prod, RDS primaries and cache replication groups are Multi-AZ.",
+         MANDATORY, "resource", multi_az_in_prod, {
+             "environment": _ENVIRONMENT,
+             "multi_az_environments": {"type": "array", "items": {"type": "string"}, "default": ["prod"],
+                                       "description": "Environments that must run Multi-AZ"},
+         }),
+    Rule("deletion-protection", "RDS primaries have deletion protection and keep a final snapshot.",
+         MANDATORY, "resource", deletion_protection, {
+             "require_final_snapshot": {"type": "boolean", "default": True,
+                                        "description": "Also require skipFinalSnapshot false and a finalSnapshotIdentifier"},
+         }),
+    Rule("imdsv2-required", "Launch templates require IMDSv2 (httpTokens = required).",
+         MANDATORY, "resource", imdsv2_required, {}),
+    Rule("no-public-ingress", "No ingress from 0.0.0.0/0 or ::/0 except ALB security groups on 443/80.",
+         MANDATORY, "resource", no_public_ingress, {
+             "alb_public_ports": {"type": "array", "items": {"type": "integer"}, "default": [443, 80],
+                                  "description": "Ports an ALB security group may open to the internet"},
+         }),
+    Rule("required-tags", "Taggable resources carry the required cost-allocation tags.",
+         MANDATORY, "resource", required_tags, {
+             "required_tags": {"type": "array", "items": {"type": "string"},
+                               "default": ["environment", "owner", "cost-center"],
+                               "description": "Tag keys every taggable resource must carry"},
+         }),
+    Rule("instance-type-allowlist", "EC2 instance types, RDS classes and cache node types come from the allowlists.",
+         MANDATORY, "resource", instance_type_allowlist, {
+             "allowed_instance_types": {"type": "array", "items": {"type": "string"},
+                                        "default": list(pricing.ALLOWED_INSTANCE_TYPES),
+                                        "description": "EC2 instance types the platform may run"},
+             "allowed_db_instance_classes": {"type": "array", "items": {"type": "string"},
+                                             "default": list(pricing.RDS_HOURLY_USD),
+                                             "description": "RDS instance classes the platform may run"},
+             "allowed_cache_node_types": {"type": "array", "items": {"type": "string"},
+                                          "default": list(pricing.CACHE_NODE_HOURLY_USD),
+                                          "description": "ElastiCache node types the platform may run"},
+         }),
+    Rule("stateful-guard", "Stateful resources (databases, caches, stateful-tagged) are not removed without an explicit allow.",
+         MANDATORY, "stack", stateful_guard, {
+             "previous_stateful": {"type": "array", "items": {"type": "string"}, "default": [],
+                                   "description": "Names of the stateful resources in the last deployment"},
+             "allow_stateful_removal": {"type": "boolean", "default": False,
+                                        "description": "Allow removing a previous stateful resource"},
+         }),
+)
+RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+
+
+def resolve_config(rule: Rule, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Schema defaults overlaid (top-level key by key) by the given config, as the Pulumi CLI does
+    when it applies a policy's schema defaults to `--policy-pack-config`. `enforcementLevel` is
+    not a rule setting and is dropped."""
+    out = {k: copy.deepcopy(v["default"]) for k, v in rule.schema.items() if "default" in v}
+    out.update({k: v for k, v in (given or {}).items() if k != "enforcementLevel"})
+    return out

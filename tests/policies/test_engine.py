@@ -1,0 +1,75 @@
+"""evaluate(): the pack's rules offline, with defaults, overrides and per-stack configs."""
+from __future__ import annotations
+
+import dataclasses
+
+from infra.recorded import RecordedResource
+from policies.engine import Verdict, evaluate, has_mandatory, load_policy_config
+
+
+def mutate(stack, name, **changes):
+    return [dataclasses.replace(r, inputs={**r.inputs, **changes}) if r.name == name else r for r in stack]
+
+
+def test_good_stack_has_no_verdicts(good_stack, prod_config):
+    assert evaluate(good_stack, prod_config) == []
+    assert evaluate(good_stack, load_policy_config("prod")) == []
+
+
+def test_resource_and_stack_verdicts(good_stack, prod_config):
+    stack = mutate(good_stack, "prod-db-primary", publiclyAccessible=True)
+    prod_config["stack-budget"]["budget_usd"] = 5000
+    assert evaluate(stack, prod_config) == [
+        Verdict("rds-not-public", "mandatory", "prod-db-primary",
+                "RDS instance is publicly accessible (publiclyAccessible must be false)"),
+        Verdict("stack-budget", "mandatory", "",
+                "estimated monthly cost $5,367.77 exceeds the budget of $5,000.00"),
+    ]
+
+
+def test_advisory_only_is_not_blocking(good_stack, prod_config):
+    prod_config["stack-budget-advisory"]["budget_usd"] = 6000
+    verdicts = evaluate(good_stack, prod_config)
+    assert [(v.policy, v.enforcement) for v in verdicts] == [("stack-budget-advisory", "advisory")]
+    assert not has_mandatory(verdicts)
+
+
+def test_enforcement_overrides(good_stack, prod_config):
+    stack = mutate(good_stack, "prod-db-primary", publiclyAccessible=True)
+    assert evaluate(stack, {**prod_config, "rds-not-public": "disabled"}) == []
+    verdicts = evaluate(stack, {**prod_config, "all": "advisory"})
+    assert [v.enforcement for v in verdicts] == ["advisory"]
+    verdicts = evaluate(stack, {**prod_config, "all": "advisory", "rds-not-public": {"enforcementLevel": "mandatory"}})
+    assert has_mandatory(verdicts)
+
+
+def test_dev_config_limits(good_stack):
+    # The prod-sized ASG (max 100) breaks dev's hard limit of 50; tags say prod but config wins.
+    verdicts = evaluate(good_stack, load_policy_config("dev"))
+    assert Verdict("asg-min-max", "mandatory", "prod-us-east-1-api-asg",
+                   "maxSize 100 exceeds the dev hard limit of 50") in verdicts
+
+
+def test_provider_default_tags_are_applied(good_stack):
+    nat = next(r for r in good_stack if r.name == "prod-us-east-1-nat")
+    untagged = dataclasses.replace(nat, inputs={})
+    provider = RecordedResource("pulumi:providers:aws", "aws-us-east-1",
+                                {"region": "us-east-1", "defaultTags": '{"tags":{"environment":"prod","owner":"p","cost-center":"c"}}'})
+    stack = [provider] + [untagged if r is nat else r for r in good_stack]
+    assert evaluate(stack, {}) == []
+    assert [v.message for v in evaluate([untagged], {})] == ["missing required tags: environment, owner, cost-center"]
+
+
+def test_stateful_guard_from_config(good_stack):
+    config = {"stateful-guard": {"previous_stateful": ["prod-cache", "prod-old-cache"]}}
+    assert evaluate(good_stack, config) == [Verdict(
+        "stateful-guard", "mandatory", "",
+        "stateful resource prod-old-cache would be removed; set allow_stateful_removal to true to allow it")]
+
+
+def test_with_budget_sets_both_budget_policies(good_stack):
+    from policies.engine import with_budget
+    config = with_budget(load_policy_config("prod"), 5000, emergency=True, emergency_ceiling_usd=5300)
+    assert config["stack-budget"]["budget_usd"] == config["stack-budget-advisory"]["budget_usd"] == 5000
+    assert [v.message for v in evaluate(good_stack, config)] == [
+        "estimated monthly cost $5,367.77 exceeds the emergency ceiling of $5,300.00"]

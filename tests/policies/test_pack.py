@@ -1,0 +1,88 @@
+"""The pack loads: every policy constructs, names are unique, schemas and stack configs are valid."""
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+
+import jsonschema
+import pulumi_policy.policy as pp
+import pytest
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
+from policies import rules
+from policies.pack import PACK_NAME, POLICIES
+
+CONFIG_DIR = Path(rules.__file__).parent / "config"
+
+
+def _schema(policy) -> dict:
+    props = policy.config_schema.properties if policy.config_schema else {}
+    return {"type": "object", "properties": props}
+
+
+def test_every_rule_is_a_policy_with_a_unique_name():
+    names = [p.name for p in POLICIES]
+    assert names == [r.name for r in rules.RULES]
+    assert len(set(names)) == len(names)
+    for policy, rule in zip(POLICIES, rules.RULES):
+        expected = ResourceValidationPolicy if rule.kind == "resource" else StackValidationPolicy
+        assert isinstance(policy, expected)
+        assert policy.enforcement_level.value == rule.enforcement
+        assert policy.description
+
+
+def test_schemas_are_valid_and_defaults_conform():
+    for policy in POLICIES:
+        schema = _schema(policy)
+        jsonschema.Draft7Validator.check_schema(schema)
+        for key, prop in schema["properties"].items():
+            assert "default" in prop and prop.get("description"), (policy.name, key)
+        defaults = {k: v["default"] for k, v in schema["properties"].items()}
+        jsonschema.validate(defaults, schema)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_configs_validate_against_the_schemas(stack):
+    config = json.loads((CONFIG_DIR / f"{stack}.json").read_text())
+    by_name = {p.name: p for p in POLICIES}
+    for name, entry in config.items():
+        assert name in by_name, f"{stack}.json configures unknown policy {name}"
+        jsonschema.validate({k: v for k, v in entry.items() if k != "enforcementLevel"}, _schema(by_name[name]))
+    # The budget is configured for two policies; both must read the same numbers.
+    shared = set(config["stack-budget"]) & set(config["stack-budget-advisory"])
+    assert all(config["stack-budget"][k] == config["stack-budget-advisory"][k] for k in shared)
+    assert config["asg-min-max"]["environment"] == config["multi-az-in-prod"]["environment"] == stack
+
+
+def test_policy_pack_constructs_with_every_policy(monkeypatch):
+    """Run policies/__main__.py as the CLI would; stop the serve loop at once instead of blocking."""
+    def stop(_seconds):
+        raise KeyboardInterrupt
+
+    built = {}
+    real = pp.PolicyPack.__init__
+
+    def spy(self, *args, **kwargs):
+        built.update(kwargs)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pp.time, "sleep", stop)
+    monkeypatch.setattr(pp.PolicyPack, "__init__", spy)
+    runpy.run_path(str(CONFIG_DIR.parent / "__main__.py"), run_name="__main__")
+    assert built["name"] == PACK_NAME == "scaling-platform-policies"
+    assert [p.name for p in built["policies"]] == [p.name for p in POLICIES]
+
+
+def test_adapter_survives_values_unknown_during_preview(good_stack):
+    """A launch-template id unknown at preview must not stop the other checks on the ASG."""
+    from pulumi_policy import ResourceValidationArgs
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    asg = next(r for r in good_stack if r.name == "prod-us-east-1-api-asg")
+    props = dict(asg.inputs, maxSize=400.0, launchTemplate={"id": UNKNOWN_STRING_VALUE})
+    args = ResourceValidationArgs(asg.type, unknown_checking_proxy(props), asg.urn, asg.name, None, None, {})
+    reported = []
+    policy = next(p for p in POLICIES if p.name == "asg-min-max")
+    policy.validate(args, lambda message, urn=None: reported.append(message))
+    assert reported == ["maxSize 400 exceeds the prod hard limit of 300"]
