@@ -51,9 +51,33 @@ def load_stack_config(args: argparse.Namespace) -> tuple[PlatformConfig, dict[st
     return cfg, platform, dict(stack_file.other), source
 
 
-def _cost_section(cfg: PlatformConfig, resources: list) -> dict[str, Any]:
-    # Filled by the cost model (infra/pricing.py) once it lands.
-    return {"monthly_usd": 0.0, "budget_usd": cfg.budget_usd_month, "lines": []}
+def policy_config_for(stack: str, cfg: PlatformConfig) -> dict[str, Any]:
+    """The stack's `--policy-pack-config` file with the budget, environment and emergency state of
+    this config, so the offline verdicts match what `pulumi preview --policy-pack` would say."""
+    from policies import engine
+
+    base = engine.load_policy_config(stack)
+    emergency = cfg.emergency.mode == "up"
+    extra: dict[str, Any] = {"emergency": emergency}
+    if cfg.emergency.budget_ceiling_usd_month is not None:
+        extra["emergency_ceiling_usd"] = cfg.emergency.budget_ceiling_usd_month
+    config = engine.with_budget(base, cfg.budget_usd_month, **extra)
+    for name in ("asg-min-max", "multi-az-in-prod"):
+        config[name] = {**(config.get(name) or {}), "environment": cfg.environment}
+    return config
+
+
+def cost_section(cfg: PlatformConfig, resources: list, policy_config: dict[str, Any]) -> dict[str, Any]:
+    """The plan's `cost`: every priced resource from infra/pricing.py against the stack budget."""
+    from infra import pricing
+
+    budget = policy_config.get("stack-budget") or {}
+    estimate = pricing.estimate_stack(resources, edge_gb_month=float(budget.get("edge_gb_month", 0)),
+                                      edge_requests_month=float(budget.get("edge_requests_month", 0)))
+    return {"monthly_usd": round(estimate.monthly_usd, 2), "budget_usd": cfg.budget_usd_month,
+            "model": "aws", "source": pricing.PRICE_SOURCE,
+            "lines": [{"item": line.item, "monthly_usd": round(line.monthly_usd, 2), "reason": line.reason}
+                      for line in estimate.lines]}
 
 
 def run_plan(args: argparse.Namespace) -> tuple[str, int]:
@@ -61,11 +85,15 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     from infra import offline, report
 
     cfg, platform, other, _source = load_stack_config(args)
+    from policies import engine
+
     run = offline.run_program(args.stack, platform, other)
     resources = list(run.resources)
     capacity = run.outputs.get("capacity") or {}
-    doc = report.plan_document(args.stack, resources, capacity, _cost_section(cfg, resources), [],
-                               {k: v for k, v in run.outputs.items() if k != "capacity"})
+    policy_config = policy_config_for(args.stack, cfg)
+    verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]
+    doc = report.plan_document(args.stack, resources, capacity, cost_section(cfg, resources, policy_config),
+                               verdicts, {k: v for k, v in run.outputs.items() if k != "capacity"})
     exit_code = EXIT_POLICY if any(p["enforcement"] == "mandatory" for p in doc["policies"]) else EXIT_OK
     if args.out:
         report.write_out_dir(args.out, {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc)})

@@ -52,6 +52,7 @@ def render_table(doc: Mapping[str, Any]) -> str:
     """A rich terminal rendering of the plan (capacity, nodes, cost, policies)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, force_terminal=False, color_system=None)
@@ -59,7 +60,7 @@ def render_table(doc: Mapping[str, Any]) -> str:
     for column in TIER_HEADER:
         table.add_column(column, overflow="fold")
     for row in _tier_rows(doc):
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     console.print(table)
     nodes = doc["capacity"].get("nodes")
     if nodes:
@@ -67,11 +68,13 @@ def render_table(doc: Mapping[str, Any]) -> str:
         for column in ("node type", "count", "min", "optimal", "max", "reason"):
             node_table.add_column(column, overflow="fold")
         for name, n in nodes["types"].items():
-            node_table.add_row(name, str(n["count"]), str(n["min"]), str(n["optimal"]), str(n["max"]), n["reason"])
+            node_table.add_row(*(Text(str(cell)) for cell in (name, n["count"], n["min"], n["optimal"], n["max"],
+                                                                n["reason"])))
         console.print(node_table)
+    plain = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731 - reasons hold [..]
     for extra in _extra_sections(doc):
-        console.print(extra)
-    _print_cost_and_policies(doc, console.print)
+        plain(extra)
+    _print_cost_and_policies(doc, plain)
     return buffer.getvalue()
 
 
@@ -89,7 +92,8 @@ def _print_cost_and_policies(doc: Mapping[str, Any], emit: Callable[[str], None]
     if not doc["policies"]:
         emit("policies: no violations")
     for verdict in doc["policies"]:
-        emit(f"policy {verdict['policy']} [{verdict['enforcement']}] {verdict['resource']}: {verdict['message']}")
+        emit(f"policy {verdict['policy']} [{verdict['enforcement'].upper()}] {verdict['resource'] or '(stack)'}: "
+             f"{verdict['message']}")
 
 
 def render_markdown(doc: Mapping[str, Any], charts: list[str] | None = None) -> str:

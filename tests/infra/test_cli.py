@@ -91,3 +91,25 @@ def test_console_script_runs_without_traceback():
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_budget_violation_exits_1_naming_policy_and_total(capsys):
+    code, out, _ = run_cli(capsys, "--stack", "prod", "--set", "budget_usd_month=1000", "--format", "json")
+    doc = json.loads(out)
+    assert code == 1
+    budget = [p for p in doc["policies"] if p["policy"] == "stack-budget"]
+    assert budget == [{"policy": "stack-budget", "enforcement": "mandatory", "resource": "",
+                       "message": f"estimated monthly cost ${doc['cost']['monthly_usd']:,.2f} exceeds the budget of "
+                                  "$1,000.00"}]
+    assert doc["cost"]["budget_usd"] == 1000
+    code, out, _ = run_cli(capsys, "--stack", "prod", "--set", "budget_usd_month=1000")
+    assert code == 1 and "policy stack-budget [MANDATORY] (stack): estimated monthly cost $" in out
+
+
+def test_cost_lines_price_every_asg(capsys):
+    code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "json")
+    doc = json.loads(out)
+    items = {line["item"]: line for line in doc["cost"]["lines"]}
+    assert items["prod-us-east-1-api-asg"]["reason"] == "14 × c5.large × $0.085/h × 730 h"
+    assert doc["cost"]["monthly_usd"] == pytest.approx(sum(line["monthly_usd"] for line in doc["cost"]["lines"]), abs=0.05)
+    assert doc["policies"] == [] and code == 0

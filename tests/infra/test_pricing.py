@@ -112,3 +112,11 @@ def test_pricing_is_pure():
     imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not imported & {"pulumi", "pulumi_aws", "boto3", "pulumi_policy"}
+
+
+def test_every_catalog_instance_type_has_a_price():
+    from infra import catalog
+
+    assert set(catalog.INSTANCE_TYPES) <= set(pricing.EC2_HOURLY_USD)
+    assert set(catalog.DB_INSTANCE_CLASSES) <= set(pricing.RDS_HOURLY_USD)
+    assert set(catalog.CACHE_NODE_TYPES) <= set(pricing.CACHE_NODE_HOURLY_USD)
