@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:  # pragma: no cover - argparse rejects unknown commands
             raise InputError(f"unknown command {args.command!r}")
     except (ConfigError, InputError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print("error: " + str(err).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return code

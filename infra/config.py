@@ -33,7 +33,9 @@ class ConfigError(Exception):
 
     def __init__(self, source: str, key: str, message: str):
         self.source, self.key, self.message = source, key, message
-        super().__init__(f"{source}: {key}: {message}")
+        # User text (keys, values, file names) may hold line breaks; the message stays one line.
+        line = f"{source}: {key}: {message}"
+        super().__init__(line.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 class _KeyError(Exception):
