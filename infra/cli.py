@@ -82,18 +82,21 @@ def cost_section(cfg: PlatformConfig, resources: list, policy_config: dict[str, 
 
 def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     """Everything `scaling plan` does; returns (text to print, exit code)."""
+    from infra import capacity as planner
     from infra import offline, report
 
     cfg, platform, other, _source = load_stack_config(args)
     from policies import engine
 
-    run = offline.run_program(args.stack, platform, other)
+    # The program exports the same plan as its `capacity` output; computing it here (pure, cheap)
+    # spares resolving that large output through the SDK.
+    capacity = planner.plan_capacity(cfg).to_dict()
+    run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}))
     resources = list(run.resources)
-    capacity = run.outputs.get("capacity") or {}
     policy_config = policy_config_for(args.stack, cfg)
     verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]
     doc = report.plan_document(args.stack, resources, capacity, cost_section(cfg, resources, policy_config),
-                               verdicts, {k: v for k, v in run.outputs.items() if k != "capacity"})
+                               verdicts, run.outputs)
     exit_code = EXIT_POLICY if any(p["enforcement"] == "mandatory" for p in doc["policies"]) else EXIT_OK
     if args.out:
         report.write_out_dir(args.out, {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc)})

@@ -139,9 +139,11 @@ class OfflineRun:
     outputs: Mapping[str, Any]
 
 
-def _resolve_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+def _resolve_outputs(outputs: Mapping[str, Any], skip: frozenset[str]) -> dict[str, Any]:
     resolved: dict[str, Any] = {}
     for key, value in outputs.items():
+        if key in skip:
+            continue
         out = pulumi.Output.from_input(value)
         is_secret = _sync_await(out.is_secret())
         resolved[key] = SECRET_TEXT if is_secret else _sync_await(out.future())
@@ -167,8 +169,13 @@ def stack_config(platform: Mapping[str, Any], other: Mapping[str, Any]) -> tuple
     return config, secret_keys
 
 
-def run_program(stack: str, platform: Mapping[str, Any], other: Mapping[str, Any] | None = None) -> OfflineRun:
-    """Run infra.program.main under mocks for `stack` with this config; return every registration."""
+def run_program(stack: str, platform: Mapping[str, Any], other: Mapping[str, Any] | None = None,
+                skip_outputs: frozenset[str] = frozenset()) -> OfflineRun:
+    """Run infra.program.main under mocks for `stack` with this config; return every registration.
+
+    `skip_outputs` names stack outputs the caller already has (the plan's `capacity`, which the
+    CLI computes directly): resolving a large nested output through the SDK costs real time.
+    """
     from infra import program  # imported here so planners stay importable without the SDK cost
 
     config, secret_keys = stack_config(platform, other or {})
@@ -181,5 +188,5 @@ def run_program(stack: str, platform: Mapping[str, Any], other: Mapping[str, Any
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
     _sync_await(run_pulumi_func(program.main))
     root = pulumi_settings.get_root_resource()
-    outputs = _resolve_outputs(getattr(root, "outputs", {}))
+    outputs = _resolve_outputs(getattr(root, "outputs", {}), skip_outputs)
     return OfflineRun(resources=tuple(monitor.recorded), outputs=outputs)

@@ -32,7 +32,7 @@ def plan_document(stack: str, resources: list[RecordedResource], capacity: Mappi
 
 
 def to_json(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, indent=2, sort_keys=False, default=str)
+    return json.dumps(doc, indent=1, default=str)
 
 
 def _tier_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
