@@ -5,8 +5,9 @@ min/max come from the plan on every update; desired is set at creation only
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +18,27 @@ from components.naming import Naming, asg_tags
 AMI_SSM_PARAMETER = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 ROOT_VOLUME_GB = 30
 HEALTH_CHECK_GRACE_S = 300
+
+
+@dataclass(frozen=True)
+class MixedInstances:
+    """Spot/on-demand split (infra.scaling_policy.SpotPlan); the first type is the planned rung."""
+
+    instance_types: Sequence[str]
+    on_demand_base: int
+    on_demand_percentage_above_base: int
+    spot_allocation_strategy: str
+
+
+@dataclass(frozen=True)
+class InstanceRefresh:
+    """Rolling instance refresh (infra.scaling_policy.RolloutPlan) with auto-rollback alarms."""
+
+    min_healthy_percentage: int
+    checkpoint_percentages: Sequence[int]
+    checkpoint_delay_s: int
+    auto_rollback: bool
+    alarm_names: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,9 @@ class ServiceTierArgs:
     instance_profile_arn: pulumi.Input[str]
     target_group_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     plan_reason: str = ""
+    mixed_instances: MixedInstances | None = None
+    instance_refresh: InstanceRefresh | None = None
+    env: Mapping[str, str] = field(default_factory=dict)  # written to /etc/scaling-platform/env by user data
 
 
 class ServiceTier(pulumi.ComponentResource):
@@ -56,11 +81,26 @@ class ServiceTier(pulumi.ComponentResource):
                                             "encrypted": "true", "delete_on_termination": "true"}}],
             monitoring={"enabled": True},
             tag_specifications=[{"resource_type": kind, "tags": tags} for kind in ("instance", "volume")],
-            tags=tags, opts=child)
+            user_data=_env_user_data(args.env), tags=tags, opts=child)
+        # A numbered version (not $Latest): a template change starts the instance refresh, and AWS
+        # auto-rollback needs a fixed version.
+        version = self.launch_template.latest_version.apply(str)
+        mixed = args.mixed_instances
         self.group = aws.autoscaling.Group(
             f"{name}-asg", min_size=args.min_size, max_size=args.max_size,
             desired_capacity=args.desired_capacity, vpc_zone_identifiers=list(args.subnet_ids),
-            launch_template={"id": self.launch_template.id, "version": "$Latest"},
+            launch_template=None if mixed else {"id": self.launch_template.id, "version": version},
+            mixed_instances_policy={
+                "launch_template": {
+                    "launch_template_specification": {"launch_template_id": self.launch_template.id,
+                                                      "version": version},
+                    "overrides": [{"instance_type": t} for t in mixed.instance_types]},
+                "instances_distribution": {
+                    "on_demand_allocation_strategy": "prioritized",
+                    "on_demand_base_capacity": mixed.on_demand_base,
+                    "on_demand_percentage_above_base_capacity": mixed.on_demand_percentage_above_base,
+                    "spot_allocation_strategy": mixed.spot_allocation_strategy}} if mixed else None,
+            instance_refresh=_refresh(args.instance_refresh),
             target_group_arns=list(args.target_group_arns),
             health_check_type="ELB" if args.target_group_arns else "EC2",
             health_check_grace_period=HEALTH_CHECK_GRACE_S,
@@ -69,3 +109,25 @@ class ServiceTier(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]))
         self.register_outputs({"asg_name": self.group.name, "min_size": args.min_size, "max_size": args.max_size,
                                "launch_template_id": self.launch_template.id})
+
+
+def _env_user_data(env: Mapping[str, str]) -> str | None:
+    """Base64 user data writing `env` for the service to load; None (no user data) when empty."""
+    if not env:
+        return None
+    lines = "\n".join(f"{k}={v}" for k, v in sorted(env.items()))
+    script = ("#!/bin/bash\nmkdir -p /etc/scaling-platform\n"
+              f"cat > /etc/scaling-platform/env <<'EOF'\n{lines}\nEOF\n")
+    return base64.b64encode(script.encode()).decode()
+
+
+def _refresh(refresh: InstanceRefresh | None) -> dict | None:
+    if refresh is None:
+        return None
+    preferences: dict = {"min_healthy_percentage": refresh.min_healthy_percentage,
+                         "checkpoint_percentages": list(refresh.checkpoint_percentages),
+                         "checkpoint_delay": str(refresh.checkpoint_delay_s),
+                         "auto_rollback": refresh.auto_rollback}
+    if refresh.alarm_names:
+        preferences["alarm_specification"] = {"alarms": list(refresh.alarm_names)}
+    return {"strategy": "Rolling", "preferences": preferences}

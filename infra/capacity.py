@@ -98,12 +98,14 @@ class TierPlan:
     reason: str
     reasons: dict[str, str]
     demand: float  # demand units this region/tier must serve (rps or jobs/s) after growth
+    scaling: Any = None  # infra.scaling_policy.TierScaling: triggers, schedule, spot, refresh, ladder
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "min": self.min, "desired": self.desired, "max": self.max, "reason": self.reason,
             "reasons": dict(self.reasons), "instance_type": self.instance_type,
             "profile": self.profile, "demand": round(self.demand, 3),
+            **(self.scaling.to_dict() if self.scaling is not None else {}),
         }
 
 
@@ -153,9 +155,11 @@ class CapacityPlan:
     regions: dict[str, RegionPlan]
     nodes: NodePlan
     notes: tuple[str, ...] = field(default_factory=tuple)
+    emergency: dict[str, Any] = field(default_factory=dict)  # infra.scaling_policy.emergency_block
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "emergency": dict(self.emergency),
             "environment": self.environment,
             "growth_factor": self.growth.to_dict(),
             "regions": {name: region.to_dict() for name, region in self.regions.items()},
@@ -401,4 +405,6 @@ def plan_capacity(cfg: PlatformConfig) -> CapacityPlan:
         for r in cfg.regions
     }
     nodes = plan_nodes(cfg.demand.users, cfg.demand.tps, cfg.demand.storage_tb)
-    return CapacityPlan(environment=cfg.environment, growth=growth, regions=regions, nodes=nodes, notes=tuple(notes))
+    plan = CapacityPlan(environment=cfg.environment, growth=growth, regions=regions, nodes=nodes, notes=tuple(notes))
+    from infra.scaling_policy import apply_scaling  # imports this module; imported late to stay one-way
+    return apply_scaling(cfg, plan)

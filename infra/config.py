@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from infra.catalog import AWS_REGIONS, CACHE_NODE_TYPES, DB_INSTANCE_CLASSES, INSTANCE_TYPES
+from infra.scaling_config import ScalingConfig, scaling_errors
 
 PROJECT = "scaling-platform"
 PLATFORM_KEY = f"{PROJECT}:platform"
@@ -105,6 +106,14 @@ class ApiTierConfig(_Section):
     requests_per_instance: Annotated[float, Field(gt=0, le=1e7)]
     min_instances: NonNegInt = 3
     max_instances: Annotated[int, Field(ge=1, le=10_000)] = 100
+    # Forecast utilisation per instance at the planned size (novacron "3. Capacity Planning"
+    # checkScalingNeeded); the defaults trigger nothing. See infra.scaling_policy.plan_vertical.
+    forecast_cpu_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
+    forecast_memory_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
+    # Vertical ladder (novacron "Vertical Scaling Triggers"); None = the ladder holding instance_types[0].
+    ladder: Literal["cpu", "memory", "network"] | None = None
+    # Spot workload class from scaling.spot.classes, or "on_demand"; None = stateless (dev stacks: dev).
+    spot_class: str | None = None
 
     @field_validator("instance_types")
     @classmethod
@@ -119,6 +128,14 @@ class WorkerTierConfig(_Section):
     jobs_per_instance: Annotated[float, Field(gt=0, le=1e7)]
     min_instances: NonNegInt = 5
     max_instances: Annotated[int, Field(ge=1, le=10_000)] = 200
+    # Forecast utilisation per instance at the planned size (novacron "3. Capacity Planning"
+    # checkScalingNeeded); the defaults trigger nothing. See infra.scaling_policy.plan_vertical.
+    forecast_cpu_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
+    forecast_memory_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
+    # Vertical ladder (novacron "Vertical Scaling Triggers"); None = the ladder holding instance_types[0].
+    ladder: Literal["cpu", "memory", "network"] | None = None
+    # Spot workload class from scaling.spot.classes, or "on_demand"; None = batch (dev stacks: dev).
+    spot_class: str | None = None
 
     @field_validator("instance_types")
     @classmethod
@@ -206,6 +223,7 @@ class PlatformConfig(_Section):
     emergency: EmergencyConfig = EmergencyConfig()
     kubernetes: KubernetesConfig = KubernetesConfig()
     dns: DnsConfig | None = None
+    scaling: ScalingConfig = ScalingConfig()
 
     @model_validator(mode="after")
     def _cross_field_checks(self) -> "PlatformConfig":
@@ -245,6 +263,19 @@ class PlatformConfig(_Section):
                 raise _KeyError(f"regions[{i}].min_instances",
                                 f"region bounds [{region.min_instances}, {region.max_instances}] do not overlap "
                                 f"tiers.api bounds [{api.min_instances}, {api.max_instances}]")
+        return self
+
+    @model_validator(mode="after")
+    def _scaling_checks(self) -> "PlatformConfig":
+        problem = scaling_errors(self.scaling, INSTANCE_TYPES)
+        if problem:
+            raise _KeyError(*problem)
+        for tier_name in ("api", "worker"):
+            chosen = getattr(self.tiers, tier_name).spot_class
+            if chosen is not None and chosen != "on_demand" and chosen not in self.scaling.spot.classes:
+                raise _KeyError(f"tiers.{tier_name}.spot_class",
+                                f"unknown spot class {chosen!r}; allowed: on_demand, "
+                                f"{', '.join(self.scaling.spot.classes)}")
         return self
 
     @property

@@ -111,6 +111,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         if args.typ == "aws:lb/loadBalancer:LoadBalancer":
             outputs.update(dnsName=f"{args.name}.{region}.elb.amazonaws.com", zoneId="Z35SXDOTRQ7X7K",
                            arnSuffix=f"app/{args.name}/0123456789abcdef")
+        elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            outputs.setdefault("latestVersion", 1)
         elif args.typ == "aws:lb/targetGroup:TargetGroup":
             outputs.setdefault("arnSuffix", f"targetgroup/{args.name}/0123456789abcdef")
         elif args.typ == "aws:rds/instance:Instance":

@@ -12,7 +12,9 @@ import pulumi_aws as aws
 from components.identity import InstanceIdentity, InstanceIdentityArgs
 from components.naming import Naming
 from components.region import Region, RegionArgs
-from components.service_tier import ServiceTier, ServiceTierArgs
+from components.scaling_triggers import ScalingTriggers, ScalingTriggersArgs, health_alarm_names
+from components.schedule import CapacitySchedule, CapacityScheduleArgs
+from components.service_tier import InstanceRefresh, MixedInstances, ServiceTier, ServiceTierArgs
 from components.traffic import RegionEndpoint, TrafficRouting, TrafficRoutingArgs
 from infra import capacity
 from infra.config import PROJECT, ConfigError, PlatformConfig, parse_platform
@@ -54,13 +56,17 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
             certificate_arn=region_cfg.certificate_arn), opts=opts)
         groups = {}
         for tier_name, tier in region_plan.tiers.items():
-            groups[tier_name] = ServiceTier(f"{stack}-{region_cfg.name}-{tier_name}", ServiceTierArgs(
+            tier_id = f"{stack}-{region_cfg.name}-{tier_name}"
+            scaling = tier.scaling
+            groups[tier_name] = ServiceTier(tier_id, ServiceTierArgs(
                 naming=naming, tier=tier_name, instance_type=tier.instance_type, min_size=tier.min,
                 max_size=tier.max, desired_capacity=tier.desired,
                 subnet_ids=[s.id for s in region.private_subnets], security_group_ids=[region.app_sg.id],
                 instance_profile_arn=identity.profile.arn,
                 target_group_arns=[region.target_group.arn] if tier_name == "api" else [],
-                plan_reason=tier.reason), opts=opts)
+                plan_reason=tier.reason, **_scaling_tier_args(scaling, f"{tier_id}-scaling")), opts=opts)
+            if scaling is not None:
+                _build_scaling(tier_id, tier_name, scaling, groups[tier_name], region, naming, opts)
         endpoints.append(RegionEndpoint(region=region_cfg.name, weight=int(region_plan.weight.value),
                                         alb_dns_name=region.alb.dns_name, alb_zone_id=region.alb.zone_id,
                                         https=bool(region_cfg.certificate_arn)))
@@ -74,6 +80,36 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
             health_check_path=cfg.dns.health_check_path, request_interval_s=capacity.HEALTH_CHECK_INTERVAL_S,
             endpoints=endpoints), opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
     return {"regions": region_outputs, "capacity": plan.to_dict()}
+
+
+def _scaling_tier_args(scaling, triggers_name: str) -> dict[str, object]:
+    """ServiceTier inputs from the tier's scaling plan: mixed instances, instance refresh, emergency env."""
+    if scaling is None:
+        return {}
+    spot, rollout = scaling.spot, scaling.rollout
+    return {
+        "mixed_instances": MixedInstances(spot.instance_types, spot.on_demand_base,
+                                          spot.on_demand_percentage_above_base, spot.allocation_strategy)
+        if spot else None,
+        "instance_refresh": InstanceRefresh(
+            rollout.min_healthy_percentage, rollout.checkpoint_percentages, rollout.checkpoint_delay_s,
+            rollout.auto_rollback, list(health_alarm_names(triggers_name, rollout, scaling.triggers).values())),
+        "env": dict(scaling.emergency_env),
+    }
+
+
+def _build_scaling(tier_id: str, tier_name: str, scaling, group: ServiceTier, region: Region, naming: Naming,
+                   opts: pulumi.ResourceOptions) -> None:
+    """Trigger alarms + step policies, and the scheduled floor, for one tier."""
+    asg_name = group.group.name
+    ScalingTriggers(f"{tier_id}-scaling", ScalingTriggersArgs(
+        naming=naming, tier=tier_name, asg_name=asg_name, rules=scaling.triggers, rollout=scaling.rollout,
+        load_balancer_arn_suffix=region.alb.arn_suffix if tier_name == "api" else None,
+        target_group_arn_suffix=region.target_group.arn_suffix if tier_name == "api" else None,
+        queue_name=scaling.queue_name), opts=opts)
+    if scaling.schedule is not None and scaling.schedule.actions:
+        CapacitySchedule(f"{tier_id}-schedule", CapacityScheduleArgs(
+            asg_name=asg_name, time_zone=scaling.schedule.time_zone, actions=scaling.schedule.actions), opts=opts)
 
 
 def main() -> None:

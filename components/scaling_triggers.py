@@ -1,0 +1,128 @@
+"""ScalingTriggers: one tier's CloudWatch alarms and step scaling policies, plus its rollback health alarms.
+
+Encodes `infra.scaling_policy.TierScaling.triggers` (novacron "Horizontal Scaling Triggers") and the
+instance-refresh health alarms (novacron gradual_scaling check_health_metrics). One alarm and one
+policy per trigger direction per tier (not per AZ): the resource count stays flat as regions grow.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import Naming
+from infra.scaling_policy import PERIOD_S, RolloutPlan, TriggerRule
+
+
+def health_alarm_names(name: str, rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> dict[str, str]:
+    """Physical names of the rollback alarms (the ASG's instance refresh names them before they exist).
+
+    The latency health check reuses the latency scale-out alarm when both have the same threshold.
+    """
+    names = {kind: f"{name}-health-{kind}" for kind in rollout.health_thresholds}
+    if "latency" in names and _reusable_latency(rollout, rules):
+        names["latency"] = f"{name}-latency-out"
+    return names
+
+
+def _reusable_latency(rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> TriggerRule | None:
+    return next((r for r in rules if r.trigger == "latency" and r.direction == "out"
+                 and r.threshold == rollout.health_thresholds.get("latency")), None)
+
+
+@dataclass(frozen=True)
+class ScalingTriggersArgs:
+    naming: Naming
+    tier: str
+    asg_name: pulumi.Input[str]
+    rules: Sequence[TriggerRule]
+    rollout: RolloutPlan
+    load_balancer_arn_suffix: pulumi.Input[str] | None = None  # api tier: ALB metrics
+    target_group_arn_suffix: pulumi.Input[str] | None = None
+    queue_name: str | None = None  # worker tier: queue depth metric
+
+
+class ScalingTriggers(pulumi.ComponentResource):
+    """`<name>-<trigger>-<out|in>` MetricAlarm + `<name>-<trigger>-<out|in>-policy` StepScaling policy."""
+
+    def __init__(self, name: str, args: ScalingTriggersArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("scaling-platform:scaling_triggers:ScalingTriggers", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.naming.tags(f"{args.tier}-scaling", tier=args.tier)
+        self.alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        self.policies: dict[str, aws.autoscaling.Policy] = {}
+        for rule in args.rules:
+            key = f"{rule.trigger}-{rule.direction}"
+            bound = "metric_interval_lower_bound" if rule.adjustment > 0 else "metric_interval_upper_bound"
+            policy = aws.autoscaling.Policy(
+                f"{name}-{key}-policy", autoscaling_group_name=args.asg_name, policy_type="StepScaling",
+                adjustment_type="ChangeInCapacity", metric_aggregation_type="Average",
+                # AWS rejects Cooldown on StepScaling; the runbook cooldown is the step warm-up.
+                estimated_instance_warmup=rule.cooldown_s,
+                step_adjustments=[{bound: "0", "scaling_adjustment": rule.adjustment}], opts=child)
+            self.policies[key] = policy
+            self.alarms[key] = self._alarm(f"{name}-{key}", rule.comparison, rule.threshold,
+                                           rule.evaluation_periods, rule, args, tags, [policy.arn], rule.reason)
+        self._health_alarms(name, args, tags)
+        self.register_outputs({"alarm_names": [a.name for a in self.alarms.values()],
+                               "policy_arns": [p.arn for p in self.policies.values()]})
+
+    def _dimensions(self, kind: str, args: ScalingTriggersArgs, dimension_name: str | None = None) -> dict:
+        if kind == "asg":
+            return {"AutoScalingGroupName": args.asg_name}
+        if kind == "target_group":
+            return {"TargetGroup": args.target_group_arn_suffix}
+        if kind == "load_balancer":
+            return {"LoadBalancer": args.load_balancer_arn_suffix, "TargetGroup": args.target_group_arn_suffix}
+        return {dimension_name or "QueueName": args.queue_name}
+
+    def _alarm(self, alarm_name: str, comparison: str, threshold: float, periods: int, rule: TriggerRule,
+               args: ScalingTriggersArgs, tags: dict, actions: list, description: str) -> aws.cloudwatch.MetricAlarm:
+        metric = rule.metric
+        common = dict(name=alarm_name, comparison_operator=comparison, threshold=threshold,
+                      evaluation_periods=periods, alarm_actions=actions, alarm_description=description,
+                      tags=tags, opts=pulumi.ResourceOptions(parent=self))
+        dims = self._dimensions(metric.dimensions, args, metric.dimension_name)
+        if metric.expression:
+            return aws.cloudwatch.MetricAlarm(alarm_name, metric_queries=[
+                {"id": "m1", "return_data": False,
+                 "metric": {"namespace": metric.namespace, "metric_name": metric.metric_name, "period": PERIOD_S,
+                            "stat": metric.statistic or metric.extended_statistic, "dimensions": dims}},
+                {"id": "e1", "expression": metric.expression, "label": rule.trigger, "return_data": True}],
+                **common)
+        return aws.cloudwatch.MetricAlarm(
+            alarm_name, namespace=metric.namespace, metric_name=metric.metric_name, period=rule.period_s,
+            statistic=metric.statistic, extended_statistic=metric.extended_statistic, dimensions=dims, **common)
+
+    def _health_alarms(self, name: str, args: ScalingTriggersArgs, tags: dict) -> None:
+        """Rollback alarms of the instance refresh (no actions: the refresh watches them)."""
+        names = health_alarm_names(name, args.rollout, args.rules)
+        child = pulumi.ResourceOptions(parent=self)
+        thresholds = args.rollout.health_thresholds
+        for kind, alarm_name in names.items():
+            if not alarm_name.endswith(f"-health-{kind}"):
+                continue  # reuses a trigger alarm
+            desc = f"instance refresh rollback: {args.rollout.health_alarms[kind]}"
+            common = dict(name=alarm_name, comparison_operator="GreaterThanThreshold", threshold=thresholds[kind],
+                          evaluation_periods=1, treat_missing_data="notBreaching", alarm_description=desc,
+                          tags=tags, opts=child)
+            lb = {"LoadBalancer": args.load_balancer_arn_suffix, "TargetGroup": args.target_group_arn_suffix}
+            if kind == "error-rate":
+                queries = [{"id": f"m{i}", "return_data": False,
+                            "metric": {"namespace": "AWS/ApplicationELB", "metric_name": metric, "period": PERIOD_S,
+                                       "stat": "Sum", "dimensions": lb}}
+                           for i, metric in ((1, "HTTPCode_Target_5XX_Count"), (2, "RequestCount"))]
+                queries.append({"id": "e1", "expression": "100 * m1 / m2", "label": "error rate %",
+                                "return_data": True})
+                self.alarms[f"health-{kind}"] = aws.cloudwatch.MetricAlarm(alarm_name, metric_queries=queries,
+                                                                           **common)
+            elif kind == "latency":
+                self.alarms[f"health-{kind}"] = aws.cloudwatch.MetricAlarm(
+                    alarm_name, namespace="AWS/ApplicationELB", metric_name="TargetResponseTime", period=PERIOD_S,
+                    extended_statistic="p99", dimensions=lb, **common)
+            else:
+                self.alarms[f"health-{kind}"] = aws.cloudwatch.MetricAlarm(
+                    alarm_name, namespace="AWS/EC2", metric_name="CPUUtilization", period=PERIOD_S,
+                    statistic="Average", dimensions={"AutoScalingGroupName": args.asg_name}, **common)

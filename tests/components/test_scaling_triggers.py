@@ -1,0 +1,129 @@
+"""Mock-recorded inputs of the scaling resources: alarms, step policies, schedules, mixed instances,
+instance refresh, and emergency mode (same resource names in and out of it)."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.conftest import by_name, of_type, run_stack
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+POLICY = "aws:autoscaling/policy:Policy"
+SCHEDULE = "aws:autoscaling/schedule:Schedule"
+GROUP = "aws:autoscaling/group:Group"
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
+UP_API = ("emergency.mode=up", "emergency.target=api")
+
+# (tier, trigger-direction, namespace, metric, threshold, evaluation periods, step, cooldown)
+ROWS = [
+    ("api", "cpu-out", "AWS/EC2", "CPUUtilization", 70, 2, 2, 300),
+    ("api", "cpu-in", "AWS/EC2", "CPUUtilization", 30, 10, -1, 600),
+    ("api", "memory-out", "CWAgent", "mem_used_percent", 80, 3, 2, 300),
+    ("api", "memory-in", "CWAgent", "mem_used_percent", 40, 15, -1, 600),
+    ("api", "requests-out", "AWS/ApplicationELB", "RequestCountPerTarget", 1000, 1, 3, 180),
+    ("api", "requests-in", "AWS/ApplicationELB", "RequestCountPerTarget", 200, 20, -2, 900),
+    ("api", "latency-out", "AWS/ApplicationELB", "TargetResponseTime", 0.5, 2, 4, 240),
+    ("api", "latency-in", "AWS/ApplicationELB", "TargetResponseTime", 0.1, 30, -1, 1200),
+    ("worker", "cpu-out", "AWS/EC2", "CPUUtilization", 70, 2, 2, 300),
+    ("worker", "cpu-in", "AWS/EC2", "CPUUtilization", 30, 10, -1, 600),
+    ("worker", "memory-out", "CWAgent", "mem_used_percent", 80, 3, 2, 300),
+    ("worker", "memory-in", "CWAgent", "mem_used_percent", 40, 15, -1, 600),
+    ("worker", "queue-out", "AWS/SQS", "ApproximateNumberOfMessagesVisible", 1000, 1, 5, 120),
+    ("worker", "queue-in", "AWS/SQS", "ApproximateNumberOfMessagesVisible", 100, 15, -2, 600),
+]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("tier,key,namespace,metric,threshold,periods,step,cooldown", ROWS)
+def test_trigger_alarm_and_step_policy(region, tier, key, namespace, metric, threshold, periods, step, cooldown):
+    run = run_stack("prod")
+    prefix = f"prod-{region}-{tier}-scaling-{key}"
+    alarm, policy = by_name(run, prefix), by_name(run, f"{prefix}-policy")
+    a, p = alarm.inputs, policy.inputs
+    assert alarm.type == ALARM and policy.type == POLICY and alarm.parent == f"prod-{region}-{tier}-scaling"
+    assert (a["threshold"], a["evaluationPeriods"]) == (threshold, periods)
+    assert a["comparisonOperator"] == ("GreaterThanThreshold" if step > 0 else "LessThanThreshold")
+    queried = a.get("metricQueries", [{}])[0].get("metric", {})
+    assert (a.get("namespace") or queried["namespace"], a.get("metricName") or queried["metricName"]) == \
+        (namespace, metric)
+    assert (a.get("period") or queried["period"]) == 60
+    assert a["alarmActions"] == [f"arn:aws:autoscaling:{region}:123456789012:{prefix}-policy"]
+    assert (p["policyType"], p["adjustmentType"]) == ("StepScaling", "ChangeInCapacity")
+    assert p["estimatedInstanceWarmup"] == cooldown
+    assert [s["scalingAdjustment"] for s in p["stepAdjustments"]] == [step]
+    assert p["autoscalingGroupName"] == f"prod-{region}-{tier}-asg"
+
+
+def test_metric_details():
+    run = run_stack("prod")
+    lat = by_name(run, "prod-us-east-1-api-scaling-latency-out").inputs
+    assert lat["extendedStatistic"] == "p99" and set(lat["dimensions"]) == {"LoadBalancer", "TargetGroup"}
+    req = by_name(run, "prod-us-east-1-api-scaling-requests-out").inputs
+    assert req["metricQueries"][1]["expression"] == "m1 / PERIOD(m1)"
+    mem = by_name(run, "prod-us-east-1-worker-scaling-memory-out").inputs
+    assert mem["dimensions"] == {"AutoScalingGroupName": "prod-us-east-1-worker-asg"}
+    queue = by_name(run, "prod-us-east-1-worker-scaling-queue-out").inputs
+    assert queue["dimensions"] == {"QueueName": "prod-us-east-1-jobs"}
+
+
+def test_lean_resource_count_per_tier():
+    run = run_stack("prod")
+    per_tier = {t: len([r for r in of_type(run, ALARM) if r.parent == f"prod-us-east-1-{t}-scaling"])
+                for t in ("api", "worker")}
+    assert per_tier == {"api": 8 + 2, "worker": 6 + 1}  # triggers x 2 + rollback alarms (latency reused)
+    assert len(of_type(run, POLICY)) == len(REGIONS) * (8 + 6)
+
+
+def test_scheduled_actions_in_region_time_zone():
+    run = run_stack("prod")
+    mon = by_name(run, "prod-us-east-1-api-schedule-mon-0800").inputs
+    assert (mon["recurrence"], mon["minSize"], mon["maxSize"], mon["desiredCapacity"], mon["timeZone"]) == \
+        ("0 8 * * MON", 25, -1, -1, "America/New_York")
+    sg = [r for r in of_type(run, SCHEDULE) if r.parent == "prod-ap-southeast-1-api-schedule"]
+    assert sg and {r.inputs["timeZone"] for r in sg} == {"Asia/Singapore"}
+    groups = {r.parent for r in of_type(run, SCHEDULE)}
+    assert len(groups) == 8 and all(len([r for r in of_type(run, SCHEDULE) if r.parent == g]) <= 125
+                                    for g in groups)
+
+
+def test_asg_mixed_instances_and_instance_refresh():
+    run = run_stack("prod")
+    api = by_name(run, "prod-us-east-1-api-asg").inputs
+    dist = api["mixedInstancesPolicy"]["instancesDistribution"]
+    assert (dist["onDemandBaseCapacity"], dist["onDemandPercentageAboveBaseCapacity"],
+            dist["spotAllocationStrategy"]) == (10, 30, "price-capacity-optimized")
+    assert [o["instanceType"] for o in api["mixedInstancesPolicy"]["launchTemplate"]["overrides"]] == \
+        ["c5.large", "t3.medium", "t3.large", "t3.xlarge"]
+    assert "launchTemplate" not in api
+    worker = by_name(run, "prod-us-east-1-worker-asg").inputs["mixedInstancesPolicy"]
+    assert worker["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"] == 10
+    refresh = api["instanceRefresh"]
+    prefs = refresh["preferences"]
+    assert refresh["strategy"] == "Rolling"
+    assert (prefs["minHealthyPercentage"], prefs["checkpointDelay"], prefs["autoRollback"]) == (90, "120", True)
+    assert prefs["checkpointPercentages"][-1] == 100
+    alarms = prefs["alarmSpecification"]["alarms"]
+    names = {r.inputs.get("name") for r in of_type(run, ALARM)}
+    assert len(alarms) == 3 and set(alarms) <= names  # every rollback alarm exists
+    assert by_name(run, "prod-us-east-1-api-scaling-health-cpu").inputs["threshold"] == 85
+    assert by_name(run, "prod-us-east-1-api-scaling-health-error-rate").inputs["threshold"] == 1
+
+
+def test_emergency_up_doubles_api_and_keeps_names():
+    base, up = run_stack("prod"), run_stack("prod", UP_API)
+    for region in REGIONS:
+        b, u = by_name(base, f"prod-{region}-api-asg").inputs, by_name(up, f"prod-{region}-api-asg").inputs
+        assert (u["minSize"], u["desiredCapacity"]) == (b["minSize"] * 2, b["desiredCapacity"] * 2)
+        assert u["maxSize"] >= u["desiredCapacity"]
+    assert sorted((r.type, r.name) for r in base.resources) == sorted((r.type, r.name) for r in up.resources)
+    emergency = up.outputs["capacity"]["emergency"]
+    assert emergency["active"] and emergency["mode"] == "up" and emergency["target"] == "api"
+
+
+def test_emergency_worker_env_in_user_data_and_names_kept():
+    base, up = run_stack("prod"), run_stack("prod", ("emergency.mode=up", "emergency.target=worker"))
+    data = base64.b64decode(by_name(up, "prod-us-east-1-worker-lt").inputs["userData"]).decode()
+    assert "MAX_CONCURRENT_JOBS=50" in data and "WORKER_THREADS=16" in data
+    assert "userData" not in by_name(base, "prod-us-east-1-worker-lt").inputs
+    assert sorted((r.type, r.name) for r in base.resources) == sorted((r.type, r.name) for r in up.resources)
