@@ -372,9 +372,20 @@ def _alarm_direction(props: Mapping[str, Any]) -> int:
 
 
 def _metric_key(alarm: RecordedResource) -> tuple[str, str, str, str]:
+    """What an alarm watches: namespace, metric (or the metric-math expression over its metrics),
+    dimensions, and the component it belongs to. Two alarms are a scale-out/scale-in pair only
+    when this key is equal."""
     p = alarm.inputs
-    return (str(p.get("namespace") or ""), str(p.get("metricName") or ""),
-            json.dumps(p.get("dimensions") or {}, sort_keys=True, default=str), alarm.parent or "")
+    queries = p.get("metricQueries") or []
+    if queries:
+        metrics = [q.get("metric") or {} for q in queries]
+        expression = next((q.get("expression") for q in queries if q.get("returnData")), "") or ""
+        name = f"{expression}({','.join(str(m.get('metricName') or '') for m in metrics)})"
+        namespace = ",".join(sorted({str(m.get("namespace") or "") for m in metrics}))
+        dimensions = [m.get("dimensions") or {} for m in metrics]
+    else:
+        name, namespace, dimensions = str(p.get("metricName") or ""), str(p.get("namespace") or ""), p.get("dimensions")
+    return (namespace, name, json.dumps(dimensions or {}, sort_keys=True, default=str), alarm.parent or "")
 
 
 def _cooldown(props: Mapping[str, Any]) -> float | None:
