@@ -12,6 +12,7 @@ from typing import Any
 
 from infra.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
 from infra.config import PlatformConfig, RegionConfig
+from infra.data_plan import CachePlan, DatabasePlan, plan_cache, plan_database
 
 # ---------------------------------------------------------------------------------------------
 # relay "Horizontal Scaling" -> "Node Distribution" (NodeScaling): node types and thresholds.
@@ -156,6 +157,8 @@ class CapacityPlan:
     nodes: NodePlan
     notes: tuple[str, ...] = field(default_factory=tuple)
     emergency: dict[str, Any] = field(default_factory=dict)  # infra.scaling_policy.emergency_block
+    database: DatabasePlan | None = None  # infra/data_plan.py: shards, replicas, max_connections
+    cache: CachePlan | None = None  # infra/data_plan.py: per-region Redis
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,6 +168,8 @@ class CapacityPlan:
             "regions": {name: region.to_dict() for name, region in self.regions.items()},
             "nodes": self.nodes.to_dict(),
             "notes": list(self.notes),
+            **({"database": self.database.to_dict()} if self.database else {}),
+            **({"cache": self.cache.to_dict()} if self.cache else {}),
         }
 
 
@@ -405,6 +410,7 @@ def plan_capacity(cfg: PlatformConfig) -> CapacityPlan:
         for r in cfg.regions
     }
     nodes = plan_nodes(cfg.demand.users, cfg.demand.tps, cfg.demand.storage_tb)
-    plan = CapacityPlan(environment=cfg.environment, growth=growth, regions=regions, nodes=nodes, notes=tuple(notes))
+    plan = CapacityPlan(environment=cfg.environment, growth=growth, regions=regions, nodes=nodes, notes=tuple(notes),
+                        database=plan_database(cfg), cache=plan_cache(cfg))
     from infra.scaling_policy import apply_scaling  # imports this module; imported late to stay one-way
     return apply_scaling(cfg, plan)

@@ -18,6 +18,7 @@ from components.service_tier import InstanceRefresh, MixedInstances, ServiceTier
 from components.traffic import RegionEndpoint, TrafficRouting, TrafficRoutingArgs
 from infra import capacity
 from infra.config import PROJECT, ConfigError, PlatformConfig, parse_platform
+from infra.data_tier import build_data_tier
 
 
 def load_config() -> PlatformConfig:
@@ -45,6 +46,7 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
                                 opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
     endpoints: list[RegionEndpoint] = []
     region_outputs: dict[str, object] = {}
+    built_regions: dict[str, Region] = {}
     for index, region_cfg in enumerate(cfg.regions):
         region_plan = plan.regions[region_cfg.name]
         opts = pulumi.ResourceOptions(providers={"aws": providers[region_cfg.name]})
@@ -54,6 +56,7 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
             health_check_interval_s=capacity.HEALTH_CHECK_INTERVAL_S,
             health_check_timeout_s=capacity.HEALTH_CHECK_TIMEOUT_S, drain_seconds=capacity.DRAIN_SECONDS,
             certificate_arn=region_cfg.certificate_arn), opts=opts)
+        built_regions[region_cfg.name] = region
         groups = {}
         for tier_name, tier in region_plan.tiers.items():
             tier_id = f"{stack}-{region_cfg.name}-{tier_name}"
@@ -79,7 +82,8 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
             naming=naming, hosted_zone_id=cfg.dns.hosted_zone_id, record_name=cfg.dns.record_name,
             health_check_path=cfg.dns.health_check_path, request_interval_s=capacity.HEALTH_CHECK_INTERVAL_S,
             endpoints=endpoints), opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
-    return {"regions": region_outputs, "capacity": plan.to_dict()}
+    data_outputs = build_data_tier(cfg, plan, naming, built_regions, providers)
+    return {"regions": region_outputs, "capacity": plan.to_dict(), **data_outputs}
 
 
 def _scaling_tier_args(scaling, triggers_name: str) -> dict[str, object]:

@@ -1,0 +1,193 @@
+"""ShardSet: the shard primaries, their read replicas and the data alarms of one stack.
+
+Shard i is always `<stack>-db-shard-<i>` (logical name and RDS identifier), so adding shard N
+leaves shards 0..N-1 exactly as they were. Primaries are protected and retained on delete;
+replicas are disposable (scaling in deletes them, novacron 5 "remove": --skip-final-snapshot).
+A draining shard (database.allow_shard_removal) is unprotected and keeps a final snapshot.
+
+Alarms (novacron 5), all to the region's encrypted SNS topic. To keep a 64-shard stack lean,
+each alarm watches up to 10 instances through a metric-math MAX (the CloudWatch limit for a
+math-expression alarm), so the alarm count grows with shards/10, not with shards:
+- replicas: MAX(ReplicaLag) > 1 s (the runbook's 1000 ms; CloudWatch reports ReplicaLag in seconds);
+- live shard primaries: MAX(DatabaseConnections) > 80% of max_connections (raise max_connections)
+  and > 90% (add a replica: raise database.extra_replicas).
+Group k always covers the same instances (shards 10k..10k+9 / the k-th ten replicas in shard order),
+so adding a shard only updates the last group's metrics in place.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import Naming
+from infra.data_plan import (BACKUP_RETENTION_DAYS, FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
+                             POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, DatabasePlan)
+from infra.shard_map import shard_name
+
+STORAGE_TYPE = "gp3"
+MONITORING_INTERVAL_S = 60  # enhanced monitoring granularity
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7  # the free retention tier
+MASTER_USERNAME = "platform_admin"  # password: RDS-managed in Secrets Manager, never in config or state
+LOG_EXPORTS = ("postgresql", "upgrade")
+# Alarm shape: 1-minute datapoints, 3 in a row (one vacuum spike should not page anyone).
+ALARM_PERIOD_S = 60
+ALARM_EVALUATION_PERIODS = 3
+# CloudWatch: "A math expression used for an alarm can include as many as 10 metrics" (alarm data queries).
+ALARM_METRICS_MAX = 10
+MONITORING_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+_ASSUME_MONITORING = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+})
+
+
+@dataclass(frozen=True)
+class DataRegionRefs:
+    """What a region's DataRegion offers the shards (see components/database.py)."""
+
+    key_arn: pulumi.Input[str]
+    subnet_group_name: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+    parameter_group_name: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class ShardSetArgs:
+    naming: Naming
+    plan: DatabasePlan
+    primary: DataRegionRefs
+    cross_regions: Mapping[str, DataRegionRefs] = field(default_factory=dict)
+    providers: Mapping[str, pulumi.ProviderResource] = field(default_factory=dict)  # for cross_regions
+
+
+class ShardSet(pulumi.ComponentResource):
+    """Primaries for every shard of the plan, replicas per shard (local and cross-region), alarms."""
+
+    def __init__(self, name: str, args: ShardSetArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("scaling-platform:shards:ShardSet", name, None, opts)
+        plan, naming = args.plan, args.naming
+        child = pulumi.ResourceOptions(parent=self)
+        self.monitoring_role = aws.iam.Role(f"{name}-monitoring-role", assume_role_policy=_ASSUME_MONITORING,
+                                            description="RDS enhanced monitoring for the shard set",
+                                            tags=naming.tags("rds-monitoring-role"), opts=child)
+        attachment = aws.iam.RolePolicyAttachment(f"{name}-monitoring-policy", role=self.monitoring_role.name,
+                                                  policy_arn=MONITORING_POLICY_ARN, opts=child)
+        self._name, self._args, self._attachment = name, args, attachment
+        self.primaries: dict[int, aws.rds.Instance] = {}
+        self.replicas: dict[int, list[aws.rds.Instance]] = {}
+        # replica identifiers per region (None = primary region), in shard order: what the lag alarms watch
+        self._replica_idents: dict[str | None, list[str]] = {None: [], **{r: [] for r in args.cross_regions}}
+        for index in plan.shard_indexes:
+            draining = index in plan.draining_shards
+            primary = self._primary(index, draining)
+            self.primaries[index] = primary
+            if draining:
+                continue
+            replicas = [self._replica(index, j, primary, None, args.primary) for j in range(plan.read_replicas_per_shard)]
+            for region, refs in args.cross_regions.items():
+                replicas += [self._replica(index, j, primary, region, refs)
+                             for j in range(plan.cross_region_replicas.get(region, 0))]
+            self.replicas[index] = replicas
+        self._alarms()
+        self.register_outputs({
+            "shards": {shard_name(naming.stack, i): p.address for i, p in self.primaries.items()},
+            "replica_count": sum(len(r) for r in self.replicas.values()),
+        })
+
+    def _common(self, refs: DataRegionRefs) -> dict[str, object]:
+        """Inputs every instance shares: class, encryption, monitoring, no public access."""
+        plan = self._args.plan
+        return dict(
+            instance_class=plan.instance_class, storage_encrypted=True, kms_key_id=refs.key_arn,
+            publicly_accessible=False, multi_az=plan.multi_az, vpc_security_group_ids=[refs.security_group_id],
+            parameter_group_name=refs.parameter_group_name, auto_minor_version_upgrade=True,
+            copy_tags_to_snapshot=True, monitoring_interval=MONITORING_INTERVAL_S,
+            monitoring_role_arn=self.monitoring_role.arn, performance_insights_enabled=True,
+            performance_insights_kms_key_id=refs.key_arn,
+            performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS), iam_database_authentication_enabled=True)
+
+    def _primary(self, index: int, draining: bool) -> aws.rds.Instance:
+        plan, args = self._args.plan, self._args
+        ident = shard_name(args.naming.stack, index)
+        # A live shard can never be deleted or replaced by a plan; a draining one (explicit
+        # allow_shard_removal) is released so the next plan may delete it, with a final snapshot.
+        opts = pulumi.ResourceOptions(parent=self, protect=not draining, retain_on_delete=not draining,
+                                      depends_on=[self._attachment])
+        return aws.rds.Instance(
+            f"{self._name}-shard-{index}", identifier=ident, engine=plan.engine, engine_version=plan.engine_version,
+            allocated_storage=plan.storage_gb_per_shard, storage_type=STORAGE_TYPE,
+            db_subnet_group_name=args.primary.subnet_group_name, username=MASTER_USERNAME,
+            manage_master_user_password=True, master_user_secret_kms_key_id=args.primary.key_arn,
+            backup_retention_period=BACKUP_RETENTION_DAYS, deletion_protection=not draining,
+            skip_final_snapshot=False, final_snapshot_identifier=f"{ident}{FINAL_SNAPSHOT_SUFFIX}",
+            allow_major_version_upgrade=False,
+            tags=args.naming.tags("db-shard", shard=str(index), strategy=plan.strategy), opts=opts,
+            **self._common(args.primary))
+
+    def _replica(self, index: int, number: int, primary: aws.rds.Instance, region: str | None,
+                 refs: DataRegionRefs) -> aws.rds.Instance:
+        args = self._args
+        where = f"-{region}" if region else ""
+        ident = f"{shard_name(args.naming.stack, index)}{where}-replica-{number}"
+        extra: dict[str, object] = {}
+        opts = pulumi.ResourceOptions(parent=self)
+        if region:
+            # Cross-region: source by ARN, the destination region's key, subnet group and provider.
+            opts = pulumi.ResourceOptions(parent=self, provider=args.providers[region])
+            extra = {"replicate_source_db": primary.arn, "db_subnet_group_name": refs.subnet_group_name}
+        else:
+            extra = {"replicate_source_db": primary.identifier}
+        replica = aws.rds.Instance(
+            f"{self._name}-shard-{index}{where}-replica-{number}", identifier=ident, skip_final_snapshot=True,
+            deletion_protection=False, tags=args.naming.tags("db-replica", shard=str(index)), opts=opts,
+            **extra, **self._common(refs))
+        self._replica_idents[region].append(ident)
+        return replica
+
+    def _max_alarm(self, name: str, metric: str, idents: list[str], threshold: float, description: str,
+                   topic: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:
+        """One alarm on MAX(metric) over up to ALARM_METRICS_MAX instances."""
+        queries = [{"id": f"m{i}", "return_data": False,
+                    "metric": {"namespace": "AWS/RDS", "metric_name": metric, "period": ALARM_PERIOD_S,
+                               "stat": "Maximum", "dimensions": {"DBInstanceIdentifier": ident}}}
+                   for i, ident in enumerate(idents)]
+        queries.append({"id": "worst", "expression": "MAX(METRICS())", "label": f"max {metric}", "return_data": True})
+        aws.cloudwatch.MetricAlarm(
+            name, metric_queries=queries, evaluation_periods=ALARM_EVALUATION_PERIODS,
+            comparison_operator="GreaterThanThreshold", threshold=threshold,
+            alarm_description=f"{description} (instances: {', '.join(idents)})",
+            alarm_actions=[topic], ok_actions=[topic], tags=self._args.naming.tags("data-alarm"), opts=opts)
+
+    def _alarms(self) -> None:
+        plan, args, stack = self._args.plan, self._args, self._args.naming.stack
+        live = [shard_name(stack, i) for i in range(plan.shards)]
+        child = pulumi.ResourceOptions(parent=self)
+        actions = {
+            POOL_RAISE_PCT: (f"raise database.max_connections (runbook level {POOL_RAISED_MAX_CONNECTIONS}; now "
+                             f"{plan.max_connections})"),
+            POOL_ADD_REPLICA_PCT: "add a read replica to every shard: raise database.extra_replicas by 1",
+        }
+        for group in range(0, len(live), ALARM_METRICS_MAX):
+            idents = live[group:group + ALARM_METRICS_MAX]
+            for pct, threshold in plan.connection_alarm_thresholds.items():
+                self._max_alarm(
+                    f"{self._name}-connections-{pct}-{group // ALARM_METRICS_MAX}", "DatabaseConnections", idents,
+                    threshold, f"novacron 5: connection pool > {pct}% of max_connections {plan.max_connections}: "
+                               f"{actions[pct]}", args.primary.alarm_topic_arn, child)
+        for region, idents in self._replica_idents.items():
+            refs = args.cross_regions[region] if region else args.primary
+            opts = pulumi.ResourceOptions(parent=self, provider=args.providers[region]) if region else child
+            where = f"-{region}" if region else ""
+            for group in range(0, len(idents), ALARM_METRICS_MAX):
+                self._max_alarm(
+                    f"{self._name}{where}-replica-lag-{group // ALARM_METRICS_MAX}", "ReplicaLag",
+                    idents[group:group + ALARM_METRICS_MAX], REPLICA_LAG_LIMIT_MS / 1000,  # ReplicaLag is in seconds
+                    f"novacron 5: replication lag > {REPLICA_LAG_LIMIT_MS} ms (alert_high_replication_lag)",
+                    refs.alarm_topic_arn, opts)

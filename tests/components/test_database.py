@@ -1,0 +1,147 @@
+"""Shards, replicas, DB network and alarms as the mock engine records them (components/database.py, shards.py)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import by_name, of_type, run_stack
+
+RDS = "aws:rds/instance:Instance"
+ISSUE_CHECK = ("database.read_qps=9500", "database.write_qps=500", "database.size_gb=500")
+SMALL = ()                           # prod: size_gb 3000 -> ceil(3500 / 1000) = 4 shards
+BIG = ("database.size_gb=6000",)     # ceil(6500 / 1000) = 7 shards
+
+
+def shards(run):
+    return [r for r in of_type(run, RDS) if "replicateSourceDb" not in r.inputs]
+
+
+def replicas(run):
+    return [r for r in of_type(run, RDS) if "replicateSourceDb" in r.inputs]
+
+
+@pytest.fixture(scope="module")
+def issue_run():
+    return run_stack("prod", ISSUE_CHECK)
+
+
+def test_issue_check_one_shard_and_ten_replicas(issue_run):
+    assert [r.name for r in shards(issue_run)] == ["prod-db-shard-0"]
+    reps = replicas(issue_run)
+    assert sorted(r.name for r in reps) == sorted(f"prod-db-shard-0-replica-{j}" for j in range(10))
+    assert all(r.inputs["replicateSourceDb"] == "prod-db-shard-0" for r in reps)
+    db = issue_run.outputs["capacity"]["database"]
+    assert (db["shards"], db["read_replicas"], db["read_replicas_per_shard"]) == (1, 10, 10)
+
+
+def test_shard_primary_inputs_and_options(issue_run):
+    shard = by_name(issue_run, "prod-db-shard-0")
+    i = shard.inputs
+    assert i["identifier"] == "prod-db-shard-0" and i["engine"] == "postgres" and i["engineVersion"] == "16"
+    assert i["instanceClass"] == "db.r5.2xlarge" and i["allocatedStorage"] == 1000 and i["storageType"] == "gp3"
+    assert i["storageEncrypted"] is True and i["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:prod-us-east-1-data-key"
+    assert i["multiAz"] is True and i["publiclyAccessible"] is False and i["deletionProtection"] is True
+    assert i["backupRetentionPeriod"] == 7 and i["skipFinalSnapshot"] is False
+    assert i["finalSnapshotIdentifier"] == "prod-db-shard-0-final-snapshot" and i["copyTagsToSnapshot"] is True
+    assert i["performanceInsightsEnabled"] is True and i["monitoringInterval"] == 60 and i["monitoringRoleArn"]
+    assert i["manageMasterUserPassword"] is True and "password" not in i
+    assert i["dbSubnetGroupName"] == "prod-us-east-1-data-db-subnets"
+    assert i["vpcSecurityGroupIds"] == ["prod-us-east-1-data-db-sg_id"]
+    assert shard.provider == "aws-us-east-1" and shard.parent == "prod-db"
+    assert shard.options["protect"] is True and shard.options["retainOnDelete"] is True
+
+
+def test_no_plain_text_password_anywhere(issue_run):
+    for resource in issue_run.resources:
+        text = json.dumps(resource.inputs)
+        assert '"password"' not in text and '"authToken"' not in text, resource.name
+
+
+def test_replicas_encrypted_monitored_private_and_disposable(issue_run):
+    for replica in replicas(issue_run):
+        i = replica.inputs
+        assert i["storageEncrypted"] is True and i["kmsKeyId"].endswith("prod-us-east-1-data-key")
+        assert i["publiclyAccessible"] is False and i["multiAz"] is True and i["monitoringInterval"] == 60
+        assert i["parameterGroupName"] == "prod-us-east-1-data-db-params" and "username" not in i
+        assert replica.options["protect"] is False and i["deletionProtection"] is False
+
+
+def test_db_network_private_and_only_from_app_tiers(issue_run):
+    group = by_name(issue_run, "prod-us-east-1-data-db-subnets")
+    assert group.inputs["subnetIds"] == ["prod-us-east-1-private-a_id", "prod-us-east-1-private-b_id"]
+    assert group.options["protect"] and group.options["retainOnDelete"]
+    sg = by_name(issue_run, "prod-us-east-1-data-db-sg")
+    (rule,) = sg.inputs["ingress"]
+    assert (rule["fromPort"], rule["toPort"], rule["securityGroups"]) == (5432, 5432, ["prod-us-east-1-app-sg_id"])
+    assert "cidrBlocks" not in rule and sg.inputs.get("egress", []) == []
+    key = by_name(issue_run, "prod-us-east-1-data-key")
+    assert key.inputs["enableKeyRotation"] is True and key.options["protect"] and key.options["retainOnDelete"]
+    assert by_name(issue_run, "prod-us-east-1-data-key-alias").inputs["name"] == "alias/prod-us-east-1-data"
+    # RDS lives only in the primary region unless cross_region_replicas lists more
+    assert [r.name for r in of_type(issue_run, "aws:rds/subnetGroup:SubnetGroup")] == ["prod-us-east-1-data-db-subnets"]
+
+
+def test_parameter_group_topic_and_alarms(issue_run):
+    params = of_type(issue_run, "aws:rds/parameterGroup:ParameterGroup")
+    assert len(params) == 1 and params[0].inputs["family"] == "postgres16"
+    values = {p["name"]: p["value"] for p in params[0].inputs["parameters"]}
+    assert values["max_connections"] == "500"
+    (topic,) = of_type(issue_run, "aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"].endswith("prod-us-east-1-data-key")
+    alarms = {a.name: a.inputs for a in of_type(issue_run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+              if a.name.startswith("prod-db-")}
+    assert alarms["prod-db-connections-80-0"]["threshold"] == 400
+    assert alarms["prod-db-connections-90-0"]["threshold"] == 450
+    lag = alarms["prod-db-replica-lag-0"]
+    assert lag["threshold"] == 1.0  # 1000 ms; CloudWatch ReplicaLag is in seconds
+    watched = [q["metric"]["dimensions"]["DBInstanceIdentifier"] for q in lag["metricQueries"] if "metric" in q]
+    assert len(watched) == 10  # one math alarm watches at most 10 instances
+    assert all(a["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:prod-us-east-1-data-alarms"]
+               for a in alarms.values())
+    assert len(alarms) == 3
+
+
+def test_emergency_database_raises_connections_and_replicas():
+    run = run_stack("prod", ("emergency.mode=up", "emergency.target=database"))
+    (params,) = of_type(run, "aws:rds/parameterGroup:ParameterGroup")
+    assert {p["name"]: p["value"] for p in params.inputs["parameters"]}["max_connections"] == "1000"
+    assert len(replicas(run)) == 4 * (3 + 1)
+
+
+def test_adding_shards_never_touches_existing_ones():
+    small, big = run_stack("prod", SMALL), run_stack("prod", BIG)
+    assert sorted(r.name for r in shards(small)) == sorted(f"prod-db-shard-{i}" for i in range(4))
+    assert sorted(r.name for r in shards(big)) == sorted(f"prod-db-shard-{i}" for i in range(7))
+    big_by_name = {r.name: r for r in big.resources}
+    stateful = [r for r in small.resources if r.options["protect"]]
+    assert len(stateful) >= 4 + 4 + 1 + 4 + 4  # shards, keys, db subnets, cache groups + subnets
+    for resource in stateful:
+        after = big_by_name[resource.name]
+        assert (after.type, after.inputs, after.options, after.parent, after.provider) == \
+               (resource.type, resource.inputs, resource.options, resource.parent, resource.provider), resource.name
+
+
+def test_shard_removal_only_drains_with_the_flag():
+    run = run_stack("prod", ("database.previous_shards=6", "database.allow_shard_removal=true"))
+    draining = by_name(run, "prod-db-shard-5")
+    assert draining.options["protect"] is False and draining.inputs["deletionProtection"] is False
+    assert draining.inputs["skipFinalSnapshot"] is False
+    assert by_name(run, "prod-db-shard-3").options["protect"] is True
+    assert not [r for r in replicas(run) if r.name.startswith(("prod-db-shard-4-", "prod-db-shard-5-"))]
+
+
+def test_cross_region_replicas_use_the_region_provider_and_key():
+    run = run_stack("prod", ("database.cross_region_replicas=[eu-west-1]",))
+    remote = [r for r in replicas(run) if r.provider == "aws-eu-west-1"]
+    assert sorted(r.name for r in remote) == sorted(f"prod-db-shard-{i}-eu-west-1-replica-0" for i in range(4))
+    replica = by_name(run, "prod-db-shard-0-eu-west-1-replica-0")
+    assert replica.inputs["replicateSourceDb"] == "arn:aws:rds:us-east-1:123456789012:prod-db-shard-0"
+    assert replica.inputs["kmsKeyId"].endswith("prod-eu-west-1-data-key")
+    assert replica.inputs["dbSubnetGroupName"] == "prod-eu-west-1-data-db-subnets"
+    assert by_name(run, "prod-db-eu-west-1-replica-lag-0").provider == "aws-eu-west-1"
+
+
+def test_outputs_publish_shard_map_and_endpoints(issue_run):
+    assert issue_run.outputs["shard_map"]["shard_count"] == 1
+    assert issue_run.outputs["database"]["endpoints"] == {"prod-db-shard-0": "prod-db-shard-0.us-east-1.rds.amazonaws.com"}

@@ -1,0 +1,177 @@
+"""infra/data_plan.py: the runbook formulas for shards, replicas, connections and the cache (plain values)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from infra import data_plan
+from infra.capacity import plan_capacity
+from infra.config import ConfigError, parse_platform
+from infra.data_plan import DataPlanError, plan_cache, plan_database, replicas_needed, shards_needed
+from tests.conftest import ROOT, stack_platform
+
+
+def cfg_for(*overrides: str, stack: str = "prod"):
+    platform, _ = stack_platform(stack, overrides)
+    return parse_platform(platform, f"Pulumi.{stack}.yaml")
+
+
+@pytest.mark.parametrize("size, growth, days, target, expected", [
+    (3000, 500, 30, 1000, 4),   # prod: ceil(3500 / 1000)
+    (500, 500, 30, 1000, 1),    # exactly one shard's worth
+    (1000.5, 0, 30, 1000, 2),
+    (0, 0, 30, 1000, 1),        # at least 1
+    (3000, 500, 90, 1000, 5),   # growth scaled by forecast_days / 30
+])
+def test_shard_formula(size, growth, days, target, expected):
+    count, reason = shards_needed(size, growth, days, target)
+    assert count == expected
+    assert "ceil(" in reason
+
+
+@pytest.mark.parametrize("reads, writes, expected", [
+    (9500, 500, 10),     # 95% reads > 90%: ceil(9500 / 1000)
+    (9000, 1000, 5),     # exactly 90% is not > 90%: ceil(9000 / 2000)
+    (8000, 2000, 4),     # 80% > 70%: ceil(8000 / 2000)
+    (7000, 3000, 2),     # exactly 70%: balanced branch, max(1, ceil(7000 / 5000))
+    (12000, 8000, 3),    # 60%: ceil(12000 / 5000)
+    (100, 900, 1),       # write-heavy: at least 1
+    (0, 0, 1),           # no load: at least 1
+])
+def test_replica_formula(reads, writes, expected):
+    assert replicas_needed(reads, writes)[0] == expected
+
+
+def test_issue_check_one_shard_ten_replicas():
+    plan = plan_database(cfg_for("database.read_qps=9500", "database.write_qps=500", "database.size_gb=500"))
+    assert (plan.shards, plan.read_replicas_per_shard, plan.read_replicas) == (1, 10, 10)
+    assert "95.0% > 90%" in plan.read_replicas_per_shard_reason
+
+
+def test_prod_defaults():
+    plan = plan_database(cfg_for())
+    assert plan.shards == 4 and plan.strategy == "hash"
+    # per shard 2375 reads / 125 writes: 95% reads -> ceil(2375 / 1000) = 3
+    assert plan.read_replicas_per_shard == 3 and plan.read_replicas == 12
+    assert plan.max_connections == data_plan.POOL_RAISED_MAX_CONNECTIONS == 500
+    assert plan.connection_alarm_thresholds == {80: 400, 90: 450}
+    assert plan.multi_az and plan.primary_region == "us-east-1"
+    assert plan.parameter_group_family == "postgres16" and plan.storage_gb_per_shard == 1000
+
+
+def test_dev_is_single_az():
+    plan = plan_database(cfg_for(stack="dev"))
+    assert not plan.multi_az and plan.shards == 1
+
+
+@pytest.mark.parametrize("sharding, strategy", [
+    ("user", "hash"), ("transaction", "time"), ("content", "geographic"), ("governance", "replicated")])
+def test_strategy_per_data_type(sharding, strategy):
+    assert plan_database(cfg_for(f"database.sharding={sharding}")).strategy == strategy
+
+
+def test_replicated_shards_take_every_write():
+    # 4 replicated shards: each gets 9500/4 reads and all 500 writes -> 82.6% reads -> ceil(2375/2000) = 2
+    plan = plan_database(cfg_for("database.sharding=governance"))
+    assert plan.read_replicas_per_shard == 2
+
+
+@pytest.mark.parametrize("target", ["database", "all"])
+def test_emergency_database_adds_replica_and_connections(target):
+    plan = plan_database(cfg_for("emergency.mode=up", f"emergency.target={target}"))
+    assert plan.read_replicas_per_shard == 3 + data_plan.EMERGENCY_DB_EXTRA_REPLICAS
+    assert plan.max_connections == data_plan.EMERGENCY_MAX_CONNECTIONS == 1000
+    assert "emergency" in plan.max_connections_reason
+
+
+def test_emergency_other_targets_leave_data_tier_alone():
+    cfg = cfg_for("emergency.mode=up", "emergency.target=api")
+    assert plan_database(cfg) == plan_database(cfg_for())
+    assert plan_cache(cfg) == plan_cache(cfg_for())
+    assert plan_database(cfg_for("emergency.mode=down", "emergency.target=database")) == plan_database(cfg_for())
+
+
+def test_extra_replicas_knob_and_rds_cap():
+    assert plan_database(cfg_for("database.extra_replicas=2")).read_replicas_per_shard == 5
+    capped = plan_database(cfg_for("database.read_qps=40000", "database.write_qps=100", "database.size_gb=100"))
+    assert capped.read_replicas_per_shard == data_plan.RDS_MAX_REPLICAS_PER_SOURCE
+    assert "capped" in capped.read_replicas_per_shard_reason and capped.shard_notes
+
+
+@pytest.mark.parametrize("target", ["cache", "all"])
+def test_emergency_cache(target):
+    plan = plan_cache(cfg_for("emergency.mode=up", f"emergency.target={target}"))
+    assert (plan.node_type, plan.replicas) == ("cache.r5.xlarge", 5)
+
+
+def test_emergency_cache_never_shrinks_a_bigger_node():
+    plan = plan_cache(cfg_for("emergency.mode=up", "cache.node_type=cache.r5.2xlarge"))
+    assert plan.node_type == "cache.r5.2xlarge"
+
+
+def test_cache_without_replicas_cannot_fail_over():
+    plan = plan_cache(cfg_for("cache.replicas=0"))
+    assert not plan.automatic_failover and "failover" in plan.replicas_reason
+
+
+def test_shard_removal_is_rejected_without_the_flag():
+    cfg = cfg_for("database.previous_shards=6")
+    with pytest.raises(DataPlanError) as err:
+        plan_database(cfg)
+    message = str(err.value)
+    assert "\n" not in message and "database.previous_shards" in message and "allow_shard_removal" in message
+
+
+def test_shard_removal_with_the_flag_drains_the_extra_shards():
+    plan = plan_database(cfg_for("database.previous_shards=6", "database.allow_shard_removal=true"))
+    assert plan.shards == 4 and plan.draining_shards == (4, 5) and plan.shard_indexes == (0, 1, 2, 3, 4, 5)
+    assert plan.read_replicas == 12  # draining shards keep no replicas
+    assert plan.shard_notes
+
+
+def test_growth_from_previous_shards_is_fine_and_min_shards_is_a_floor():
+    assert plan_database(cfg_for("database.previous_shards=2")).shards == 4
+    assert plan_database(cfg_for("database.min_shards=6", "database.previous_shards=6")).shards == 6
+
+
+@pytest.mark.parametrize("overrides, key", [
+    (("database.allow_shard_removal=true",), "database.allow_shard_removal"),
+    (("database.shard_target_gb=1500",), "database.shard_target_gb"),
+    (("database.min_shards=10", "database.max_shards=5"), "database.min_shards"),
+    (("database.cross_region_replicas=[mars-1]",), "database.cross_region_replicas"),
+])
+def test_bad_database_config_is_one_line(overrides, key):
+    platform, _ = stack_platform("prod")
+    from infra.config import apply_overrides
+    with pytest.raises(ConfigError) as err:
+        parse_platform(apply_overrides(platform, list(overrides), "f"), "Pulumi.prod.yaml")
+    assert key in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("overrides, key", [
+    (("database.size_gb=100000",), "database.max_shards"),
+    (("database.cross_region_replicas=[us-east-1]",), "database.cross_region_replicas[0]"),
+    (("database.cross_region_replicas=[eu-central-1]",), "database.cross_region_replicas[0]"),
+])
+def test_planner_rejections(overrides, key):
+    with pytest.raises(DataPlanError) as err:
+        plan_database(cfg_for(*overrides))
+    assert key in str(err.value)
+
+
+def test_capacity_plan_carries_database_and_cache():
+    doc = plan_capacity(cfg_for()).to_dict()
+    db = doc["database"]
+    assert db["shards"] == 4 and isinstance(db["shards_reason"], str)
+    assert db["read_replicas"] == 12 and db["read_replicas_per_shard"] == 3
+    assert {"read_replicas_reason", "read_replicas_per_shard_reason", "max_connections_reason"} <= set(db)
+    assert doc["cache"]["node_type"] == "cache.r5.large" and doc["cache"]["replicas"] == 2
+
+
+def test_planners_are_pure():
+    code = ("import sys, infra.data_plan, infra.shard_map; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'boto3')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
