@@ -120,6 +120,9 @@ class PlanMocks(pulumi.runtime.Mocks):
             outputs.update(primaryEndpointAddress=f"{args.name}.cache.amazonaws.com")
         elif args.typ == "aws:cloudfront/distribution:Distribution":
             outputs.update(domainName=f"{args.name}.cloudfront.net", hostedZoneId="Z2FDTNDATAQYW2")
+        elif args.typ == "aws:s3/bucket:Bucket":
+            bucket = args.inputs.get("bucket", args.name)
+            outputs.update(bucket=bucket, bucketDomainName=f"{bucket}.s3.amazonaws.com")
         elif args.typ == "aws:lambda/function:Function":
             outputs.update(qualifiedArn=f"arn:aws:lambda:{region}:{MOCK_ACCOUNT}:function:{args.name}:1",
                            version="1")

@@ -16,6 +16,7 @@ from components.service_tier import ServiceTier, ServiceTierArgs
 from components.traffic import RegionEndpoint, TrafficRouting, TrafficRoutingArgs
 from infra import capacity
 from infra.config import PROJECT, ConfigError, PlatformConfig, parse_platform
+from infra.edge_program import build_edge
 
 
 def load_config() -> PlatformConfig:
@@ -73,7 +74,7 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
             naming=naming, hosted_zone_id=cfg.dns.hosted_zone_id, record_name=cfg.dns.record_name,
             health_check_path=cfg.dns.health_check_path, request_interval_s=capacity.HEALTH_CHECK_INTERVAL_S,
             endpoints=endpoints), opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
-    return {"regions": region_outputs, "capacity": plan.to_dict()}
+    return {"regions": region_outputs, "capacity": plan.to_dict(), **build_edge(cfg, plan, naming, providers, endpoints)}
 
 
 def main() -> None:
