@@ -10,11 +10,16 @@ API token is the secret config `cloudflare:apiToken` (read by the program, never
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import pulumi
-import pulumi_cloudflare as cloudflare
+
+with warnings.catch_warnings():
+    # The v6 SDK imports every module eagerly, and its deprecated ones warn at import time.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import pulumi_cloudflare as cloudflare
 
 from infra import edge_plan
 from infra.edge_plan import WorkerPlan

@@ -106,8 +106,7 @@ def _build_cdns(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, edge_aw
                              "functions": {n: f.qualified_arn for n, f in component.functions.items()}}
         health_checks["aws"] = component.distribution.domain_name
     if edge.provider("cloudflare"):
-        import pulumi_cloudflare as cloudflare
-        from components.cloudflare import CloudflareEdge, CloudflareEdgeArgs
+        from components.cloudflare import CloudflareEdge, CloudflareEdgeArgs, cloudflare
 
         cfc = edge.cloudflare
         assert cfc is not None and edge.hostname  # EdgeConfig validation
