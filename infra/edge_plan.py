@@ -97,6 +97,8 @@ def origin_order(cfg: PlatformConfig, plan: CapacityPlan) -> list[str]:
     group's failover member. Failed / weight-0 regions are never put first.
     """
     healthy = [r.name for r in cfg.regions if not plan.regions[r.name].failed and plan.regions[r.name].weight.value > 0]
+    if not healthy:  # every weight rounded to 0: still never put a failed region first
+        healthy = [r.name for r in cfg.regions if not plan.regions[r.name].failed]
     ordered = [cfg.primary_region.name] + list(cfg.failover_priority) + [r.name for r in cfg.regions]
     seen: list[str] = []
     for name in ordered:
