@@ -141,12 +141,14 @@ def test_failed_primary_region_is_drained_at_the_edge():
 
 
 def test_viewer_events_are_held_to_cloudfront_caps():
-    run = run_stack("prod", ("edge.cloudfront.modifier_event_type=viewer-response",
-                             "edge.cloudfront.router_event_type=viewer-request"))
-    modifier = by_name(run, "prod-edge-response-modifier")
-    assert (modifier.inputs["memorySize"], modifier.inputs["timeout"]) == (128, 5)
-    api = behavior(by_name(run, "prod-edge-cdn"), "/api/*")
-    assert {a["eventType"] for a in api["lambdaFunctionAssociations"]} == {"viewer-request", "viewer-response"}
+    # Pure: the component passes edge_functions() through unchanged (asserted on prod above).
+    from infra.config import apply_overrides
+    platform, _ = stack_platform("prod")
+    cfg = parse_platform(apply_overrides(platform, ["edge.cloudfront.modifier_event_type=viewer-response",
+                                                    "edge.cloudfront.router_event_type=viewer-request"], "t"), "t")
+    router, modifier = edge_plan.edge_functions(cfg)
+    assert (router.event_type, router.memory_mb, router.timeout_s) == ("viewer-request", 128, 5)
+    assert (modifier.event_type, modifier.memory_mb, modifier.timeout_s) == ("viewer-response", 128, 5)
 
 
 def test_dev_is_cloudfront_only_single_origin_default_certificate():
