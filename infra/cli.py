@@ -90,8 +90,12 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
 
     # The program exports the same plan as its `capacity` output; computing it here (pure, cheap)
     # spares resolving that large output through the SDK.
-    capacity = planner.plan_capacity(cfg).to_dict()
-    run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}))
+    try:
+        plan = planner.plan_capacity(cfg)
+    except ConfigError as err:  # planner-level checks (e.g. shard removal) name the stack file too
+        raise ConfigError(_source if err.source == "stack config" else err.source, err.key, err.message) from None
+    capacity = plan.to_dict()
+    run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}), plan=plan)
     resources = list(run.resources)
     policy_config = policy_config_for(args.stack, cfg)
     verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]

@@ -245,10 +245,38 @@ class EmergencyConfig(_Section):
 
 
 class KubernetesConfig(_Section):
-    """Optional k8s workloads; the kubeconfig comes from the secret `scaling-platform:kubeconfig`."""
+    """Optional k8s workloads; the kubeconfig comes from the secret `scaling-platform:kubeconfig`.
+
+    Replica bounds and the HPA/KEDA thresholds are not here: they come from the plan (primary
+    region's api tier) and infra/triggers.py (runbook §1). Resources below are the *normal* mode;
+    emergency `up` on api/all switches to the runbook's emergency values (infra/edge_plan.py).
+    """
 
     enabled: bool = False
-    namespace: str = "scaling-platform"
+    namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = "scaling-platform"
+    api_image: str = "ghcr.io/example/novacron-api:stable"
+    worker_image: str = "ghcr.io/example/novacron-worker:stable"
+    # Normal-mode requests/limits of one api pod: half the runbook's emergency values (novacron
+    # "2. Manual Scaling Procedures" raises api to requests 1000m/2Gi, limits 2000m/4Gi).
+    api_cpu_request: str = "500m"
+    api_memory_request: str = "1Gi"
+    api_cpu_limit: str = "1000m"
+    api_memory_limit: str = "2Gi"
+    worker_cpu_request: str = "500m"
+    worker_memory_request: str = "1Gi"
+    worker_cpu_limit: str = "1000m"
+    worker_memory_limit: str = "2Gi"
+    # Normal worker concurrency; the runbook only gives the emergency values (50 jobs, 16 threads).
+    # 25 jobs = half of both the emergency value and tiers.worker.jobs_per_instance 50.
+    max_concurrent_jobs: Annotated[int, Field(ge=1, le=10_000)] = 25
+    worker_threads: Annotated[int, Field(ge=1, le=1_024)] = 8
+    # At most this share of pods down for voluntary disruptions (node drains, upgrades).
+    pdb_max_unavailable: Annotated[str, Field(pattern=r"^(\d+|\d{1,2}%)$")] = "10%"
+    # KEDA queue trigger: where the worker's queue depth is read (SQS queue URL by default).
+    queue_trigger_type: Literal["aws-sqs-queue", "rabbitmq", "redis"] = "aws-sqs-queue"
+    queue_name: str = "novacron-jobs"
+    app_port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    health_path: str = "/health"
 
 
 class DnsConfig(_Section):
@@ -277,6 +305,12 @@ class PlatformConfig(_Section):
     kubernetes: KubernetesConfig = KubernetesConfig()
     dns: DnsConfig | None = None
     scaling: ScalingConfig = ScalingConfig()
+    edge: "EdgeConfig" = Field(default_factory=lambda: EdgeConfig())
+
+    @model_validator(mode="after")
+    def _edge_cross_checks(self) -> "PlatformConfig":
+        _check_edge(self)
+        return self
 
     @model_validator(mode="after")
     def _cross_field_checks(self) -> "PlatformConfig":
@@ -508,3 +542,139 @@ def apply_overrides(platform: dict[str, Any], overrides: list[str], source: str)
         else:
             raise ConfigError("--set", path, f"{last!r} is not inside a mapping")
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge (CDN) section: novacron "7. Edge Location Scaling" + relay "CDN Integration".
+
+# relay "CDN Integration": `this.cdnProviders = ['cloudflare', 'aws', 'azure', 'gcp']`.
+CDN_PROVIDERS = ("cloudflare", "aws", "azure", "gcp")
+# Only these have components in this program (aws = CloudFront + Lambda@Edge).
+DEPLOYABLE_CDN_PROVIDERS = ("cloudflare", "aws")
+CLOUDFRONT_PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+
+
+class CdnProviderConfig(_Section):
+    """One CDN of the multi-CDN estate; `weight` is its Route53 weighted-record share (0..255)."""
+
+    name: Literal["cloudflare", "aws", "azure", "gcp"]
+    weight: Annotated[int, Field(ge=0, le=255)] = 50
+    enabled: bool = True
+
+
+def _default_cdn_providers() -> list[CdnProviderConfig]:
+    # relay "CDN Integration" provider list; only the deployable two are on by default.
+    return [CdnProviderConfig(name="cloudflare", weight=50), CdnProviderConfig(name="aws", weight=50),
+            CdnProviderConfig(name="azure", weight=0, enabled=False),
+            CdnProviderConfig(name="gcp", weight=0, enabled=False)]
+
+
+class CloudFrontConfig(_Section):
+    """The CloudFront distribution (provider us-east-1) and its Lambda@Edge functions."""
+
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    # ACM certificate in us-east-1 for `edge.hostname`; without it CloudFront serves its default
+    # *.cloudfront.net certificate, which cannot carry the hostname nor enforce TLSv1.2_2021.
+    acm_certificate_arn: Annotated[str | None, Field(pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/")] = None
+    # Managed cache policy of the default behaviour (anything not /api/* or /static/*).
+    default_cache_policy: Literal["CachingOptimized", "CachingDisabled", "UseOriginCacheControlHeaders"] = \
+        "CachingOptimized"
+    # edge/README.md: routing only works on origin-request; 256 MB/10 s only fit origin-response.
+    router_event_type: Literal["origin-request", "viewer-request"] = "origin-request"
+    modifier_event_type: Literal["origin-response", "viewer-response"] = "origin-response"
+    # Origin host per region, e.g. "api-{region}.example.com": a name the ALB certificate covers
+    # (CloudFront checks it over https). None = the ALB's own DNS name (only valid with a cert
+    # for it, i.e. for tests and previews).
+    origin_domain_template: Annotated[str | None, Field(pattern=r"\{region\}")] = None
+    # WAF rate-based rule on /api/*: requests per client IP per 5 minutes (the WAF window).
+    # Equals the Cloudflare rate-limiter's default 100 req / 60 s (edge/workers/rate-limiter.js).
+    api_rate_limit_per_5min: Annotated[int, Field(ge=10, le=2_000_000_000)] = 500
+    # How CloudFront talks to the ALBs. https-only (TLSv1.2) needs every region's certificate_arn
+    # (the ALB then has an HTTPS listener); http-only is for stacks without ALB certificates.
+    origin_protocol_policy: Literal["https-only", "http-only"] = "https-only"
+    log_bucket_prefix: str = "cloudfront/"
+
+
+class CloudflareConfig(_Section):
+    """Cloudflare zone, cache rules and Workers; the API token is the secret `cloudflare:apiToken`."""
+
+    account_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    zone_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    # rate-limiter vars (edge/workers/rate-limiter.js defaults: 100 per 60 s).
+    rate_limit: Annotated[int, Field(ge=1, le=1_000_000)] = 100
+    rate_limit_window_s: Annotated[int, Field(ge=1, le=86_400)] = 60
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    # Workers runtime date the scripts are tested against (Node 20 WebCrypto/fetch semantics).
+    compatibility_date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = "2024-09-23"
+
+
+class EdgeConfig(_Section):
+    """CDN edge: CloudFront and/or Cloudflare in front of the regional ALBs."""
+
+    enabled: bool = False
+    # The public name users reach through the CDNs, e.g. "www.example.com".
+    hostname: Annotated[str | None, Field(min_length=3, max_length=253)] = None
+    providers: list[CdnProviderConfig] = Field(default_factory=_default_cdn_providers)
+    # Expected monthly edge traffic (for pricing: CloudFront data transfer, requests, Lambda@Edge).
+    expected_gb_month: Annotated[float, Field(ge=0, le=1e9)] = 0
+    expected_requests_month: Annotated[float, Field(ge=0, le=1e15)] = 0
+    cloudfront: CloudFrontConfig = CloudFrontConfig()
+    cloudflare: CloudflareConfig | None = None
+
+    @model_validator(mode="after")
+    def _providers(self) -> "EdgeConfig":
+        names = [p.name for p in self.providers]
+        for i, provider in enumerate(self.providers):
+            if names.index(provider.name) != i:
+                raise _KeyError(f"edge.providers[{i}].name", f"{provider.name!r} is listed twice; each provider once")
+            if provider.enabled and provider.name not in DEPLOYABLE_CDN_PROVIDERS:
+                raise _KeyError(f"edge.providers[{i}].enabled",
+                                f"{provider.name} is not deployable by this program (only "
+                                f"{', '.join(DEPLOYABLE_CDN_PROVIDERS)}; aws = CloudFront); set enabled: false")
+        if not self.enabled:
+            return self
+        enabled = [p for p in self.providers if p.enabled]
+        if not enabled:
+            raise _KeyError("edge.providers", "edge.enabled is true but no provider is enabled; "
+                                              "enable aws and/or cloudflare")
+        if sum(p.weight for p in enabled) == 0:
+            raise _KeyError("edge.providers", "every enabled provider has weight 0; at least one needs weight > 0")
+        if "cloudflare" in {p.name for p in enabled}:
+            if self.cloudflare is None:
+                raise _KeyError("edge.cloudflare", "required when provider cloudflare is enabled "
+                                                   "(account_id, zone_id)")
+            if not self.hostname:
+                raise _KeyError("edge.hostname", "required when provider cloudflare is enabled "
+                                                 "(the proxied DNS record's name)")
+        return self
+
+    def provider(self, name: str) -> CdnProviderConfig | None:
+        """The enabled provider `name`, else None."""
+        return next((p for p in self.providers if p.name == name and p.enabled), None)
+
+
+def _check_edge(cfg: "PlatformConfig") -> None:
+    """Edge rules that need the rest of the config (regions, dns)."""
+    edge = cfg.edge
+    if not edge.enabled or edge.provider("aws") is None:
+        return
+    aws_weight = edge.provider("aws").weight  # type: ignore[union-attr]
+    if cfg.dns and edge.hostname and aws_weight > 0 and not edge.cloudfront.acm_certificate_arn:
+        # Route53 sends edge.hostname to CloudFront; CloudFront answers 403 for a Host that is not
+        # one of its aliases, and an alias needs a certificate that covers it.
+        raise _KeyError("edge.cloudfront.acm_certificate_arn",
+                        "required when dns is configured and provider aws has weight > 0 "
+                        "(CloudFront only serves edge.hostname as an alias with a us-east-1 ACM certificate)")
+    if edge.cloudfront.origin_protocol_policy == "https-only":
+        for i, region in enumerate(cfg.regions):
+            if not region.certificate_arn:
+                raise _KeyError(f"regions[{i}].certificate_arn",
+                                "required when edge CloudFront uses origin_protocol_policy https-only "
+                                "(the ALB needs an HTTPS listener); or set edge.cloudfront.origin_protocol_policy: http-only")
+    if edge.cloudfront.origin_domain_template and not cfg.dns:
+        raise _KeyError("edge.cloudfront.origin_domain_template",
+                        "needs dns.hosted_zone_id: the per-region origin names are created there")
+
+
+PlatformConfig.model_rebuild()

@@ -122,6 +122,9 @@ class PlanMocks(pulumi.runtime.Mocks):
             outputs.update(primaryEndpointAddress=f"{args.name}.cache.amazonaws.com")
         elif args.typ == "aws:cloudfront/distribution:Distribution":
             outputs.update(domainName=f"{args.name}.cloudfront.net", hostedZoneId="Z2FDTNDATAQYW2")
+        elif args.typ == "aws:s3/bucket:Bucket":
+            bucket = args.inputs.get("bucket", args.name)
+            outputs.update(bucket=bucket, bucketDomainName=f"{bucket}.s3.amazonaws.com")
         elif args.typ == "aws:lambda/function:Function":
             outputs.update(qualifiedArn=f"arn:aws:lambda:{region}:{MOCK_ACCOUNT}:function:{args.name}:1",
                            version="1")
@@ -172,11 +175,12 @@ def stack_config(platform: Mapping[str, Any], other: Mapping[str, Any]) -> tuple
 
 
 def run_program(stack: str, platform: Mapping[str, Any], other: Mapping[str, Any] | None = None,
-                skip_outputs: frozenset[str] = frozenset()) -> OfflineRun:
+                skip_outputs: frozenset[str] = frozenset(), plan: Any = None) -> OfflineRun:
     """Run infra.program.main under mocks for `stack` with this config; return every registration.
 
     `skip_outputs` names stack outputs the caller already has (the plan's `capacity`, which the
     CLI computes directly): resolving a large nested output through the SDK costs real time.
+    `plan` is that precomputed CapacityPlan, handed to the program so it is not planned twice.
     """
     from infra import program  # imported here so planners stay importable without the SDK cost
 
@@ -188,7 +192,7 @@ def run_program(stack: str, platform: Mapping[str, Any], other: Mapping[str, Any
     pulumi_settings.SETTINGS.rpc_manager.clear()
     pulumi_settings.SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
-    _sync_await(run_pulumi_func(program.main))
+    _sync_await(run_pulumi_func(lambda: program.main(plan)))
     root = pulumi_settings.get_root_resource()
     outputs = _resolve_outputs(getattr(root, "outputs", {}), skip_outputs)
     return OfflineRun(resources=tuple(monitor.recorded), outputs=outputs)

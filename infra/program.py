@@ -19,6 +19,7 @@ from components.traffic import RegionEndpoint, TrafficRouting, TrafficRoutingArg
 from infra import capacity
 from infra.config import PROJECT, ConfigError, PlatformConfig, parse_platform
 from infra.data_tier import build_data_tier
+from infra.edge_program import build_edge
 
 
 def load_config() -> PlatformConfig:
@@ -83,7 +84,8 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
             health_check_path=cfg.dns.health_check_path, request_interval_s=capacity.HEALTH_CHECK_INTERVAL_S,
             endpoints=endpoints), opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
     data_outputs = build_data_tier(cfg, plan, naming, built_regions, providers)
-    return {"regions": region_outputs, "capacity": plan.to_dict(), **data_outputs}
+    edge_outputs = build_edge(cfg, plan, naming, providers, endpoints)
+    return {"regions": region_outputs, "capacity": plan.to_dict(), **data_outputs, **edge_outputs}
 
 
 def _scaling_tier_args(scaling, triggers_name: str) -> dict[str, object]:
@@ -116,9 +118,17 @@ def _build_scaling(tier_id: str, tier_name: str, scaling, group: ServiceTier, re
             asg_name=asg_name, time_zone=scaling.schedule.time_zone, actions=scaling.schedule.actions), opts=opts)
 
 
-def main() -> None:
-    """Pulumi program entry point."""
+def main(plan: capacity.CapacityPlan | None = None) -> None:
+    """Pulumi program entry point.
+
+    `plan` lets the offline runner hand in the plan it already computed from the same config
+    (planning is pure, so it is the plan this function would compute); under the CLI it is None.
+    """
     cfg = load_config()
-    plan = capacity.plan_capacity(cfg)
+    if plan is None:
+        try:
+            plan = capacity.plan_capacity(cfg)
+        except ConfigError as err:  # planner-level config errors (e.g. shard removal) stop with one line
+            raise pulumi.RunError(str(err)) from None
     for key, value in build(cfg, plan).items():
         pulumi.export(key, value)

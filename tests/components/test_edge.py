@@ -1,0 +1,177 @@
+"""CloudFront + Lambda@Edge + WAF + multi-CDN DNS as registered under the mocks (issue 7)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edge.lambda_edge.request_router import parse_routing_table
+from infra import edge_plan
+from infra.config import ConfigError, parse_platform
+from tests.conftest import by_name, of_type, run_stack, stack_platform
+
+DIST = "aws:cloudfront/distribution:Distribution"
+FUNC = "aws:lambda/function:Function"
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_stack("prod")
+
+
+@pytest.fixture(scope="module")
+def dist(prod):
+    return by_name(prod, "prod-edge-cdn")
+
+
+def behavior(dist, path):
+    return next(b for b in dist.inputs["orderedCacheBehaviors"] if b["pathPattern"] == path)
+
+
+def test_distribution_is_in_us_east_1_with_price_class_waf_logs(prod, dist):
+    assert dist.provider == "aws-us-east-1" and dist.parent == "prod-edge"
+    assert dist.inputs["priceClass"] == "PriceClass_All"
+    assert dist.inputs["webAclId"].endswith("prod-edge-waf")
+    assert dist.inputs["loggingConfig"]["bucket"] == "prod-edge-logs.s3.amazonaws.com"
+    ownership = by_name(prod, "prod-edge-logs-ownership")
+    assert ownership.inputs["rule"]["objectOwnership"] == "BucketOwnerPreferred"
+    cert = dist.inputs["viewerCertificate"]
+    assert cert["minimumProtocolVersion"] == "TLSv1.2_2021" and cert["sslSupportMethod"] == "sni-only"
+    assert dist.inputs["aliases"] == ["www.example.com"]
+
+
+def test_origins_are_https_only_albs_in_a_failover_group(dist):
+    origins = {o["originId"]: o for o in dist.inputs["origins"]}
+    assert set(origins) == {"alb-us-east-1", "alb-us-west-2", "alb-eu-west-1", "alb-ap-southeast-1"}
+    for origin in origins.values():
+        assert origin["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+        assert origin["customOriginConfig"]["originSslProtocols"] == ["TLSv1.2"]
+    assert origins["alb-us-east-1"]["domainName"] == "origin-us-east-1.example.com"
+    [group] = dist.inputs["originGroups"]
+    # primary region first, then the first of failover_priority (us-west-2)
+    assert [m["originId"] for m in group["members"]] == ["alb-us-east-1", "alb-us-west-2"]
+    assert group["failoverCriteria"]["statusCodes"] == [500, 502, 503, 504]
+
+
+def test_api_behavior_no_cache_all_methods_router_and_modifier(dist):
+    api = behavior(dist, "/api/*")
+    assert api["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+    assert api["originRequestPolicyId"] == edge_plan.ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT
+    assert sorted(api["allowedMethods"]) == sorted(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"])
+    # An origin group cannot take POST: /api/* goes to the primary ALB, the router picks the region.
+    assert api["targetOriginId"] == "alb-us-east-1"
+    assert api["viewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+    assocs = {a["eventType"]: a["lambdaArn"] for a in api["lambdaFunctionAssociations"]}
+    assert assocs == {
+        "origin-request": "arn:aws:lambda:us-east-1:123456789012:function:prod-edge-request-router:1",
+        "origin-response": "arn:aws:lambda:us-east-1:123456789012:function:prod-edge-response-modifier:1"}
+
+
+def test_static_behavior_one_year_from_the_origin_group(prod, dist):
+    static = behavior(dist, "/static/*")
+    assert static["targetOriginId"] == "alb-failover"
+    assert static["allowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+    policy = by_name(prod, "prod-edge-static-cache")
+    assert static["cachePolicyId"] == "prod-edge-static-cache_id"
+    assert policy.inputs["minTtl"] == policy.inputs["defaultTtl"] == policy.inputs["maxTtl"] == 31536000
+    default = dist.inputs["defaultCacheBehavior"]
+    assert default["targetOriginId"] == "alb-failover"
+    assert default["cachePolicyId"] == edge_plan.MANAGED_CACHE_POLICIES["CachingOptimized"]
+    assert [a["eventType"] for a in default["lambdaFunctionAssociations"]] == ["origin-response"]
+
+
+def test_waf_rate_limits_api_per_ip(prod):
+    acl = by_name(prod, "prod-edge-waf")
+    assert acl.inputs["scope"] == "CLOUDFRONT" and acl.provider == "aws-us-east-1"
+    [rule] = acl.inputs["rules"]
+    rate = rule["statement"]["rateBasedStatement"]
+    assert rule["action"] == {"block": {}}
+    assert rate["aggregateKeyType"] == "IP" and rate["limit"] == 500
+    match = rate["scopeDownStatement"]["byteMatchStatement"]
+    assert (match["searchString"], match["positionalConstraint"]) == ("/api/", "STARTS_WITH")
+
+
+def test_lambda_edge_functions_package_code_and_routing_from_plan(prod):
+    router = by_name(prod, "prod-edge-request-router")
+    modifier = by_name(prod, "prod-edge-response-modifier")
+    for fn in (router, modifier):
+        assert fn.provider == "aws-us-east-1"
+        assert fn.inputs["runtime"] == "python3.12" and fn.inputs["publish"] is True
+        assert fn.inputs["role"].endswith("prod-edge-edge-role")
+    assert (router.inputs["memorySize"], router.inputs["timeout"]) == (128, 5)
+    assert (modifier.inputs["memorySize"], modifier.inputs["timeout"]) == (256, 10)
+    assert router.inputs["handler"] == "request_router.handler"
+    assets = router.inputs["code"]["assets"]
+    assert set(assets) == {"request_router.py", "routing.json"}
+    table = json.loads(assets["routing.json"]["text"])
+    parse_routing_table(table)
+    weights = {o["region"]: o["weight"] for o in table["origins"]}
+    assert weights == {"us-east-1": 40, "us-west-2": 30, "eu-west-1": 20, "ap-southeast-1": 10}
+    assert table["default_region"] == "us-east-1"
+    assert set(modifier.inputs["code"]["assets"]) == {"response_modifier.py"}
+
+
+def test_edge_role_trusts_lambda_and_edgelambda_with_logging_only(prod):
+    role = by_name(prod, "prod-edge-edge-role")
+    principal = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"]["Service"]
+    assert sorted(principal) == ["edgelambda.amazonaws.com", "lambda.amazonaws.com"]
+    attached = [r for r in of_type(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r.parent == "prod-edge"]
+    assert [a.inputs["policyArn"] for a in attached] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+
+
+def test_multi_cdn_weighted_dns_with_cloudfront_health_check(prod):
+    aws_rec, cf_rec = by_name(prod, "prod-cdn-dns-aws"), by_name(prod, "prod-cdn-dns-cloudflare")
+    assert aws_rec.inputs["records"] == ["prod-edge-cdn.cloudfront.net"]
+    assert aws_rec.inputs["weightedRoutingPolicies"] == [{"weight": 70}]
+    assert aws_rec.inputs["healthCheckId"] == "prod-cdn-dns-aws-hc_id"
+    assert cf_rec.inputs["records"] == ["www.example.com.cdn.cloudflare.net"]
+    assert cf_rec.inputs["weightedRoutingPolicies"] == [{"weight": 30}]
+    assert prod.outputs["edge"]["traffic"]["by_provider"]["aws"]["gb_month"] == pytest.approx(35000)
+
+
+def test_failed_primary_region_is_drained_at_the_edge():
+    run = run_stack("prod", ('failed_regions=["us-east-1"]',))
+    dist = by_name(run, "prod-edge-cdn")
+    assert behavior(dist, "/api/*")["targetOriginId"] == "alb-us-west-2"
+    assert [m["originId"] for m in dist.inputs["originGroups"][0]["members"]] == ["alb-us-west-2", "alb-eu-west-1"]
+    table = json.loads(by_name(run, "prod-edge-request-router").inputs["code"]["assets"]["routing.json"]["text"])
+    east = next(o for o in table["origins"] if o["region"] == "us-east-1")
+    assert (east["weight"], east["healthy"], table["default_region"]) == (0, False, "us-west-2")
+
+
+def test_viewer_events_are_held_to_cloudfront_caps():
+    # Pure: the component passes edge_functions() through unchanged (asserted on prod above).
+    from infra.config import apply_overrides
+    platform, _ = stack_platform("prod")
+    cfg = parse_platform(apply_overrides(platform, ["edge.cloudfront.modifier_event_type=viewer-response",
+                                                    "edge.cloudfront.router_event_type=viewer-request"], "t"), "t")
+    router, modifier = edge_plan.edge_functions(cfg)
+    assert (router.event_type, router.memory_mb, router.timeout_s) == ("viewer-request", 128, 5)
+    assert (modifier.event_type, modifier.memory_mb, modifier.timeout_s) == ("viewer-response", 128, 5)
+
+
+def test_dev_is_cloudfront_only_single_origin_default_certificate():
+    run = run_stack("dev")
+    dist = by_name(run, "dev-edge-cdn")
+    assert dist.inputs["priceClass"] == "PriceClass_100"
+    assert "originGroups" not in dist.inputs or not dist.inputs["originGroups"]
+    assert dist.inputs["defaultCacheBehavior"]["targetOriginId"] == "alb-us-east-1"
+    assert dist.inputs["viewerCertificate"] == {"cloudfrontDefaultCertificate": True}
+    assert dist.inputs["origins"][0]["customOriginConfig"]["originProtocolPolicy"] == "http-only"
+    assert not [r for r in run.resources if r.type.startswith("cloudflare:")]
+    assert not of_type(run, "aws:route53/record:Record")
+
+
+@pytest.mark.parametrize("override, key", [
+    ("edge.providers[2].enabled=true", "edge.providers[2].enabled"),            # azure
+    ("edge.cloudfront.acm_certificate_arn=null", "edge.cloudfront.acm_certificate_arn"),
+    ("regions[1].certificate_arn=null", "regions[1].certificate_arn"),
+    ("edge.cloudflare=null", "edge.cloudflare"),
+])
+def test_bad_edge_config_is_one_clear_error(override, key):
+    from infra.config import apply_overrides
+    platform, _ = stack_platform("prod")
+    with pytest.raises(ConfigError) as err:
+        parse_platform(apply_overrides(platform, [override], "Pulumi.prod.yaml"), "Pulumi.prod.yaml")
+    assert err.value.key == f"scaling-platform:platform.{key}"

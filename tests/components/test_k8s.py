@@ -1,0 +1,82 @@
+"""Kubernetes workloads: Deployments, PDBs, api HPA behaviour and worker ScaledObject (issue 7)."""
+from __future__ import annotations
+
+import pytest
+
+from infra.triggers import trigger
+from tests.conftest import by_name, of_type, run_stack
+
+K8S = ("kubernetes.enabled=true",)
+
+
+@pytest.fixture(scope="module")
+def k8s_run():
+    return run_stack("prod", K8S)
+
+
+def container(deployment):
+    return deployment.inputs["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_disabled_by_default(prod_run):
+    assert not [r for r in prod_run.resources if r.type.startswith(("kubernetes:", "pulumi:providers:kubernetes"))]
+
+
+def test_explicit_provider_with_secret_kubeconfig(k8s_run):
+    [provider] = of_type(k8s_run, "pulumi:providers:kubernetes")
+    assert provider.inputs["kubeconfig"] == "[secret]"
+    k8s = [r for r in k8s_run.resources if r.type.startswith("kubernetes:")]
+    assert len(k8s) == 7 and all(r.provider == provider.name for r in k8s)
+    assert by_name(k8s_run, "prod-k8s-ns").inputs["metadata"]["name"] == "scaling-platform"
+
+
+def test_deployments_normal_resources_env_probes(k8s_run):
+    api, worker = by_name(k8s_run, "prod-k8s-api"), by_name(k8s_run, "prod-k8s-worker")
+    assert container(api)["resources"] == {"requests": {"cpu": "500m", "memory": "1Gi"},
+                                           "limits": {"cpu": "1000m", "memory": "2Gi"}}
+    assert {e["name"]: e["value"] for e in container(worker)["env"]} == \
+        {"MAX_CONCURRENT_JOBS": "25", "WORKER_THREADS": "8"}
+    for d in (api, worker):
+        assert container(d)["readinessProbe"]["httpGet"] == {"path": "/health", "port": 8080}
+        assert container(d)["livenessProbe"]["httpGet"] == {"path": "/health", "port": 8080}
+        assert d.options["ignoreChanges"] == ["spec.replicas"]
+    assert api.inputs["spec"]["replicas"] == 14  # primary region's planned api desired
+
+
+def test_emergency_up_uses_runbook_values():
+    run = run_stack("prod", K8S + ("emergency.mode=up", "emergency.target=all"))
+    assert container(by_name(run, "prod-k8s-api"))["resources"] == {
+        "requests": {"cpu": "1000m", "memory": "2Gi"}, "limits": {"cpu": "2000m", "memory": "4Gi"}}
+    assert {e["name"]: e["value"] for e in container(by_name(run, "prod-k8s-worker"))["env"]} == \
+        {"MAX_CONCURRENT_JOBS": "50", "WORKER_THREADS": "16"}
+
+
+def test_pdbs(k8s_run):
+    for name in ("api", "worker"):
+        pdb = by_name(k8s_run, f"prod-k8s-{name}-pdb")
+        assert pdb.inputs["spec"] == {"maxUnavailable": "10%",
+                                      "selector": {"matchLabels": {"app.kubernetes.io/name": name}}}
+
+
+def test_api_hpa_behavior_encodes_the_trigger_table(k8s_run):
+    spec = by_name(k8s_run, "prod-k8s-api-hpa").inputs["spec"]
+    assert (spec["minReplicas"], spec["maxReplicas"]) == (10, 100)
+    targets = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in spec["metrics"]}
+    assert targets == {"cpu": 70, "memory": 80}
+    up, down = spec["behavior"]["scaleUp"], spec["behavior"]["scaleDown"]
+    assert up["stabilizationWindowSeconds"] == 120                    # cpu > 70 % for 2 minutes
+    assert up["policies"] == [{"type": "Pods", "value": 2, "periodSeconds": 300}]   # +2, cooldown 300
+    assert down["stabilizationWindowSeconds"] == 900                  # memory < 40 % for 15 minutes
+    assert down["policies"] == [{"type": "Pods", "value": 1, "periodSeconds": 600}]  # -1, cooldown 600
+
+
+def test_worker_scaled_object_on_queue_depth(k8s_run):
+    scaler = by_name(k8s_run, "prod-k8s-worker-scaler")
+    assert scaler.type == "kubernetes:keda.sh/v1alpha1:ScaledObject"
+    spec = scaler.inputs["spec"]
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"], spec["cooldownPeriod"]) == (10, 200, 600)
+    assert spec["triggers"][0]["metadata"]["queueLength"] == "1000"
+    behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+    assert behavior["scaleUp"]["policies"] == [{"type": "Pods", "value": 5, "periodSeconds": 120}]
+    assert behavior["scaleDown"]["policies"] == [{"type": "Pods", "value": 2, "periodSeconds": 600}]
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] == trigger("queue_depth", "down").duration_s == 900
