@@ -59,7 +59,8 @@ def generated_stack(regions: int, shards: int) -> dict:
     prod = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
     platform = prod["config"]["scaling-platform:platform"]
     platform["regions"] = [{"name": n, "primary": i == 0, "min_instances": 3, "max_instances": 50,
-                            "current_instances": 5, "latency_ms": 50 + i, "traffic_weight": 1 + i % 4}
+                            "current_instances": 5, "latency_ms": 50 + i, "traffic_weight": 1 + i % 4,
+                            "certificate_arn": f"arn:aws:acm:{n}:123456789012:certificate/bench-{i}"}
                            for i, n in enumerate(names)]
     platform["budget_usd_month"] = 100_000_000
     platform["demand"]["peak_rps"] = 400_000
