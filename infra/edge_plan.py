@@ -20,7 +20,7 @@ logging.getLogger("request_router").addHandler(logging.NullHandler())
 from edge.lambda_edge import request_router, response_modifier  # noqa: E402
 from infra.capacity import CapacityPlan  # noqa: E402
 from infra.config import PlatformConfig  # noqa: E402
-from infra.triggers import trigger  # noqa: E402
+from infra.scaling_config import configured_trigger  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_EDGE_DIR = ROOT / "edge" / "lambda_edge"
@@ -255,7 +255,7 @@ def k8s_workloads(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, Workload
         dict(EMERGENCY_API_LIMITS) if api_emergency else {"cpu": k.api_cpu_limit, "memory": k.api_memory_limit},
         {}, f"primary region {cfg.primary_region.name} api tier [{primary.min}, {primary.max}], desired "
             f"{primary.desired}" + ("; emergency up: runbook §2 api resources" if api_emergency else ""))
-    up, down = trigger("queue_depth", "up"), trigger("queue_depth", "down")
+    up, down = configured_trigger(cfg.scaling.triggers, "queue_depth", "up"), configured_trigger(cfg.scaling.triggers, "queue_depth", "down")
     worker_emergency = _emergency_up(cfg, "worker")
     worker = WorkloadPlan(
         "worker", down.bound, up.bound, down.bound,
@@ -281,8 +281,8 @@ def hpa_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
     requests/latency rows need a custom-metrics adapter and stay on the ASG policies.
     """
     rows = ("cpu", "memory")
-    ups = [trigger(m, "up") for m in rows]
-    downs = [trigger(m, "down") for m in rows]
+    ups = [configured_trigger(cfg.scaling.triggers, m, "up") for m in rows]
+    downs = [configured_trigger(cfg.scaling.triggers, m, "down") for m in rows]
 
     def policies(rules):
         unique = sorted({(abs(r.step), r.cooldown_s) for r in rules})
@@ -310,7 +310,7 @@ def keda_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
     and cooldowns: +5 per 120 s up; -2 per 600 s down after 15 min below (stabilisation 900 s).
     `cooldownPeriod` (KEDA's wait before scaling to minReplicaCount/zero) = the down cooldown.
     """
-    up, down = trigger("queue_depth", "up"), trigger("queue_depth", "down")
+    up, down = configured_trigger(cfg.scaling.triggers, "queue_depth", "up"), configured_trigger(cfg.scaling.triggers, "queue_depth", "down")
     k = cfg.kubernetes
     metadata = {"queueName": k.queue_name, "queueLength": str(int(up.threshold)),
                 "activationQueueLength": str(int(down.threshold))}

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from infra.triggers import TriggerRule, trigger
+
 TierName = Literal["api", "worker"]
 Pct = Annotated[float, Field(ge=0, le=100)]
 Minutes = Annotated[int, Field(ge=1, le=1440)]
@@ -64,28 +66,26 @@ class TriggerConfig(_Section):
     min_instances: Count
 
 
-def _trigger(tiers, out, inn, max_instances, min_instances) -> TriggerConfig:
-    return TriggerConfig(tiers=list(tiers), scale_out=TriggerDirection(**out), scale_in=TriggerDirection(**inn),
-                         max_instances=max_instances, min_instances=min_instances)
+def _from_table(metric: str, tiers: tuple[str, ...]) -> TriggerConfig:
+    """Default trigger config from the runbook table in infra/triggers.py (the one place its numbers live)."""
+    up, down = trigger(metric, "up"), trigger(metric, "down")
+    return TriggerConfig(
+        tiers=list(tiers),
+        # The queue scale-out row has no duration in the runbook: it acts on one 60 s period.
+        scale_out=TriggerDirection(threshold=up.threshold, minutes=max(1, int(up.duration_min)), step=up.step,
+                                   cooldown_s=up.cooldown_s),
+        scale_in=TriggerDirection(threshold=down.threshold, minutes=int(down.duration_min), step=abs(down.step),
+                                  cooldown_s=down.cooldown_s),
+        max_instances=up.bound, min_instances=down.bound)
 
 
-# novacron "1. Auto-scaling Triggers & Thresholds" -> horizontal_scaling_rules, row by row.
-# cpu_based: > 70% for 2 min add 2 (cooldown 300, max 100) / < 30% for 10 min remove 1 (cooldown 600, min 3).
-DEFAULT_CPU_TRIGGER = _trigger(("api", "worker"), dict(threshold=70, minutes=2, step=2, cooldown_s=300),
-                               dict(threshold=30, minutes=10, step=1, cooldown_s=600), 100, 3)
-# memory_based: > 80% for 3 min add 2 (300, max 100) / < 40% for 15 min remove 1 (600, min 3).
-DEFAULT_MEMORY_TRIGGER = _trigger(("api", "worker"), dict(threshold=80, minutes=3, step=2, cooldown_s=300),
-                                  dict(threshold=40, minutes=15, step=1, cooldown_s=600), 100, 3)
-# request_based: requests_per_instance > 1000 for 1 min add 3 (180, max 150) / < 200 for 20 min remove 2 (900, min 5).
-DEFAULT_REQUESTS_TRIGGER = _trigger(("api",), dict(threshold=1000, minutes=1, step=3, cooldown_s=180),
-                                    dict(threshold=200, minutes=20, step=2, cooldown_s=900), 150, 5)
-# latency_based: p99 > 500 ms for 2 min add 4 (240, max 100) / < 100 ms for 30 min remove 1 (1200, min 3).
-DEFAULT_LATENCY_TRIGGER = _trigger(("api",), dict(threshold=500, minutes=2, step=4, cooldown_s=240),
-                                   dict(threshold=100, minutes=30, step=1, cooldown_s=1200), 100, 3)
-# queue_depth: > 1000 messages add 5 workers (120, max_workers 200) / < 100 for 15 min remove 2 (600, min_workers 10).
-# The runbook gives no duration for the scale-out row: one 60 s period.
-DEFAULT_QUEUE_TRIGGER = _trigger(("worker",), dict(threshold=1000, minutes=1, step=5, cooldown_s=120),
-                                 dict(threshold=100, minutes=15, step=2, cooldown_s=600), 200, 10)
+# novacron "1. Auto-scaling Triggers & Thresholds" (table in infra/triggers.py); which tiers each row scales:
+# cpu and memory every tier, requests and latency the api (ALB metrics), queue depth the workers.
+DEFAULT_CPU_TRIGGER = _from_table("cpu", ("api", "worker"))
+DEFAULT_MEMORY_TRIGGER = _from_table("memory", ("api", "worker"))
+DEFAULT_REQUESTS_TRIGGER = _from_table("requests", ("api",))
+DEFAULT_LATENCY_TRIGGER = _from_table("latency", ("api",))
+DEFAULT_QUEUE_TRIGGER = _from_table("queue_depth", ("worker",))
 
 
 class TriggersConfig(_Section):
@@ -264,3 +264,16 @@ def scaling_errors(scaling: ScalingConfig, instance_types: dict) -> tuple[str, s
             return (f"scaling.schedules.time_of_day_factors[{i}].start_hour",
                     f"{band.start_hour} > end_hour {band.end_hour}; bands are inclusive local hours, start <= end")
     return None
+
+
+def configured_trigger(triggers: "TriggersConfig", metric: str, direction: str) -> TriggerRule:
+    """The stack's (possibly overridden) trigger row as a TriggerRule, so every consumer (ASG step
+    policies, k8s HPA/KEDA behaviour) reads the same configured numbers."""
+    row: TriggerConfig = getattr(triggers, "queue" if metric == "queue_depth" else metric)
+    if direction == "up":
+        half, bound, sign = row.scale_out, row.max_instances, 1
+    else:
+        half, bound, sign = row.scale_in, row.min_instances, -1
+    base = trigger(metric, direction)
+    return TriggerRule(metric, direction, half.threshold, base.unit, half.minutes, sign * half.step,
+                       half.cooldown_s, bound)

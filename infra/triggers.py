@@ -1,10 +1,10 @@
 """The horizontal scaling trigger table of novacron "1. Auto-scaling Triggers & Thresholds".
 
 Pure data (no pulumi, no boto3): one row per metric and direction, exactly the runbook's numbers.
-Every consumer reads this table instead of repeating a number: the Kubernetes HPA `behavior`
-and KEDA ScaledObject (components/k8s.py) today, the ASG step/target policies of
-`infra/scaling_policy.py` once it lands (that module should import `TRIGGERS` from here, or this
-module should become a re-export of its table — one source of truth either way).
+This table is the only place these numbers live: `infra/scaling_config.py` builds the `scaling.triggers`
+config defaults from it, and both the ASG alarms/step policies (`infra/scaling_policy.py`) and the
+Kubernetes HPA/KEDA behaviour (`infra/edge_plan.py`) read the *configured* rows
+(`scaling_config.configured_trigger`), so a stack override changes both the same way.
 """
 from __future__ import annotations
 
