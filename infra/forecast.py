@@ -56,10 +56,12 @@ FALLBACK_PEAK_MULTIPLIER = 1.2
 MIN_SEASONAL_HOURS = 2 * HOURS_PER_WEEK
 # Candidate (weeks of profile, trend on?) variants; the backtest picks one per history.
 # 1 week = "last week, rescaled" (fast to react), 4 and 8 weeks = robust medians.
-CANDIDATE_VARIANTS: tuple[tuple[int, bool], ...] = ((1, False), (4, False), (4, True), (8, False), (8, True))
+CANDIDATE_VARIANTS: tuple[tuple[int, str], ...] = (
+    (1, "max"), (4, "max"), (8, "max"), (4, "trend"), (8, "trend"),
+)
 # Backtest origins: one per day, the latest one week before the end, reaching back this far.
-BACKTEST_SPAN_DAYS = 56
-BACKTEST_STEP_HOURS = HOURS_PER_DAY
+BACKTEST_DAILY_DAYS = 56
+BACKTEST_SPAN_DAYS = 364
 # A week needs at least this share of observed hours to count for the level/shape.
 MIN_WEEK_COVERAGE = 0.5
 # Trend is the weekly log-growth; clip so one odd week cannot extrapolate into absurd numbers.
@@ -67,6 +69,19 @@ MAX_WEEKLY_LOG_GROWTH = 0.10
 # Per-horizon-day multipliers need enough ratios for the quantile to mean something:
 # at least this many samples beyond the quantile; otherwise one multiplier for all horizons.
 MIN_TAIL_SAMPLES = 5
+# Lower bound of the per-hour-of-day error scale (log units), so a perfectly regular hour in the
+# backtest does not get a zero-width band.
+SCALE_FLOOR = 0.01
+PHASE_ENVELOPE_HOURS = 1
+# Per-hour-of-day centre/scale need this many samples, else the pooled values are used.
+MIN_HOD_SAMPLES = 20
+# In-sample quantiles tried by the nested check, as fractions of the allowed miss rate
+# (1 = the target itself ... 0 = the worst backtest error).
+QUANTILE_LADDER = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.0)
+MAX_NESTED_EVALS = 60
+MIN_NESTED_PAST_ORIGINS = 3
+MIN_NESTED_HOURS = 2 * HOURS_PER_WEEK
+NESTED_CONFIDENCE_Z = 1.0
 DEFAULT_QUANTILE_TARGET = 0.995
 
 
@@ -192,32 +207,40 @@ def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
 @dataclass(frozen=True)
 class _Point:
     values: np.ndarray
+    base: np.ndarray
     weeks_used: int
     weekly_log_growth: float
     level: float
 
 
-def _seasonal_point(y: np.ndarray, hours: int, weeks: int, trend: bool) -> _Point | None:
-    """Point forecast for the `hours` after the end of `y` (NaN = missing). None if unusable."""
+@dataclass(frozen=True, eq=False)
+class _Profile:
+    """Shape and weekly levels of the last `w` weeks before an origin."""
+
+    shape: np.ndarray  # 168, hour-of-week shape (median of weeks divided by their level)
+    envelope: np.ndarray  # 168, shape's max over +-PHASE_ENVELOPE_HOURS
+    levels: np.ndarray  # robust level of each usable week, oldest first
+    positions: np.ndarray  # week index of each level within the window (0 = oldest)
+    weeks: int  # weeks in the window
+
+
+def _fit_profile(y: np.ndarray, weeks: int) -> _Profile | None:
+    """Hour-of-week shape and weekly levels from the last `weeks` weeks of `y` (NaN masked)."""
     w = min(weeks, y.size // HOURS_PER_WEEK)
     if w < 1:
         return None
     block = y[y.size - w * HOURS_PER_WEEK:].reshape(w, HOURS_PER_WEEK)
-    obs = ~np.isnan(block)
-    coverage = obs.mean(axis=1)
-    good = coverage >= MIN_WEEK_COVERAGE
+    good = (~np.isnan(block)).mean(axis=1) >= MIN_WEEK_COVERAGE
     if not good.any():
         return None
     block = block[good]
-    idx = np.flatnonzero(good)  # week positions (0 = oldest) for the trend fit
     with np.errstate(invalid="ignore", divide="ignore"):
         lvl0 = np.nanmean(block, axis=1)
         lvl0 = np.where(lvl0 > 0, lvl0, np.nan)
         shape = _nanmedian(block / lvl0[:, None], axis=0)
     if np.isnan(shape).any():
         # A slot never observed in the window: borrow the same hour of day from other days.
-        by_hod = _nanmedian(shape.reshape(7, HOURS_PER_DAY), axis=0)
-        fill = np.tile(by_hod, 7)
+        fill = np.tile(_nanmedian(shape.reshape(7, HOURS_PER_DAY), axis=0), 7)
         shape = np.where(np.isnan(shape), fill, shape)
         shape = np.where(np.isnan(shape), 1.0, shape)
     shape = np.maximum(shape, 0.0)
@@ -227,82 +250,240 @@ def _seasonal_point(y: np.ndarray, hours: int, weeks: int, trend: bool) -> _Poin
     finite = np.isfinite(levels) & (levels > 0)
     if not finite.any():
         return None
-    last = int(np.flatnonzero(finite)[-1])
-    level = float(levels[last])
-    slope = 0.0
-    if trend and finite.sum() >= 3:
-        x = idx[finite].astype(float)
-        ly = np.log(levels[finite])
+    # Capacity base: the shape's max over +-PHASE_ENVELOPE_HOURS (circular), so a shift of the
+    # daily curve by an hour (DST in a UTC series, a changing audience mix) is not a miss.
+    env = shape.copy()
+    for d in range(1, PHASE_ENVELOPE_HOURS + 1):
+        env = np.maximum(env, np.maximum(np.roll(shape, d), np.roll(shape, -d)))
+    return _Profile(shape, env, levels[finite], np.flatnonzero(good)[finite], w)
+
+
+def _project(prof: _Profile, hours: int, level_mode: str) -> _Point:
+    """Carry the profile forward `hours` from the origin; level mode "max" or "trend".
+
+    "max": the highest weekly level of the window, flat. A quiet week (holiday, outage, a
+    dip) is not taken as the new normal; capacity follows a decline only after the window.
+    "trend": a Theil-Sen line through the weekly log-levels (median of pairwise slopes and
+    median intercept, so one odd week neither tilts nor shifts it), extrapolated; with fewer
+    than 3 weeks it degrades to "max".
+    """
+    x = prof.positions.astype(float)
+    ly = np.log(prof.levels)
+    at = float(prof.weeks - 1)  # the last week of the window; its middle is 84 h before the origin
+    slope, log_level = 0.0, float(ly.max())
+    if level_mode == "trend" and x.size >= 3:
         i, j = np.triu_indices(x.size, k=1)
         slope = float(np.median((ly[j] - ly[i]) / (x[j] - x[i])))
         slope = float(np.clip(slope, -MAX_WEEKLY_LOG_GROWTH, MAX_WEEKLY_LOG_GROWTH))
-    # The level is the middle of week `idx[last]`; hour t after the origin is this far from it.
-    weeks_after_end = w - 1 - idx[last]
+        log_level = float(np.median(ly - slope * x)) + slope * at
     t = np.arange(hours, dtype=float)
-    dt_weeks = (t + HOURS_PER_WEEK / 2 + weeks_after_end * HOURS_PER_WEEK) / HOURS_PER_WEEK
-    point = level * np.exp(slope * dt_weeks) * shape[np.arange(hours) % HOURS_PER_WEEK]
-    return _Point(point, int(good.sum()), slope, level)
+    dt_weeks = (t + HOURS_PER_WEEK / 2) / HOURS_PER_WEEK
+    slots = np.arange(hours) % HOURS_PER_WEEK
+    growth = np.exp(log_level + slope * dt_weeks)
+    return _Point(growth * prof.shape[slots], growth * prof.envelope[slots],
+                  int(prof.levels.size), slope, float(math.exp(log_level)))
+
+
+def _seasonal_point(y: np.ndarray, hours: int, weeks: int, level_mode: str) -> _Point | None:
+    """Point forecast for the `hours` after the end of `y` (NaN = missing). None if unusable."""
+    prof = _fit_profile(y, weeks)
+    return None if prof is None else _project(prof, hours, level_mode)
+
+
+@dataclass(frozen=True, eq=False)
+class _Band:
+    """Log-multiplier model of the band: log(upper/point) = center[hod] + k[day] * scale[hod]."""
+
+    center: np.ndarray  # 24, median log(actual/forecast) per hour of day
+    scale: np.ndarray  # 24, robust spread (MAD) of log(actual/forecast) per hour of day
+    k: np.ndarray  # 7, quantile of the standardised error per horizon day (or 7 equal values)
+    per_day: bool
+
+    def multipliers(self, hod: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Capacity multiplier per hour; never below 1 (capacity is at least the forecast)."""
+        return np.maximum(np.exp(self.center[hod] + self.k[day] * self.scale[hod]), 1.0)
+
+
+def _group_median(values: np.ndarray, groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Median of `values` per group id 0..len(counts)-1 with one sort (NaN for empty groups)."""
+    order = np.lexsort((values, groups))
+    v = values[order]
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    out = np.full(counts.size, np.nan)
+    ok = counts > 0
+    lo = starts[ok] + (counts[ok] - 1) // 2
+    hi = starts[ok] + counts[ok] // 2
+    out[ok] = 0.5 * (v[lo] + v[hi])
+    return out
+
+
+def _standardise(ratio: np.ndarray, hod: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centre and scale log(actual/forecast) per hour of day (median, MAD); return (c, s, u).
+
+    The relative noise of quiet night hours is far larger than at the peak; standardising per
+    hour of day lets one pooled quantile set the band everywhere, so the peak hours (which
+    dominate cost) stay tight while the under-provisioning rate stays at the target.
+    """
+    z = np.log(ratio)
+    pooled_c = float(np.median(z))
+    pooled_s = max(float(1.4826 * np.median(np.abs(z - pooled_c))), SCALE_FLOOR)
+    counts = np.bincount(hod, minlength=HOURS_PER_DAY)
+    enough = counts >= MIN_HOD_SAMPLES
+    center = np.where(enough, _group_median(z, hod, counts), pooled_c)
+    mad = 1.4826 * _group_median(np.abs(z - center[hod]), hod, counts)
+    scale = np.where(enough, np.maximum(mad, SCALE_FLOOR), pooled_s)
+    return center, scale, (z - center[hod]) / scale[hod]
+
+
+def _fit_band(ratio: np.ndarray, hod: np.ndarray, day: np.ndarray, q: float) -> _Band:
+    """Fit the band on backtest ratios actual/forecast (all > 0) at in-sample quantile `q`.
+
+    One pooled quantile of the standardised error, per horizon day when every day has at least
+    `MIN_TAIL_SAMPLES` samples beyond the quantile (errors grow with the horizon).
+    """
+    center, scale, u = _standardise(ratio, hod)
+    need = MIN_TAIL_SAMPLES / max(1.0 - q, 1e-9)
+    counts = np.bincount(day, minlength=7)
+    per_day = bool((counts >= need).all())
+    if per_day:
+        k = np.array([np.quantile(u[day == d], q, method="higher") for d in range(7)])
+    else:
+        k = np.full(7, np.quantile(u, q, method="higher"))
+    return _Band(center, scale, k, per_day)
+
+
+def _select_quantile(groups: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], target: float
+                     ) -> tuple[float, float, int]:
+    """Pick the in-sample quantile whose band meets `target` coverage *out of sample*.
+
+    A quantile fitted on past errors under-covers the future (drift, regime changes). So the
+    calibration is itself backtested: at each backtest origin, bands fitted only on origins
+    whose week ended before it are scored on its week; the smallest candidate quantile whose
+    under-rate there is <= 1 - target wins. Returns (q, nested under %, hours scored).
+    `groups` are (origin, ratio, hod, day) per backtest origin.
+    """
+    grid = [1.0 - (1.0 - target) * f for f in QUANTILE_LADDER]
+    # Centre/scale per hour of day from all origins (robust medians, 48 numbers); the tail
+    # quantile, which is what decides misses, is strictly out of sample below.
+    _, _, u_all = _standardise(np.concatenate([g[1] for g in groups]),
+                               np.concatenate([g[2] for g in groups]))
+    bounds = np.cumsum([0] + [g[1].size for g in groups])
+    us = [u_all[bounds[i]:bounds[i + 1]] for i in range(len(groups))]
+    under = np.zeros(len(grid))
+    scored = 0
+    evals = 0
+    for i, (o, r, _hod, _day) in enumerate(groups):  # newest first
+        if evals >= MAX_NESTED_EVALS:
+            break
+        past = [us[j] for j in range(i + 1, len(groups)) if groups[j][0] + HOURS_PER_WEEK <= o]
+        if len(past) < MIN_NESTED_PAST_ORIGINS or r.size == 0:
+            continue
+        ks = np.quantile(np.concatenate(past), grid, method="higher")
+        under += (us[i][None, :] > ks[:, None]).sum(axis=1)
+        scored += r.size
+        evals += 1
+    if scored < MIN_NESTED_HOURS:
+        return 1.0, float("nan"), scored  # too little history to check: worst backtest error
+    rate = under / scored
+    # Misses cluster within a day, so count days, not hours, as independent samples, and ask
+    # the miss rate to meet the target with NESTED_CONFIDENCE_Z standard errors to spare.
+    n_eff = max(scored / HOURS_PER_DAY, 1.0)
+    for q, ur in zip(grid, rate):
+        if ur + NESTED_CONFIDENCE_Z * math.sqrt(max(ur, 1.0 - target) * (1 - ur) / n_eff) <= 1.0 - target:
+            return q, float(ur * 100.0), scored
+    return 1.0, float(rate[-1] * 100.0), scored
 
 
 @dataclass(frozen=True, eq=False)
 class _Calibration:
     variant: tuple[int, bool]
-    multipliers: np.ndarray  # one per horizon day (7), or 7 equal values
-    per_day: bool
+    band: _Band
     origins: int
     ratios: int
     backtest_under_pct: float
     backtest_capacity_ratio: float
+    in_sample_q: float = 0.0
+    nested_under_pct: float = float("nan")
+    nested_hours: int = 0
 
 
 def _backtest_origins(n: int) -> list[int]:
-    """Origins (indices into the history) whose next week is fully inside it, newest first."""
+    """Origins (indices into the history) whose next week is fully inside it, newest first.
+
+    One a day over the last `BACKTEST_DAILY_DAYS` days (the current regime, many samples), then
+    one a week back to `BACKTEST_SPAN_DAYS` (holidays, DST switches and past surges seen once
+    without paying for 365 forecasts).
+    """
     latest = n - HOURS_PER_WEEK
     earliest = max(HOURS_PER_WEEK, latest - BACKTEST_SPAN_DAYS * HOURS_PER_DAY)
-    return list(range(latest, earliest - 1, -BACKTEST_STEP_HOURS))
+    daily_end = latest - BACKTEST_DAILY_DAYS * HOURS_PER_DAY
+    out = list(range(latest, max(earliest, daily_end + 1) - 1, -HOURS_PER_DAY))
+    o = (out[-1] if out else latest + HOURS_PER_WEEK) - HOURS_PER_WEEK
+    while o >= earliest:
+        out.append(o)
+        o -= HOURS_PER_WEEK
+    return out
 
 
-def _calibrate(y: np.ndarray, q: float) -> _Calibration | None:
-    """Rolling-origin backtest of every candidate variant; pick the one with least capacity."""
+def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | None:
+    """Rolling-origin backtest of every candidate variant; pick the one with least capacity.
+
+    `origin_hod` is the hour of day of the history's end, so backtest hours know their hour
+    of day (origins are whole days apart, so they share it). The band of the chosen variant
+    then gets its in-sample quantile from `_select_quantile` (nested backtest).
+    """
     origins = _backtest_origins(y.size)
     if not origins:
         return None
     best: _Calibration | None = None
+    best_groups: list = []
     best_cost = math.inf
-    h_day = np.arange(HOURS_PER_WEEK) // HOURS_PER_DAY
-    for weeks, trend in CANDIDATE_VARIANTS:
-        preds, acts, days = [], [], []
+    steps = np.arange(HOURS_PER_WEEK)
+    h_day = steps // HOURS_PER_DAY
+    h_hod = (origin_hod + steps) % HOURS_PER_DAY
+    profiles: dict[tuple[int, int], _Profile | None] = {}
+    for weeks, mode in CANDIDATE_VARIANTS:
+        groups = []
         for o in origins:
-            p = _seasonal_point(y[:o], HOURS_PER_WEEK, weeks, trend)
-            if p is None:
+            if (o, weeks) not in profiles:  # the level modes share one profile per window
+                profiles[(o, weeks)] = _fit_profile(y[:o], weeks)
+            prof = profiles[(o, weeks)]
+            if prof is None:
                 continue
+            p = _project(prof, HOURS_PER_WEEK, mode)
             a = y[o:o + HOURS_PER_WEEK]
-            ok = np.isfinite(a) & (p.values > 0)
-            preds.append(p.values[ok])
-            acts.append(a[ok])
-            days.append(h_day[ok])
-        if not preds:
+            ok = np.isfinite(a) & (p.base > 0) & (a > 0)
+            groups.append((o, a[ok] / p.base[ok], h_hod[ok], h_day[ok], p.base[ok], a[ok]))
+        if not groups:
             continue
-        pred, act, day = np.concatenate(preds), np.concatenate(acts), np.concatenate(days)
-        if pred.size == 0:
+        ratio = np.concatenate([g[1] for g in groups])
+        if ratio.size < HOURS_PER_DAY:
             continue
-        ratio = act / pred
-        # Per-horizon-day quantiles when each day has enough tail samples, else one quantile.
-        need = MIN_TAIL_SAMPLES / (1.0 - q)
-        counts = np.bincount(day, minlength=7)
-        per_day = bool((counts >= need).all())
-        if per_day:
-            mult = np.array([np.quantile(ratio[day == d], q, method="higher") for d in range(7)])
-        else:
-            mult = np.full(7, np.quantile(ratio, q, method="higher"))
-        mult = np.maximum(mult, 1.0)  # never provision below the point forecast
-        cap = pred * mult[day]
-        cost = float(cap.sum() / act.sum()) if act.sum() > 0 else math.inf
-        under = float(np.mean(cap < act) * 100.0)
-        cal = _Calibration((weeks, trend), mult, per_day, len(preds), int(ratio.size), under, cost)
+        hod = np.concatenate([g[2] for g in groups])
+        day = np.concatenate([g[3] for g in groups])
+        base = np.concatenate([g[4] for g in groups])
+        act = np.concatenate([g[5] for g in groups])
+        band = _fit_band(ratio, hod, day, target)
+        cost = float((base * band.multipliers(hod, day)).sum() / act.sum())
         if cost < best_cost:
-            best, best_cost = cal, cost
-    return best
+            under = float(np.mean(base * band.multipliers(hod, day) < act) * 100.0)
+            best = _Calibration((weeks, mode), band, len(groups), int(ratio.size), under, cost)
+            best_cost, best_groups = cost, groups
+    if best is None:
+        return None
+    q, nested_under, nested_hours = _select_quantile([g[:4] for g in best_groups], target)
+    ratio = np.concatenate([g[1] for g in best_groups])
+    hod = np.concatenate([g[2] for g in best_groups])
+    day = np.concatenate([g[3] for g in best_groups])
+    base = np.concatenate([g[4] for g in best_groups])
+    act = np.concatenate([g[5] for g in best_groups])
+    band = _fit_band(ratio, hod, day, q)
+    cap = base * band.multipliers(hod, day)
+    return _Calibration(
+        best.variant, band, best.origins, best.ratios,
+        float(np.mean(cap < act) * 100.0), float(cap.sum() / act.sum()),
+        q, nested_under, nested_hours,
+    )
 
 
 def forecast_demand(
@@ -330,7 +511,7 @@ def forecast_demand(
              f"{history.observed_hours} observed"]
     notes += [f"history issue: {i}" for i in history.issues]
 
-    cal = _calibrate(y, quantile_target) if y.size >= MIN_SEASONAL_HOURS else None
+    cal = _calibrate(y, quantile_target, start.hour) if y.size >= MIN_SEASONAL_HOURS else None
     point = None
     if cal is not None:
         weeks, trend = cal.variant
@@ -346,22 +527,26 @@ def forecast_demand(
         return DemandForecast(fb.starts, fb.point, fb.upper, fb.method, fb.headroom,
                               tuple(notes) + fb.reasons)
 
-    h_day = np.minimum(np.arange(hours) // HOURS_PER_DAY, 6)
-    upper = point.values * cal.multipliers[h_day]
+    steps = np.arange(hours)
+    mult = cal.band.multipliers((start.hour + steps) % HOURS_PER_DAY, np.minimum(steps // HOURS_PER_DAY, 6))
+    upper = np.maximum(point.base * mult, point.values)
     weeks, trend = cal.variant
     method = (
         f"seasonal hour-of-week profile: median shape of the last {point.weeks_used} week(s), "
         f"robust level {point.level:.6g}"
         + (f", Theil-Sen trend {math.expm1(point.weekly_log_growth):+.2%}/week" if trend else ", no trend")
     )
-    mult_txt = (
-        "per horizon day " + ", ".join(f"d{d + 1} x{m:.3f}" for d, m in enumerate(cal.multipliers))
-        if cal.per_day else f"x{cal.multipliers[0]:.3f} for all horizons"
+    lo, hi = float(mult.min()), float(mult.max())
+    k_txt = (
+        "k per horizon day " + ", ".join(f"{v:.2f}" for v in cal.band.k)
+        if cal.band.per_day else f"k {cal.band.k[0]:.2f} for all horizons"
     )
     headroom = (
-        f"calibrated band: q{quantile_target * 100:g} of actual/forecast over {cal.origins} "
-        f"rolling-origin backtests ({cal.ratios} hours, one origin a day, each forecasting the next "
-        f"{HOURS_PER_WEEK} h from earlier data only): {mult_txt}; on those backtests "
+        f"calibrated band: q{quantile_target * 100:g} of the standardised error "
+        f"log(actual/forecast) over {cal.origins} rolling-origin backtests ({cal.ratios} hours; one "
+        f"origin a day, each forecasting the next {HOURS_PER_WEEK} h from earlier data only); "
+        f"error centred and scaled per hour of day, {k_txt}; multipliers x{lo:.3f}..x{hi:.3f} "
+        f"(peak hour x{float(mult[int(np.argmax(point.values))]):.3f}); on those backtests "
         f"{cal.backtest_under_pct:.2f}% of hours were under capacity at a capacity/demand ratio of "
         f"{cal.backtest_capacity_ratio:.3f}"
     )
