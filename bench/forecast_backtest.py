@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.forecast import HOURS_PER_WEEK, forecast_demand  # noqa: E402
+from infra.forecast import HOUR, HOURS_PER_WEEK, forecast_demand  # noqa: E402
 from infra.metrics import HistoryError, HourlyHistory, load_history_csv  # noqa: E402
 
 STATIC_WINDOW_HOURS = 4 * HOURS_PER_WEEK
@@ -93,7 +93,7 @@ def run(trace: str, weeks: int) -> dict:
         "trace": Path(trace).name,
         "origins": len(origins),
         "scored_hours": scored,
-        "first_origin": (history.start + origins[0] * (history.timestamps[1] - history.start)).isoformat()
+        "first_origin": (history.start + origins[0] * HOUR).isoformat()
         if origins else None,
         "methods": results,
     }

@@ -2,20 +2,24 @@
 
 Method (see docs/forecast.md for the long version):
 
-* **Point forecast — robust seasonal profile.** The last `W` whole weeks before the origin are
+* **Point forecast: robust seasonal profile.** The last `W` whole weeks before the origin are
   cut into a `W x 168` block (hour-of-week slots). Each week is divided by its level, the
-  hour-of-week *shape* is the median of the normalised weeks (a holiday or an outage in one week
-  does not bend it), missing hours are masked (NaN), never interpolated. The level of the last
-  week is re-estimated robustly (median of value/shape), optionally carried forward with a
-  Theil–Sen trend over the weekly levels. Daily and weekly seasonality both live in the
-  168-slot shape.
-* **Variant choice and band — rolling-origin backtests.** At many past origins (one a day over
-  the last weeks) each candidate variant (window `W`, trend on/off) forecasts the next week using
-  only data before the origin; the ratios actual/forecast are collected per horizon day.
-  The capacity multiplier of each horizon day is a high empirical quantile of those ratios
-  (`quantile_target`, default 0.995: half the 1 % under-provisioning budget, because a quantile
-  estimated in-sample under-covers slightly out of sample). The variant with the least
-  calibrated capacity on the backtest wins. No constant is fitted to any particular trace.
+  hour-of-week *shape* is the median of the normalised weeks (a holiday or an outage in one
+  week does not bend it); missing hours are masked (NaN), never interpolated. Weekly levels are
+  re-estimated robustly (median of value/shape); the forecast level is either the highest
+  weekly level of the window ("max": a quiet week is not the new normal) or a Theil-Sen line
+  through the weekly log-levels ("trend"). Daily and weekly seasonality both live in the shape.
+  Capacity is built on the shape's +-1 h envelope so an hour's shift of the daily curve (DST
+  in a UTC series) is not a miss.
+* **Variant and band: rolling-origin backtests on the history itself.** At past origins (daily
+  over the last 8 weeks, weekly back to a year) each candidate variant forecasts the next week
+  from earlier data only. Errors log(actual/forecast) are centred and scaled per hour of day
+  (quiet night hours are noisier than the peak), one tail quantile of the standardised error
+  sets the band. The in-sample quantile is itself chosen out of sample: a nested backtest
+  (bands fitted only on origins whose week ended earlier) picks the lowest quantile whose miss
+  rate meets `quantile_target` with a one-standard-error margin (days, not hours, counted as
+  independent). The variant with the least calibrated capacity wins. No constant is fitted to
+  any particular trace.
 * **Fallback.** With less than `MIN_SEASONAL_HOURS` of history the runbook rules apply
   (`fallback_forecast`): growth `(1+g)^(days/30)`, weekend x0.7, 1st/15th x1.3
   (novacron "3. Capacity Planning").
@@ -496,9 +500,10 @@ def forecast_demand(
     """Forecast the `hours` after `history.end` and the capacity band to provision.
 
     With at least `MIN_SEASONAL_HOURS` of history (and usable backtests): the seasonal-profile
-    method, variant and band chosen by rolling-origin backtests on `history` itself, the band
-    being the `quantile_target` quantile of actual/forecast per horizon day. Horizons beyond a
-    week reuse the day-7 multiplier. Otherwise the runbook fallback from the observed peak, with
+    method, variant and band chosen by rolling-origin backtests on `history` itself so that the
+    share of hours under capacity, checked out of sample on the history, is at most
+    `1 - quantile_target` (default 0.995: half the 1 % budget). Horizons beyond a week reuse
+    the day-7 band and extend the trend. Otherwise the runbook fallback from the observed peak, with
     `growth_rate_monthly` as the configured growth.
     """
     if hours < 1:
@@ -530,28 +535,35 @@ def forecast_demand(
     steps = np.arange(hours)
     mult = cal.band.multipliers((start.hour + steps) % HOURS_PER_DAY, np.minimum(steps // HOURS_PER_DAY, 6))
     upper = np.maximum(point.base * mult, point.values)
-    weeks, trend = cal.variant
+    weeks, mode = cal.variant
+    level_txt = (
+        f"Theil-Sen trend of the weekly levels {math.expm1(point.weekly_log_growth):+.2%}/week"
+        if mode == "trend" else "level = highest weekly level of the window, flat"
+    )
     method = (
-        f"seasonal hour-of-week profile: median shape of the last {point.weeks_used} week(s), "
-        f"robust level {point.level:.6g}"
-        + (f", Theil-Sen trend {math.expm1(point.weekly_log_growth):+.2%}/week" if trend else ", no trend")
+        f"seasonal hour-of-week profile (median shape of the last {point.weeks_used} usable "
+        f"week(s), {level_txt}, level {point.level:.6g}; +-{PHASE_ENVELOPE_HOURS} h envelope "
+        f"for capacity)"
     )
     lo, hi = float(mult.min()), float(mult.max())
-    k_txt = (
-        "k per horizon day " + ", ".join(f"{v:.2f}" for v in cal.band.k)
-        if cal.band.per_day else f"k {cal.band.k[0]:.2f} for all horizons"
+    peak = int(np.argmax(point.values))
+    nested = (
+        f"the nested backtest ({cal.nested_hours} h) missed {cal.nested_under_pct:.2f}% at it"
+        if cal.nested_hours >= MIN_NESTED_HOURS and math.isfinite(cal.nested_under_pct)
+        else "too little history for a nested check, so the worst backtest error is used"
     )
     headroom = (
-        f"calibrated band: q{quantile_target * 100:g} of the standardised error "
-        f"log(actual/forecast) over {cal.origins} rolling-origin backtests ({cal.ratios} hours; one "
-        f"origin a day, each forecasting the next {HOURS_PER_WEEK} h from earlier data only); "
-        f"error centred and scaled per hour of day, {k_txt}; multipliers x{lo:.3f}..x{hi:.3f} "
-        f"(peak hour x{float(mult[int(np.argmax(point.values))]):.3f}); on those backtests "
-        f"{cal.backtest_under_pct:.2f}% of hours were under capacity at a capacity/demand ratio of "
+        f"calibrated on this history: {cal.origins} rolling-origin backtests ({cal.ratios} h, each "
+        f"forecasting {HOURS_PER_WEEK} h from earlier data only); errors log(actual/forecast) "
+        f"centred and scaled per hour of day; band at in-sample quantile q={cal.in_sample_q:.4f}, "
+        f"the lowest meeting the {quantile_target:.1%} coverage target out of sample ({nested}); "
+        f"capacity/forecast x{lo:.3f}..x{hi:.3f}, x{float(upper[peak] / point.values[peak]):.3f} at "
+        f"the forecast peak; in-sample {cal.backtest_under_pct:.2f}% hours under at capacity/demand "
         f"{cal.backtest_capacity_ratio:.3f}"
     )
     reasons = tuple(notes) + (
-        f"variant chosen by backtest among (weeks, trend) {list(CANDIDATE_VARIANTS)}: {cal.variant}",
+        f"variant (profile weeks, level mode) chosen by least calibrated backtest capacity among "
+        f"{list(CANDIDATE_VARIANTS)}: {cal.variant}",
         "missing hours are masked out of shape and level, never interpolated",
     )
     return DemandForecast(
