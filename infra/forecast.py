@@ -9,8 +9,8 @@ Method (see docs/forecast.md for the long version):
   re-estimated robustly (median of value/shape); the forecast level is either the highest
   weekly level of the window ("max": a quiet week is not the new normal) or a Theil-Sen line
   through the weekly log-levels ("trend"). Daily and weekly seasonality both live in the shape.
-  Capacity is built on the shape's +-1 h envelope so an hour's shift of the daily curve (DST
-  in a UTC series) is not a miss.
+  Capacity may be built on the shape's +-1 h envelope, so an hour's shift of the daily curve
+  (DST in a UTC series) is not a miss; the backtest decides whether that pays.
 * **Variant and band: rolling-origin backtests on the history itself.** At past origins (daily
   over the last 8 weeks, weekly back to a year) each candidate variant forecasts the next week
   from earlier data only. Errors log(actual/forecast) are centred and scaled per hour of day
@@ -60,8 +60,11 @@ FALLBACK_PEAK_MULTIPLIER = 1.2
 MIN_SEASONAL_HOURS = 2 * HOURS_PER_WEEK
 # Candidate (weeks of profile, trend on?) variants; the backtest picks one per history.
 # 1 week = "last week, rescaled" (fast to react), 4 and 8 weeks = robust medians.
-CANDIDATE_VARIANTS: tuple[tuple[int, str], ...] = (
-    (1, "max"), (4, "max"), (8, "max"), (4, "trend"), (8, "trend"),
+# Each with and without the +-1 h phase envelope (see _fit_profile), so the envelope is paid
+# for only where the backtest shows the daily curve shifting.
+CANDIDATE_VARIANTS: tuple[tuple[int, str, bool], ...] = tuple(
+    (w, m, e) for w, m in ((1, "max"), (4, "max"), (8, "max"), (4, "trend"), (8, "trend"))
+    for e in (False, True)
 )
 # Backtest origins: one per day, the latest one week before the end, reaching back this far.
 BACKTEST_DAILY_DAYS = 56
@@ -222,7 +225,7 @@ class _Profile:
     """Shape and weekly levels of the last `w` weeks before an origin."""
 
     shape: np.ndarray  # 168, hour-of-week shape (median of weeks divided by their level)
-    envelope: np.ndarray  # 168, shape's max over +-PHASE_ENVELOPE_HOURS
+    envelope: np.ndarray  # 168, shape's max over +-PHASE_ENVELOPE_HOURS (circular)
     levels: np.ndarray  # robust level of each usable week, oldest first
     positions: np.ndarray  # week index of each level within the window (0 = oldest)
     weeks: int  # weeks in the window
@@ -262,14 +265,15 @@ def _fit_profile(y: np.ndarray, weeks: int) -> _Profile | None:
     return _Profile(shape, env, levels[finite], np.flatnonzero(good)[finite], w)
 
 
-def _project(prof: _Profile, hours: int, level_mode: str) -> _Point:
+def _project(prof: _Profile, hours: int, level_mode: str, envelope: bool = False) -> _Point:
     """Carry the profile forward `hours` from the origin; level mode "max" or "trend".
 
     "max": the highest weekly level of the window, flat. A quiet week (holiday, outage, a
     dip) is not taken as the new normal; capacity follows a decline only after the window.
     "trend": a Theil-Sen line through the weekly log-levels (median of pairwise slopes and
     median intercept, so one odd week neither tilts nor shifts it), extrapolated; with fewer
-    than 3 weeks it degrades to "max".
+    than 3 weeks it degrades to "max". `envelope`: build capacity on the shape's +-1 h
+    envelope instead of the shape itself.
     """
     x = prof.positions.astype(float)
     ly = np.log(prof.levels)
@@ -284,14 +288,16 @@ def _project(prof: _Profile, hours: int, level_mode: str) -> _Point:
     dt_weeks = (t + HOURS_PER_WEEK / 2) / HOURS_PER_WEEK
     slots = np.arange(hours) % HOURS_PER_WEEK
     growth = np.exp(log_level + slope * dt_weeks)
-    return _Point(growth * prof.shape[slots], growth * prof.envelope[slots],
+    base = prof.envelope if envelope else prof.shape
+    return _Point(growth * prof.shape[slots], growth * base[slots],
                   int(prof.levels.size), slope, float(math.exp(log_level)))
 
 
-def _seasonal_point(y: np.ndarray, hours: int, weeks: int, level_mode: str) -> _Point | None:
+def _seasonal_point(y: np.ndarray, hours: int, weeks: int, level_mode: str,
+                    envelope: bool = False) -> _Point | None:
     """Point forecast for the `hours` after the end of `y` (NaN = missing). None if unusable."""
     prof = _fit_profile(y, weeks)
-    return None if prof is None else _project(prof, hours, level_mode)
+    return None if prof is None else _project(prof, hours, level_mode, envelope)
 
 
 @dataclass(frozen=True, eq=False)
@@ -400,7 +406,7 @@ def _select_quantile(groups: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
 @dataclass(frozen=True, eq=False)
 class _Calibration:
-    variant: tuple[int, bool]
+    variant: tuple[int, str, bool]
     band: _Band
     origins: int
     ratios: int
@@ -446,7 +452,7 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
     h_day = steps // HOURS_PER_DAY
     h_hod = (origin_hod + steps) % HOURS_PER_DAY
     profiles: dict[tuple[int, int], _Profile | None] = {}
-    for weeks, mode in CANDIDATE_VARIANTS:
+    for weeks, mode, env in CANDIDATE_VARIANTS:
         groups = []
         for o in origins:
             if (o, weeks) not in profiles:  # the level modes share one profile per window
@@ -454,7 +460,7 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
             prof = profiles[(o, weeks)]
             if prof is None:
                 continue
-            p = _project(prof, HOURS_PER_WEEK, mode)
+            p = _project(prof, HOURS_PER_WEEK, mode, env)
             a = y[o:o + HOURS_PER_WEEK]
             ok = np.isfinite(a) & (p.base > 0) & (a > 0)
             groups.append((o, a[ok] / p.base[ok], h_hod[ok], h_day[ok], p.base[ok], a[ok]))
@@ -471,7 +477,7 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
         cost = float((base * band.multipliers(hod, day)).sum() / act.sum())
         if cost < best_cost:
             under = float(np.mean(base * band.multipliers(hod, day) < act) * 100.0)
-            best = _Calibration((weeks, mode), band, len(groups), int(ratio.size), under, cost)
+            best = _Calibration((weeks, mode, env), band, len(groups), int(ratio.size), under, cost)
             best_cost, best_groups = cost, groups
     if best is None:
         return None
@@ -519,8 +525,7 @@ def forecast_demand(
     cal = _calibrate(y, quantile_target, start.hour) if y.size >= MIN_SEASONAL_HOURS else None
     point = None
     if cal is not None:
-        weeks, trend = cal.variant
-        point = _seasonal_point(y, hours, weeks, trend)
+        point = _seasonal_point(y, hours, *cal.variant)
     if cal is None or point is None:
         observed = y[np.isfinite(y)]
         base = float(observed.max()) if observed.size else 0.0
@@ -535,15 +540,15 @@ def forecast_demand(
     steps = np.arange(hours)
     mult = cal.band.multipliers((start.hour + steps) % HOURS_PER_DAY, np.minimum(steps // HOURS_PER_DAY, 6))
     upper = np.maximum(point.base * mult, point.values)
-    weeks, mode = cal.variant
+    weeks, mode, env = cal.variant
     level_txt = (
         f"Theil-Sen trend of the weekly levels {math.expm1(point.weekly_log_growth):+.2%}/week"
         if mode == "trend" else "level = highest weekly level of the window, flat"
     )
     method = (
         f"seasonal hour-of-week profile (median shape of the last {point.weeks_used} usable "
-        f"week(s), {level_txt}, level {point.level:.6g}; +-{PHASE_ENVELOPE_HOURS} h envelope "
-        f"for capacity)"
+        f"week(s), {level_txt}, level {point.level:.6g}"
+        + (f"; capacity on the +-{PHASE_ENVELOPE_HOURS} h envelope of the shape)" if env else ")")
     )
     lo, hi = float(mult.min()), float(mult.max())
     peak = int(np.argmax(point.values))
@@ -562,7 +567,7 @@ def forecast_demand(
         f"{cal.backtest_capacity_ratio:.3f}"
     )
     reasons = tuple(notes) + (
-        f"variant (profile weeks, level mode) chosen by least calibrated backtest capacity among "
+        f"variant (profile weeks, level mode, phase envelope) chosen by least calibrated backtest capacity among "
         f"{list(CANDIDATE_VARIANTS)}: {cal.variant}",
         "missing hours are masked out of shape and level, never interpolated",
     )
