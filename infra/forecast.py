@@ -79,7 +79,12 @@ MIN_TAIL_SAMPLES = 5
 # Lower bound of the per-hour-of-day error scale (log units), so a perfectly regular hour in the
 # backtest does not get a zero-width band.
 SCALE_FLOOR = 0.01
+MIN_SCALE_SHARE = 0.25
 PHASE_ENVELOPE_HOURS = 1
+# Smallest shape value, as a share of the week's mean level (see _fit_profile).
+SHAPE_FLOOR = 0.01
+# Offset c of the error ratio (actual + c) / (forecast + c), as a share of the mean demand.
+LOG_OFFSET_SHARE = 0.1
 # Per-hour-of-day centre/scale need this many samples, else the pooled values are used.
 MIN_HOD_SAMPLES = 20
 # In-sample quantiles tried by the nested check, as fractions of the allowed miss rate
@@ -250,10 +255,17 @@ def _fit_profile(y: np.ndarray, weeks: int) -> _Profile | None:
         fill = np.tile(_nanmedian(shape.reshape(7, HOURS_PER_DAY), axis=0), 7)
         shape = np.where(np.isnan(shape), fill, shape)
         shape = np.where(np.isnan(shape), 1.0, shape)
-    shape = np.maximum(shape, 0.0)
+    # A slot that was (almost) always zero still gets a sliver of capacity, so a first request
+    # there is a calibrated ratio in the backtest instead of an unfixable 0 x multiplier.
+    shape = np.maximum(shape, SHAPE_FLOOR)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(shape[None, :] > 0, block / shape[None, :], np.nan)
     levels = _nanmedian(ratio, axis=1)
+    # Sparse counts (mostly zero hours) have a zero median; use the ratio of sums there.
+    obs = ~np.isnan(block)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sum_ratio = np.nansum(block, axis=1) / np.where(obs, shape[None, :], 0.0).sum(axis=1)
+    levels = np.where(np.isfinite(levels) & (levels > 0), levels, sum_ratio)
     finite = np.isfinite(levels) & (levels > 0)
     if not finite.any():
         return None
@@ -310,8 +322,12 @@ class _Band:
     per_day: bool
 
     def multipliers(self, hod: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Capacity multiplier per hour; never below 1 (capacity is at least the forecast)."""
+        """Multiplier of (forecast + offset) per hour; never below 1."""
         return np.maximum(np.exp(self.center[hod] + self.k[day] * self.scale[hod]), 1.0)
+
+    def capacity(self, base: np.ndarray, hod: np.ndarray, day: np.ndarray, offset: float) -> np.ndarray:
+        """Capacity for capacity-base forecasts `base`: (base + offset) * multiplier - offset."""
+        return (base + offset) * self.multipliers(hod, day) - offset
 
 
 def _group_median(values: np.ndarray, groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -341,7 +357,9 @@ def _standardise(ratio: np.ndarray, hod: np.ndarray) -> tuple[np.ndarray, np.nda
     enough = counts >= MIN_HOD_SAMPLES
     center = np.where(enough, _group_median(z, hod, counts), pooled_c)
     mad = 1.4826 * _group_median(np.abs(z - center[hod]), hod, counts)
-    scale = np.where(enough, np.maximum(mad, SCALE_FLOOR), pooled_s)
+    # Floor each hour's spread at a share of the pooled one: with discrete counts an hour can
+    # have a zero MAD, and one odd value there would otherwise blow the pooled quantile up.
+    scale = np.where(enough, np.maximum(mad, max(SCALE_FLOOR, MIN_SCALE_SHARE * pooled_s)), pooled_s)
     return center, scale, (z - center[hod]) / scale[hod]
 
 
@@ -415,6 +433,7 @@ class _Calibration:
     in_sample_q: float = 0.0
     nested_under_pct: float = float("nan")
     nested_hours: int = 0
+    offset: float = 0.0
 
 
 def _backtest_origins(n: int) -> list[int]:
@@ -445,6 +464,10 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
     origins = _backtest_origins(y.size)
     if not origins:
         return None
+    # Errors are ratios (actual + c) / (forecast + c): multiplicative for busy hours, additive
+    # near zero, so sparse counts do not produce absurd ratios. c scales with the series.
+    observed = y[np.isfinite(y)]
+    offset = LOG_OFFSET_SHARE * float(np.mean(observed)) if observed.size else 0.0
     best: _Calibration | None = None
     best_groups: list = []
     best_cost = math.inf
@@ -462,8 +485,9 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
                 continue
             p = _project(prof, HOURS_PER_WEEK, mode, env)
             a = y[o:o + HOURS_PER_WEEK]
-            ok = np.isfinite(a) & (p.base > 0) & (a > 0)
-            groups.append((o, a[ok] / p.base[ok], h_hod[ok], h_day[ok], p.base[ok], a[ok]))
+            ok = np.isfinite(a) & (a + offset > 0) & (p.base + offset > 0)
+            groups.append((o, (a[ok] + offset) / (p.base[ok] + offset), h_hod[ok], h_day[ok],
+                           p.base[ok], a[ok]))
         if not groups:
             continue
         ratio = np.concatenate([g[1] for g in groups])
@@ -474,9 +498,10 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
         base = np.concatenate([g[4] for g in groups])
         act = np.concatenate([g[5] for g in groups])
         band = _fit_band(ratio, hod, day, target)
-        cost = float((base * band.multipliers(hod, day)).sum() / act.sum())
+        cap = band.capacity(base, hod, day, offset)
+        cost = float(cap.sum() / max(act.sum(), 1e-12))
         if cost < best_cost:
-            under = float(np.mean(base * band.multipliers(hod, day) < act) * 100.0)
+            under = float(np.mean(cap < act) * 100.0)
             best = _Calibration((weeks, mode, env), band, len(groups), int(ratio.size), under, cost)
             best_cost, best_groups = cost, groups
     if best is None:
@@ -488,11 +513,11 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
     base = np.concatenate([g[4] for g in best_groups])
     act = np.concatenate([g[5] for g in best_groups])
     band = _fit_band(ratio, hod, day, q)
-    cap = base * band.multipliers(hod, day)
+    cap = band.capacity(base, hod, day, offset)
     return _Calibration(
         best.variant, band, best.origins, best.ratios,
         float(np.mean(cap < act) * 100.0), float(cap.sum() / act.sum()),
-        q, nested_under, nested_hours,
+        q, nested_under, nested_hours, offset,
     )
 
 
@@ -539,7 +564,18 @@ def forecast_demand(
 
     steps = np.arange(hours)
     mult = cal.band.multipliers((start.hour + steps) % HOURS_PER_DAY, np.minimum(steps // HOURS_PER_DAY, 6))
-    upper = np.maximum(point.base * mult, point.values)
+    # Ceiling: never plan more than the static rule would (FALLBACK_PEAK_MULTIPLIER x the peak
+    # of the last 4 weeks), grown with the fitted trend. Only binds where the calibrated band
+    # is wider than that rule (very short or very spiky histories).
+    recent = y[max(0, y.size - 4 * HOURS_PER_WEEK):]
+    recent = recent[np.isfinite(recent)]
+    trend_growth = np.maximum(np.exp(point.weekly_log_growth * (steps + HOURS_PER_WEEK / 2) / HOURS_PER_WEEK), 1.0)
+    ceiling = FALLBACK_PEAK_MULTIPLIER * float(recent.max()) * trend_growth if recent.size else np.inf
+    upper = np.maximum(cal.band.capacity(point.base, (start.hour + steps) % HOURS_PER_DAY,
+                                         np.minimum(steps // HOURS_PER_DAY, 6), cal.offset),
+                       point.values)
+    capped = int(np.count_nonzero(upper > ceiling))
+    upper = np.maximum(np.minimum(upper, ceiling), point.values)
     weeks, mode, env = cal.variant
     level_txt = (
         f"Theil-Sen trend of the weekly levels {math.expm1(point.weekly_log_growth):+.2%}/week"
@@ -550,7 +586,8 @@ def forecast_demand(
         f"week(s), {level_txt}, level {point.level:.6g}"
         + (f"; capacity on the +-{PHASE_ENVELOPE_HOURS} h envelope of the shape)" if env else ")")
     )
-    lo, hi = float(mult.min()), float(mult.max())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(point.values > 0, upper / point.values, 1.0)
     peak = int(np.argmax(point.values))
     nested = (
         f"the nested backtest ({cal.nested_hours} h) missed {cal.nested_under_pct:.2f}% at it"
@@ -559,12 +596,14 @@ def forecast_demand(
     )
     headroom = (
         f"calibrated on this history: {cal.origins} rolling-origin backtests ({cal.ratios} h, each "
-        f"forecasting {HOURS_PER_WEEK} h from earlier data only); errors log(actual/forecast) "
-        f"centred and scaled per hour of day; band at in-sample quantile q={cal.in_sample_q:.4f}, "
-        f"the lowest meeting the {quantile_target:.1%} coverage target out of sample ({nested}); "
-        f"capacity/forecast x{lo:.3f}..x{hi:.3f}, x{float(upper[peak] / point.values[peak]):.3f} at "
-        f"the forecast peak; in-sample {cal.backtest_under_pct:.2f}% hours under at capacity/demand "
-        f"{cal.backtest_capacity_ratio:.3f}"
+        f"forecasting {HOURS_PER_WEEK} h from earlier data only); errors "
+        f"(actual+c)/(forecast+c), c={cal.offset:.4g}, centred and scaled per hour of day; band at "
+        f"in-sample quantile q={cal.in_sample_q:.4f}, the lowest meeting the {quantile_target:.1%} "
+        f"coverage target out of sample ({nested}); capacity/forecast "
+        f"x{float(rel.min()):.3f}..x{float(rel.max()):.3f}, x{float(rel[peak]):.3f} at the forecast "
+        f"peak; in-sample {cal.backtest_under_pct:.2f}% of hours under capacity"
+        + (f"; {capped} h capped at x{FALLBACK_PEAK_MULTIPLIER:g} the 4-week peak (static rule)"
+           if capped else "")
     )
     reasons = tuple(notes) + (
         f"variant (profile weeks, level mode, phase envelope) chosen by least calibrated backtest capacity among "

@@ -185,3 +185,14 @@ def test_invalid_arguments():
         forecast_demand(h, quantile_target=1.0)
     with pytest.raises(ValueError):
         DemandForecast([MONDAY], [np.nan], [1.0], "m", "h")
+
+
+def test_capacity_never_exceeds_the_static_rule_even_for_sparse_counts():
+    rng = np.random.default_rng(0)
+    t = np.arange(8 * 168)
+    y = rng.poisson(np.where((t % 24 >= 9) & (t % 24 < 18), 3.0, 0.05)).astype(float)
+    h = HourlyHistory(MONDAY, y, "sparse")
+    fc = forecast_demand(h, 168)
+    assert np.isfinite(fc.upper).all() and (fc.upper >= fc.point).all()
+    ceiling = F.FALLBACK_PEAK_MULTIPLIER * y[-4 * 168:].max() * np.exp(F.MAX_WEEKLY_LOG_GROWTH * 1.5)
+    assert fc.upper.max() <= ceiling
