@@ -469,7 +469,6 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
     observed = y[np.isfinite(y)]
     offset = LOG_OFFSET_SHARE * float(np.mean(observed)) if observed.size else 0.0
     best: _Calibration | None = None
-    best_groups: list = []
     best_cost = math.inf
     steps = np.arange(HOURS_PER_WEEK)
     h_day = steps // HOURS_PER_DAY
@@ -497,28 +496,19 @@ def _calibrate(y: np.ndarray, target: float, origin_hod: int) -> _Calibration | 
         day = np.concatenate([g[3] for g in groups])
         base = np.concatenate([g[4] for g in groups])
         act = np.concatenate([g[5] for g in groups])
-        band = _fit_band(ratio, hod, day, target)
+        # Each variant is scored with the band it would really get (quantile from the nested
+        # check), so a variant whose errors are calm in sample but erratic out of it loses.
+        q, nested_under, nested_hours = _select_quantile([g[:4] for g in groups], target)
+        band = _fit_band(ratio, hod, day, q)
         cap = band.capacity(base, hod, day, offset)
         cost = float(cap.sum() / max(act.sum(), 1e-12))
         if cost < best_cost:
-            under = float(np.mean(cap < act) * 100.0)
-            best = _Calibration((weeks, mode, env), band, len(groups), int(ratio.size), under, cost)
-            best_cost, best_groups = cost, groups
-    if best is None:
-        return None
-    q, nested_under, nested_hours = _select_quantile([g[:4] for g in best_groups], target)
-    ratio = np.concatenate([g[1] for g in best_groups])
-    hod = np.concatenate([g[2] for g in best_groups])
-    day = np.concatenate([g[3] for g in best_groups])
-    base = np.concatenate([g[4] for g in best_groups])
-    act = np.concatenate([g[5] for g in best_groups])
-    band = _fit_band(ratio, hod, day, q)
-    cap = band.capacity(base, hod, day, offset)
-    return _Calibration(
-        best.variant, band, best.origins, best.ratios,
-        float(np.mean(cap < act) * 100.0), float(cap.sum() / act.sum()),
-        q, nested_under, nested_hours, offset,
-    )
+            best = _Calibration(
+                (weeks, mode, env), band, len(groups), int(ratio.size),
+                float(np.mean(cap < act) * 100.0), cost, q, nested_under, nested_hours, offset,
+            )
+            best_cost = cost
+    return best
 
 
 def forecast_demand(
