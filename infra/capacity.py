@@ -6,6 +6,7 @@ constant, with a comment citing its section.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,10 @@ class TierPlan:
     reasons: dict[str, str]
     demand: float  # demand units this region/tier must serve (rps or jobs/s) after growth
     scaling: Any = None  # infra.scaling_policy.TierScaling: triggers, schedule, spot, refresh, ladder
+    # With a demand history: instances per hour of week (UTC, Monday 00:00 first) from the
+    # forecast's calibrated upper band; the schedule encodes it as the ASG's minimum.
+    forecast_curve: tuple[int, ...] | None = None
+    forecast_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -275,8 +280,45 @@ def _tier_plan(tier: str, instance_type: str, desired: int, reason: str, bounds:
     )
 
 
-def plan_regions(cfg: PlatformConfig, growth: Figure) -> dict[str, dict[str, TierPlan]]:
-    """Size api and worker in every region from its traffic_weight share of grown demand."""
+@dataclass(frozen=True)
+class DemandCurve:
+    """A forecast turned into planner input: requests/s per hour of week (UTC, Monday 00:00 first)."""
+
+    hour_of_week_rps: tuple[float, ...]  # the calibrated upper band, max per hour of week
+    peak_rps: float
+    reason: str  # method and headroom, from infra.forecast
+
+
+def demand_curve(forecast: Any, unit: str) -> DemandCurve:
+    """infra.forecast.DemandForecast (history units) -> DemandCurve in requests/s."""
+    from infra.forecast import hour_of_week_curve
+
+    per_second = 1 / 3600 if unit == "requests_per_hour" else 1.0
+    curve = tuple(v * per_second for v in hour_of_week_curve(forecast))
+    return DemandCurve(curve, max(curve), f"{forecast.method}; {forecast.headroom}"
+                       + (" (requests per hour / 3600)" if per_second != 1 else ""))
+
+
+def _forecast_tier(tier: TierPlan, curve: DemandCurve, share: float, ratio: float, per_instance: float,
+                   unit: str, bounds: _Bounds, share_text: str) -> TierPlan:
+    """desired from the forecast's peak; the hour-of-week minimum from its band (DemandCurve)."""
+    demand = curve.peak_rps * share * ratio
+    desired, reason = size_tier(tier.tier, demand, per_instance, unit, bounds,
+                                f"forecast upper band peak {curve.peak_rps:.1f} rps x {share_text}"
+                                + (f" x {ratio:.4f} {unit} per request" if ratio != 1 else ""))
+    hourly = tuple(min(max(_ceil(v * share * ratio / per_instance), bounds.lo), bounds.hi)
+                   for v in curve.hour_of_week_rps)
+    why = (f"hour-of-week min (UTC) = clamp(ceil(band rps x {share_text}"
+           + (f" x {ratio:.4f}" if ratio != 1 else "") + f" / {per_instance:g}), {bounds.lo}, {bounds.hi}); "
+           f"band: {curve.reason}")
+    return dataclasses.replace(tier, desired=desired, reason=reason, demand=demand,
+                               reasons=dict(tier.reasons, desired=reason), forecast_curve=hourly,
+                               forecast_reason=why)
+
+
+def plan_regions(cfg: PlatformConfig, growth: Figure, curve: DemandCurve | None = None) -> dict[str, dict[str, TierPlan]]:
+    """Size api and worker in every region from its traffic_weight share of grown demand, or of the
+    forecast's upper band when a demand history is configured."""
     total_weight = sum(r.traffic_weight for r in cfg.regions)
     jobs = cfg.demand.jobs_per_second if cfg.demand.jobs_per_second is not None else cfg.demand.tps
     jobs_source = "jobs_per_second" if cfg.demand.jobs_per_second is not None else "tps"
@@ -294,11 +336,16 @@ def plan_regions(cfg: PlatformConfig, growth: Figure) -> dict[str, dict[str, Tie
         w_desired, w_reason = size_tier(
             "worker", worker_demand, cfg.tiers.worker.jobs_per_instance, "jobs/s", worker_bounds,
             f"{jobs:g} {jobs_source} x {share_text} x {growth.value:.4f} growth")
-        plans[region.name] = {
-            "api": _tier_plan("api", cfg.tiers.api.instance_types[0], desired, reason, api_bounds, api_demand),
-            "worker": _tier_plan("worker", cfg.tiers.worker.instance_types[0], w_desired, w_reason, worker_bounds,
-                                 worker_demand),
-        }
+        api = _tier_plan("api", cfg.tiers.api.instance_types[0], desired, reason, api_bounds, api_demand)
+        worker = _tier_plan("worker", cfg.tiers.worker.instance_types[0], w_desired, w_reason, worker_bounds,
+                            worker_demand)
+        if curve is not None:
+            # Workers follow requests: jobs per request from the configured rates.
+            api = _forecast_tier(api, curve, share, 1.0, cfg.tiers.api.requests_per_instance, "rps", api_bounds,
+                                 share_text)
+            worker = _forecast_tier(worker, curve, share, jobs / cfg.demand.peak_rps,
+                                    cfg.tiers.worker.jobs_per_instance, "jobs/s", worker_bounds, share_text)
+        plans[region.name] = {"api": api, "worker": worker}
     return plans
 
 
@@ -361,13 +408,12 @@ def redistribute_failed(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan
             reasons = dict(old.reasons, desired=reason,
                            min=f"raised to the redistributed desired {desired} so the running group grows"
                            if new_min > old.min else old.reasons["min"])
-            result[name][tier] = TierPlan(old.tier, old.instance_type, old.profile, new_min, desired, old.max,
-                                          reason, reasons, old.demand)
+            result[name][tier] = dataclasses.replace(old, min=new_min, desired=desired, reason=reason,
+                                                     reasons=reasons)
         for failed in cfg.failed_regions:
             old = plans[failed][tier]
-            result[failed][tier] = TierPlan(old.tier, old.instance_type, old.profile, old.min, old.desired, old.max,
-                                            f"{old.reason}; region failed: resources kept as planned, traffic "
-                                            "weight 0", old.reasons, old.demand)
+            result[failed][tier] = dataclasses.replace(
+                old, reason=f"{old.reason}; region failed: resources kept as planned, traffic weight 0")
     return result, notes
 
 
@@ -396,10 +442,12 @@ def route_weights(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan]]) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def plan_capacity(cfg: PlatformConfig) -> CapacityPlan:
-    """The whole plan for one stack."""
+def plan_capacity(cfg: PlatformConfig, forecast: Any = None) -> CapacityPlan:
+    """The whole plan for one stack; `forecast` (infra.forecast.DemandForecast of the configured
+    history) replaces `peak_rps x growth` as the demand the tiers are sized for."""
     growth = growth_factor(cfg.demand.growth_rate_monthly, cfg.demand.forecast_days)
-    tiers = plan_regions(cfg, growth)
+    curve = demand_curve(forecast, cfg.demand.history_unit) if forecast is not None else None
+    tiers = plan_regions(cfg, growth, curve)
     tiers, notes = redistribute_failed(cfg, tiers)
     weights = route_weights(cfg, tiers)
     regions = {

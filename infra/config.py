@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -96,7 +97,22 @@ class DemandConfig(_Section):
     forecast_days: Annotated[int, Field(ge=1, le=365)] = 30
     # Worker demand in jobs/s; defaults to `tps` (each transaction queues one background job).
     jobs_per_second: Annotated[float | None, Field(ge=0, le=1e9)] = None
+    # Hourly demand history (first column hour start, second column demand): the forecast replaces
+    # `peak_rps x growth` when set. A relative path is relative to the project directory.
     history_csv: str | None = None
+    # Unit of the history's values: requests per hour (the shared traces) or requests per second.
+    history_unit: Literal["requests_per_hour", "rps"] = "requests_per_hour"
+
+
+class BurstEvent(_Section):
+    """A known traffic event (novacron "3. Capacity Planning" BurstCapacityPlanner)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+    start: datetime  # ISO 8601; a value without offset is UTC
+    duration_hours: Annotated[float, Field(gt=0, le=24 * 31)]
+    peak_multiplier: Annotated[float, Field(ge=1, le=100)]
+    warmup_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 15
+    tiers: list[Literal["api", "worker"]] = ["api", "worker"]
 
 
 class ApiTierConfig(_Section):
@@ -306,6 +322,7 @@ class PlatformConfig(_Section):
     dns: DnsConfig | None = None
     scaling: ScalingConfig = ScalingConfig()
     edge: "EdgeConfig" = Field(default_factory=lambda: EdgeConfig())
+    events: list[BurstEvent] = []
 
     @model_validator(mode="after")
     def _edge_cross_checks(self) -> "PlatformConfig":

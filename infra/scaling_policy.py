@@ -41,6 +41,7 @@ PERIOD_S = 60  # every trigger alarm evaluates 60 s periods; evaluation periods 
 HOURS_PER_WEEK = 168
 # AWS Auto Scaling quota: 125 scheduled actions per group.
 MAX_SCHEDULED_ACTIONS = 125
+FORECAST_TIME_ZONE = "Etc/UTC"  # history timestamps are UTC (infra/metrics.py), so is the forecast curve
 DAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 # novacron "Vertical Scaling Triggers" instance_resize options, as ordered rungs.
@@ -591,7 +592,12 @@ def apply_scaling(cfg: PlatformConfig, plan):
             reasons["bounds"] = bounds_reason
             # 4. schedule: transitions from the computed plan, values clamped to the final bounds
             schedule = None
-            if cfg.scaling.schedules.enabled and tname in cfg.scaling.schedules.tiers:
+            if tier.forecast_curve is not None:
+                # A demand history replaces the runbook's fixed schedule: the forecast band's
+                # hour-of-week minimum (UTC), on top of which the triggers react.
+                schedule = build_schedule(list(tier.forecast_curve), base_lo, base_hi, FORECAST_TIME_ZONE,
+                                          tier.forecast_reason, action_bounds=(lo, hi))
+            elif cfg.scaling.schedules.enabled and tname in cfg.scaling.schedules.tiers:
                 curve, creason = floor_curve(cfg, base_desired, base_lo, base_hi)
                 schedule = build_schedule(curve, base_lo, base_hi, tz, creason, action_bounds=(lo, hi))
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and tname == "worker") else {}

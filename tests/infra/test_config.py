@@ -83,7 +83,7 @@ def test_unknown_key_lists_allowed_keys():
     message = error_for("demand.peak_qps=5")
     assert message == ("Pulumi.prod.yaml: scaling-platform:platform.demand.peak_qps: unknown key; allowed keys: "
                        "peak_rps, users, tps, storage_tb, growth_rate_monthly, forecast_days, jobs_per_second, "
-                       "history_csv")
+                       "history_csv, history_unit")
 
 
 def test_region_and_api_tier_bounds_must_overlap():
