@@ -34,7 +34,8 @@ class CapacitySchedule(pulumi.ComponentResource):
             aws.autoscaling.Schedule(
                 f"{name}-{action.slug}", autoscaling_group_name=args.asg_name,
                 scheduled_action_name=f"floor-{action.slug}", recurrence=action.recurrence,
-                time_zone=args.time_zone, min_size=action.min_size, max_size=UNCHANGED,
-                desired_capacity=UNCHANGED, opts=child)
+                # one-time actions (burst events) carry their own UTC start time instead of a cron
+                start_time=action.start_time, time_zone=None if action.start_time else args.time_zone,
+                min_size=action.min_size, max_size=UNCHANGED, desired_capacity=UNCHANGED, opts=child)
             for action in args.actions]
         self.register_outputs({"time_zone": args.time_zone, "action_count": len(self.actions)})

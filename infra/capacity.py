@@ -164,6 +164,7 @@ class CapacityPlan:
     emergency: dict[str, Any] = field(default_factory=dict)  # infra.scaling_policy.emergency_block
     database: DatabasePlan | None = None  # infra/data_plan.py: shards, replicas, max_connections
     cache: CachePlan | None = None  # infra/data_plan.py: per-region Redis
+    bursts: dict[str, Any] = field(default_factory=dict)  # infra/burst.py: pre-warmed events
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -175,6 +176,7 @@ class CapacityPlan:
             "notes": list(self.notes),
             **({"database": self.database.to_dict()} if self.database else {}),
             **({"cache": self.cache.to_dict()} if self.cache else {}),
+            **({"bursts": dict(self.bursts)} if self.bursts else {}),
         }
 
 

@@ -6,11 +6,13 @@ the file, the key and what is allowed, never a traceback, nothing written half-w
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from infra.config import ConfigError, PlatformConfig, apply_overrides, parse_platform, read_stack_file
+from infra.metrics import HistoryError
 
 EXIT_OK, EXIT_POLICY, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -38,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     plan.add_argument("--out", help="directory for the markdown report, plan.json and charts")
     plan.add_argument("--project-dir", default=".", help="where Pulumi.<stack>.yaml lives (default: .)")
+    forecast = sub.add_parser("forecast", help="forecast the hours after a demand history, with the plan's band")
+    forecast.add_argument("--history", required=True, help="hourly demand history CSV (timestamp, value)")
+    forecast.add_argument("--hours", type=int, default=168, help="hours to forecast after the last history hour")
+    forecast.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -80,20 +86,27 @@ def cost_section(cfg: PlatformConfig, resources: list, policy_config: dict[str, 
                       for line in estimate.lines]}
 
 
+def _history_override(args: argparse.Namespace) -> list[str]:
+    """`--history FILE` is `--set demand.history_csv=<absolute FILE>`: the program reads the same file."""
+    if not getattr(args, "history", None):
+        return []
+    return [f"demand.history_csv={json.dumps(str(Path(args.history).resolve()))}"]
+
+
 def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     """Everything `scaling plan` does; returns (text to print, exit code)."""
-    from infra import capacity as planner
-    from infra import offline, report
-
-    cfg, platform, other, _source = load_stack_config(args)
+    from infra import offline, planning, report
     from policies import engine
 
-    # The program exports the same plan as its `capacity` output; computing it here (pure, cheap)
-    # spares resolving that large output through the SDK.
+    args.overrides = list(args.overrides) + _history_override(args)
+    cfg, platform, other, source = load_stack_config(args)
     try:
-        plan = planner.plan_capacity(cfg)
+        history, forecast = planning.load_demand(cfg, Path(args.project_dir).resolve())
+        # The program exports the same plan as its `capacity` output; computing it here once (pure)
+        # spares planning twice and resolving that large output through the SDK.
+        plan = planning.plan_stack(cfg, Path(args.project_dir).resolve(), forecast=forecast)
     except ConfigError as err:  # planner-level checks (e.g. shard removal) name the stack file too
-        raise ConfigError(_source if err.source == "stack config" else err.source, err.key, err.message) from None
+        raise ConfigError(source if err.source == "stack config" else err.source, err.key, err.message) from None
     capacity = plan.to_dict()
     run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}), plan=plan)
     resources = list(run.resources)
@@ -103,12 +116,44 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
                                verdicts, run.outputs)
     exit_code = EXIT_POLICY if any(p["enforcement"] == "mandatory" for p in doc["policies"]) else EXIT_OK
     if args.out:
-        report.write_out_dir(args.out, {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc)})
+        write_report(args, cfg, plan, history, forecast, doc)
     if args.format == "json":
         return report.to_json(doc), exit_code
     if args.format == "markdown":
         return report.render_markdown(doc), exit_code
     return report.render_table(doc), exit_code
+
+
+def write_report(args: argparse.Namespace, cfg: PlatformConfig, plan: Any, history: Any, forecast: Any,
+                 doc: dict) -> None:
+    """`--out DIR`: plan.md (with charts), plan.json, shard_map.json and one PNG per region, all or nothing."""
+    from infra import charts, report
+    from infra.shard_map import shard_map_for
+
+    def chart_writer(directory: Path) -> list[str]:
+        return charts.write_region_charts(directory, cfg, plan, history, forecast)
+
+    names = charts.chart_names(cfg)
+    files = {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc, charts=names),
+             "shard_map.json": json.dumps(shard_map_for(cfg, args.stack), indent=1)}
+    report.write_out_dir(args.out, files, extra_writers=[chart_writer])
+
+
+def run_forecast(args: argparse.Namespace) -> tuple[str, int]:
+    """`scaling forecast`: the plan's forecaster and headroom for one history file (DESIGN.md contract)."""
+    from infra.forecast import forecast_demand
+    from infra.metrics import load_history_csv
+
+    if args.hours < 1 or args.hours > 24 * 366:
+        raise InputError(f"--hours: {args.hours} is out of range; allowed 1..{24 * 366}")
+    forecast = forecast_demand(load_history_csv(args.history), hours=args.hours)
+    doc = forecast.to_json()
+    if args.format == "json":
+        return json.dumps(doc), EXIT_OK
+    lines = [f"method: {doc['method']}", f"headroom: {doc['headroom']}", "",
+             f"{'hour start':<20} {'forecast':>14} {'capacity':>14}"]
+    lines += [f"{h['start']:<20} {h['forecast']:>14,.1f} {h['capacity']:>14,.1f}" for h in doc["hours"]]
+    return "\n".join(lines), EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,9 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "plan":
             text, code = run_plan(args)
+        elif args.command == "forecast":
+            text, code = run_forecast(args)
         else:  # pragma: no cover - argparse rejects unknown commands
             raise InputError(f"unknown command {args.command!r}")
-    except (ConfigError, InputError) as err:
+    except (ConfigError, InputError, HistoryError) as err:
         print("error: " + str(err).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -126,9 +126,12 @@ def main(plan: capacity.CapacityPlan | None = None) -> None:
     """
     cfg = load_config()
     if plan is None:
+        from infra.metrics import HistoryError
+        from infra.planning import plan_stack
+
         try:
-            plan = capacity.plan_capacity(cfg)
-        except ConfigError as err:  # planner-level config errors (e.g. shard removal) stop with one line
+            plan = plan_stack(cfg)
+        except (ConfigError, HistoryError) as err:  # planner-level config or history errors: one line
             raise pulumi.RunError(str(err)) from None
     for key, value in build(cfg, plan).items():
         pulumi.export(key, value)

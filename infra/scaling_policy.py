@@ -127,11 +127,16 @@ class TriggerRule:
 @dataclass(frozen=True)
 class ScheduledAction:
     slug: str  # stable part of the resource name, e.g. "mon-fri-0900"
-    recurrence: str
+    recurrence: str | None  # cron in the schedule's time zone; None for a one-time action
     min_size: int
+    start_time: str | None = None  # one-time actions (burst events): UTC "YYYY-MM-DDTHH:MM:SSZ"
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.slug, "recurrence": self.recurrence, "min_size": self.min_size}
+        out: dict[str, Any] = {"name": self.slug, "recurrence": self.recurrence, "min_size": self.min_size}
+        if self.start_time:
+            out.update(start_time=self.start_time, reason=self.reason)
+        return out
 
 
 @dataclass(frozen=True)
@@ -411,6 +416,11 @@ def _day_slug(days: list[int]) -> tuple[str, str]:
     return ",".join(parts), "_".join(parts).lower()
 
 
+def recurring_limit(cfg: PlatformConfig, tier: str) -> int:
+    """Scheduled actions left for the recurring curve after the burst events' two one-time actions each."""
+    return MAX_SCHEDULED_ACTIONS - 2 * sum(1 for event in cfg.events if tier in event.tiers)
+
+
 def build_schedule(curve: Sequence[int], lo: int, hi: int, time_zone: str, reason: str,
                    limit: int = MAX_SCHEDULED_ACTIONS, action_bounds: tuple[int, int] | None = None) -> TierSchedule:
     """Any 168-value hour-of-week min-capacity curve -> scheduled actions.
@@ -596,10 +606,12 @@ def apply_scaling(cfg: PlatformConfig, plan):
                 # A demand history replaces the runbook's fixed schedule: the forecast band's
                 # hour-of-week minimum (UTC), on top of which the triggers react.
                 schedule = build_schedule(list(tier.forecast_curve), base_lo, base_hi, FORECAST_TIME_ZONE,
-                                          tier.forecast_reason, action_bounds=(lo, hi))
+                                          tier.forecast_reason, limit=recurring_limit(cfg, tname),
+                                          action_bounds=(lo, hi))
             elif cfg.scaling.schedules.enabled and tname in cfg.scaling.schedules.tiers:
                 curve, creason = floor_curve(cfg, base_desired, base_lo, base_hi)
-                schedule = build_schedule(curve, base_lo, base_hi, tz, creason, action_bounds=(lo, hi))
+                schedule = build_schedule(curve, base_lo, base_hi, tz, creason, limit=recurring_limit(cfg, tname),
+                                          action_bounds=(lo, hi))
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and tname == "worker") else {}
             scaling = TierScaling(
                 triggers=trigger_rules(cfg, tname), bounds_reason=bounds_reason, vertical=vert,

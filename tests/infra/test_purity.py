@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-PURE_MODULES = ["config", "capacity", "catalog", "forecast", "pricing", "scaling_policy", "data_plan", "shard_map"]
+PURE_MODULES = ["config", "capacity", "catalog", "forecast", "pricing", "scaling_policy", "scaling_config", "data_plan",
+                "shard_map", "triggers", "edge_plan", "burst", "planning", "references"]
 FORBIDDEN = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_cloudflare", "pulumi_policy", "boto3", "botocore")
 
 
