@@ -58,15 +58,24 @@ def load_stack_config(args: argparse.Namespace) -> tuple[PlatformConfig, dict[st
 
 
 def policy_config_for(stack: str, cfg: PlatformConfig) -> dict[str, Any]:
-    """The stack's `--policy-pack-config` file with the budget, environment and emergency state of
-    this config, so the offline verdicts match what `pulumi preview --policy-pack` would say."""
+    """The stack's `--policy-pack-config` file with the budget, environment, emergency state and
+    edge traffic of this config, so the offline verdicts match what `pulumi preview --policy-pack`
+    would say. Edge traffic is the stack's `edge.expected_*` split by provider weight
+    (`edge_plan.edge_traffic`); the file's values are only the fallback for `pulumi preview`."""
+    from infra.edge_plan import edge_traffic
     from policies import engine
 
     base = engine.load_policy_config(stack)
     emergency = cfg.emergency.mode == "up"
-    extra: dict[str, Any] = {"emergency": emergency}
-    if cfg.emergency.budget_ceiling_usd_month is not None:
-        extra["emergency_ceiling_usd"] = cfg.emergency.budget_ceiling_usd_month
+    traffic = edge_traffic(cfg)["by_provider"]
+    extra: dict[str, Any] = {
+        "emergency": emergency,
+        # None = the rule's default, emergency_ceiling_factor × budget (policies/rules.py)
+        "emergency_ceiling_usd": cfg.emergency.budget_ceiling_usd_month or 0,
+        "edge_gb_month": traffic.get("aws", {}).get("gb_month", 0.0),
+        "edge_requests_month": traffic.get("aws", {}).get("requests_month", 0.0),
+        "cloudflare_requests_month": traffic.get("cloudflare", {}).get("requests_month", 0.0),
+    }
     config = engine.with_budget(base, cfg.budget_usd_month, **extra)
     for name in ("asg-min-max", "multi-az-in-prod"):
         config[name] = {**(config.get(name) or {}), "environment": cfg.environment}
@@ -74,16 +83,25 @@ def policy_config_for(stack: str, cfg: PlatformConfig) -> dict[str, Any]:
 
 
 def cost_section(cfg: PlatformConfig, resources: list, policy_config: dict[str, Any]) -> dict[str, Any]:
-    """The plan's `cost`: every priced resource from infra/pricing.py against the stack budget."""
+    """The plan's `cost`: the budget policy's own estimate (`rules.estimate_for` over the
+    `stack-budget` config, edge traffic included) against the stack budget, plus the emergency
+    ceiling when emergency mode is up."""
     from infra import pricing
+    from policies import engine, rules
 
-    budget = policy_config.get("stack-budget") or {}
-    estimate = pricing.estimate_stack(resources, edge_gb_month=float(budget.get("edge_gb_month", 0)),
-                                      edge_requests_month=float(budget.get("edge_requests_month", 0)))
-    return {"monthly_usd": round(estimate.monthly_usd, 2), "budget_usd": cfg.budget_usd_month,
-            "model": "aws", "source": pricing.PRICE_SOURCE,
-            "lines": [{"item": line.item, "monthly_usd": round(line.monthly_usd, 2), "reason": line.reason}
-                      for line in estimate.lines]}
+    budget = engine.rule_config(rules.RULES_BY_NAME["stack-budget"], policy_config)
+    estimate = rules.estimate_for(resources, budget)
+    out = {"monthly_usd": round(estimate.monthly_usd, 2), "budget_usd": cfg.budget_usd_month,
+           "model": budget.get("pricing_model", "aws"), "source": pricing.PRICE_SOURCE,
+           "lines": [{"item": line.item, "monthly_usd": round(line.monthly_usd, 2), "reason": line.reason}
+                     for line in estimate.lines]}
+    if budget.get("emergency"):
+        out["emergency"] = {"mode": cfg.emergency.mode, "target": cfg.emergency.target,
+                            "ceiling_usd": round(rules.emergency_ceiling(budget), 2),
+                            "ceiling_source": "emergency.budget_ceiling_usd_month"
+                            if cfg.emergency.budget_ceiling_usd_month else
+                            f"default {budget.get('emergency_ceiling_factor')} × budget"}
+    return out
 
 
 def _history_override(args: argparse.Namespace) -> list[str]:

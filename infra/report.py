@@ -85,6 +85,10 @@ def _extra_sections(doc: Mapping[str, Any]) -> list[str]:
 
 def _print_cost_and_policies(doc: Mapping[str, Any], emit: Callable[[str], None]) -> None:
     cost = doc["cost"]
+    emergency = cost.get("emergency")
+    if emergency:
+        emit(f"EMERGENCY MODE: {emergency['mode']} (target {emergency['target']}); budget ceiling "
+             f"${emergency['ceiling_usd']:,.2f} ({emergency['ceiling_source']})")
     emit(f"monthly cost: ${cost['monthly_usd']:,.2f} of budget ${cost['budget_usd']:,.2f}"
          + (f" ({cost['monthly_usd'] / cost['budget_usd'] * 100:.1f}%)" if cost["budget_usd"] else ""))
     for line in cost.get("lines", []):

@@ -536,6 +536,16 @@ def emergency_bounds(cfg: PlatformConfig, tier: str, lo: int, desired: int, hi: 
     return n_lo, n_d, n_hi, why
 
 
+def emergency_ceiling_usd(cfg: PlatformConfig) -> float:
+    """What `stack-budget` enforces in this mode: in `up`, emergency.budget_ceiling_usd_month or
+    pricing.EMERGENCY_CEILING_FACTOR × budget; otherwise the budget itself."""
+    from infra.pricing import EMERGENCY_CEILING_FACTOR
+
+    if cfg.emergency.mode != "up":
+        return cfg.budget_usd_month
+    return cfg.emergency.budget_ceiling_usd_month or EMERGENCY_CEILING_FACTOR * cfg.budget_usd_month
+
+
 def emergency_block(cfg: PlatformConfig, changes: list[dict[str, Any]]) -> dict[str, Any]:
     em = cfg.emergency
     active = em.mode != "none"
@@ -549,7 +559,7 @@ def emergency_block(cfg: PlatformConfig, changes: list[dict[str, Any]]) -> dict[
         "budget_ceiling_usd_month": em.budget_ceiling_usd_month,
         "note": (f"EMERGENCY MODE {em.mode.upper()} ACTIVE for {em.target}: capacity departs from the computed "
                  f"plan; spend may exceed budget {cfg.budget_usd_month:g} only up to the ceiling "
-                 f"{em.budget_ceiling_usd_month if em.budget_ceiling_usd_month else cfg.budget_usd_month:g} USD/month. "
+                 f"{emergency_ceiling_usd(cfg):g} USD/month. "
                  "Set emergency.mode=none to return to the plan (nothing is destroyed)."),
     })
     if em.mode == "up" and "api" in tiers:

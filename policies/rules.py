@@ -308,22 +308,129 @@ def instance_type_allowlist(resource_type: str, props: Mapping[str, Any], config
     return out
 
 
+# ---------------------------------------------------------------------------- edge rules
+
+LAMBDA_FUNCTION = pricing.LAMBDA_FUNCTION
+WEB_ACL = pricing.WEB_ACL
+CLOUDFLARE_RULESET = "cloudflare:index/ruleset:Ruleset"
+CLOUDFLARE_RECORDS = ("cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/record:Record")
+WORKERS_ROUTE = pricing.WORKERS_ROUTE
+HTTPS_VIEWER_POLICIES = ("redirect-to-https", "https-only")
+# CloudFront viewer security policies, weakest first (CloudFront Developer Guide, "Supported
+# protocols and ciphers between viewers and CloudFront").
+CLOUDFRONT_TLS_POLICIES = ("SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016", "TLSv1.2_2018", "TLSv1.2_2019",
+                           "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
+ORIGIN_TLS_PROTOCOLS = ["TLSv1.2"]
+API_PREFIX = "/api/"
+# pulumi-policy's stand-in for a value unknown during preview (pulumi_policy.proxy.UNKNOWN_STRING_VALUE;
+# not imported: rules import no pulumi package). A new function's ARN is unknown until created.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def _behaviors(props: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(label, behaviour): the default behaviour, then each ordered one by its path pattern."""
+    out = [("default behaviour", props.get("defaultCacheBehavior") or {})]
+    out += [(f"behaviour {b.get('pathPattern')}", b) for b in props.get("orderedCacheBehaviors") or []]
+    return out
+
+
+def edge_https_only(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """CloudFront: every cache behaviour redirects or restricts viewers to HTTPS; every custom
+    origin is reached over `https-only` (`http-only` too when `allow_http_origins`) with
+    `originSslProtocols` exactly TLSv1.2."""
+    if resource_type != DISTRIBUTION:
+        return []
+    out: list[str] = []
+    for label, behavior in _behaviors(props):
+        policy = behavior.get("viewerProtocolPolicy")
+        if policy not in HTTPS_VIEWER_POLICIES:
+            out.append(f"{label} viewerProtocolPolicy is {policy} (must be redirect-to-https or https-only)")
+    allowed = ["https-only"] + (["http-only"] if config.get("allow_http_origins") else [])
+    for origin in props.get("origins") or []:
+        custom = origin.get("customOriginConfig")
+        if not custom:
+            continue
+        oid = origin.get("originId")
+        policy = custom.get("originProtocolPolicy")
+        if policy not in allowed:
+            out.append(f"origin {oid} originProtocolPolicy is {policy} (must be {' or '.join(allowed)})")
+        protocols = list(custom.get("originSslProtocols") or [])
+        if protocols != ORIGIN_TLS_PROTOCOLS:
+            out.append(f"origin {oid} originSslProtocols is {', '.join(map(str, protocols)) or 'empty'} "
+                       "(must be only TLSv1.2)")
+    return out
+
+
+def edge_tls_minimum(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """A distribution with its own certificate (`acmCertificateArn` / `iamCertificateId`) enforces
+    at least `minimum_protocol_version` (default TLSv1.2_2021). The default *.cloudfront.net
+    certificate cannot enforce a minimum; it is allowed while `allow_default_certificate` (default
+    true: dev has no hostname) and a violation otherwise (prod.json sets it false)."""
+    if resource_type != DISTRIBUTION:
+        return []
+    cert = props.get("viewerCertificate") or {}
+    minimum = str(config.get("minimum_protocol_version") or "TLSv1.2_2021")
+    if cert.get("acmCertificateArn") or cert.get("iamCertificateId"):
+        got = cert.get("minimumProtocolVersion")
+        rank = {v: i for i, v in enumerate(CLOUDFRONT_TLS_POLICIES)}
+        if got not in rank or rank[got] < rank.get(minimum, len(rank)):
+            return [f"viewer minimumProtocolVersion is {got} (must be {minimum} or newer)"]
+        return []
+    if not config.get("allow_default_certificate", True):
+        return [f"distribution uses the default *.cloudfront.net certificate, which cannot enforce {minimum} "
+                "(set viewerCertificate.acmCertificateArn)"]
+    return []
+
+
+def cloudflare_api_cache_bypass(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
+    """A Cloudflare cache-rules ruleset (phase http_request_cache_settings) has an enabled rule
+    that turns the cache off (`set_cache_settings`, `cache: false`) on paths starting `/api/`."""
+    if resource_type != CLOUDFLARE_RULESET or props.get("phase") != "http_request_cache_settings":
+        return []
+    for rule in props.get("rules") or []:
+        expression = str(rule.get("expression") or "")
+        if (rule.get("action") == "set_cache_settings" and rule.get("enabled", True) is not False
+                and (rule.get("actionParameters") or {}).get("cache") is False
+                and (f'"{API_PREFIX}' in expression or f'"^{API_PREFIX}' in expression)):
+            return []
+    return ["cache rules ruleset has no enabled rule bypassing the cache for /api/* "
+            '(action set_cache_settings with cache false on starts_with(http.request.uri.path, "/api/"))']
+
+
 # ---------------------------------------------------------------------------- stack rules
 
-def _budget_numbers(resources: list[RecordedResource], config: Mapping[str, Any]):
-    estimate = pricing.estimate_stack(
+def estimate_for(resources: list[RecordedResource], config: Mapping[str, Any]) -> pricing.CostEstimate:
+    """The stack's cost as the budget policies see it: `infra.pricing.estimate_stack` with the
+    budget config's model and edge traffic. `scaling plan` prints this same estimate."""
+    return pricing.estimate_stack(
         resources, model=config.get("pricing_model", "aws"),
         edge_gb_month=float(config.get("edge_gb_month") or 0.0),
-        edge_requests_month=float(config.get("edge_requests_month") or 0.0))
+        edge_requests_month=float(config.get("edge_requests_month") or 0.0),
+        cloudflare_requests_month=float(config.get("cloudflare_requests_month") or 0.0))
+
+
+def emergency_ceiling(config: Mapping[str, Any]) -> float:
+    """The mandatory ceiling while `emergency` is true: `emergency_ceiling_usd`, or when that is 0,
+    `emergency_ceiling_factor` (default 1.5) × `budget_usd`."""
+    explicit = float(config.get("emergency_ceiling_usd") or 0.0)
+    if explicit > 0:
+        return explicit
+    return float(config.get("emergency_ceiling_factor", DEFAULT_EMERGENCY_CEILING_FACTOR)) \
+        * float(config.get("budget_usd") or 0.0)
+
+
+def _budget_numbers(resources: list[RecordedResource], config: Mapping[str, Any]):
+    estimate = estimate_for(resources, config)
     budget = float(config.get("budget_usd") or 0.0)
     emergency = bool(config.get("emergency"))
-    ceiling = float(config.get("emergency_ceiling_usd") or 0.0) if emergency else budget
+    ceiling = emergency_ceiling(config) if emergency else budget
     return estimate.monthly_usd, budget, emergency, ceiling
 
 
 def stack_budget(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
     """Mandatory: the estimated monthly cost must not exceed `budget_usd` (or, when `emergency`
-    is true, `emergency_ceiling_usd`). A budget of 0 means "no budget configured" (no check)."""
+    is true, the emergency ceiling: `emergency_ceiling_usd`, else `emergency_ceiling_factor` ×
+    budget). A budget of 0 means "no budget configured" (no check)."""
     try:
         cost, budget, emergency, ceiling = _budget_numbers(resources, config)
     except pricing.PricingError as err:
@@ -347,6 +454,9 @@ def stack_budget_advisory(resources: list[RecordedResource], config: Mapping[str
         return []
     pct = float(config.get("advisory_pct", 80.0))
     limit = ceiling if (emergency and ceiling > 0) else budget
+    if emergency and budget < cost <= limit:
+        return [Violation(None, f"EMERGENCY: estimated monthly cost ${cost:,.2f} exceeds the budget of "
+                                f"${budget:,.2f}; allowed up to the emergency ceiling of ${ceiling:,.2f}")]
     if cost > budget * pct / 100.0 and cost <= limit:
         return [Violation(None, f"estimated monthly cost ${cost:,.2f} is {cost / budget:.0%} of the budget "
                                 f"of ${budget:,.2f} (advisory above {pct:g}%)")]
@@ -471,6 +581,89 @@ def stateful_guard(resources: list[RecordedResource], config: Mapping[str, Any])
             for name in config.get("previous_stateful") or [] if name not in present]
 
 
+def _api_rate_rule(acl: RecordedResource) -> bool:
+    """The web ACL has a blocking rate-based rule that covers /api/: no scope-down (every
+    request) or a byte match on the URI path starting with (or containing) `/api/`."""
+    for rule in acl.inputs.get("rules") or []:
+        rate = (rule.get("statement") or {}).get("rateBasedStatement")
+        if not rate or "block" not in (rule.get("action") or {}):
+            continue
+        scope = rate.get("scopeDownStatement")
+        if not scope:
+            return True
+        match = scope.get("byteMatchStatement") or {}
+        if ("uriPath" in (match.get("fieldToMatch") or {}) and str(match.get("searchString") or "").startswith(API_PREFIX)
+                and match.get("positionalConstraint") in ("STARTS_WITH", "CONTAINS")):
+            return True
+    return False
+
+
+def edge_api_protection(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
+    """Every front door that serves /api/* rate-limits it:
+    - each CloudFront distribution has a `webAclId` naming a WAFv2 web ACL of this stack with a
+      blocking rate-based rule scoped to `/api/` (an id unknown at preview counts as the one web
+      ACL that shares the distribution's parent);
+    - each proxied Cloudflare record has a Workers route `<host>/api/*` (or `*/api/*`) to a script
+      whose name ends with `rate_limiter_script_suffix` (default "rate-limiter").
+    Each CDN needs its own: Route53 splits the hostname between them, so one does not cover the other."""
+    out: list[Violation] = []
+    acls = [r for r in resources if r.type == WEB_ACL]
+    for dist in (r for r in resources if r.type == DISTRIBUTION):
+        ref = dist.inputs.get("webAclId")
+        if not ref:
+            out.append(Violation(dist.name, "/api/* is not protected: no webAclId (attach a WAFv2 web ACL with a "
+                                             "rate-based rule scoped to /api/)"))
+            continue
+        acl = resolve(ref, acls, sibling_of=dist)
+        if acl is None:
+            out.append(Violation(dist.name, f"/api/* is not protected: webAclId {ref} is not a WAFv2 web ACL "
+                                             "of this stack"))
+        elif not _api_rate_rule(acl):
+            out.append(Violation(dist.name, f"/api/* is not protected: web ACL {acl.name} has no blocking "
+                                             "rate-based rule scoped to /api/"))
+    suffix = str(config.get("rate_limiter_script_suffix") or "rate-limiter")
+    routes = [r for r in resources if r.type == WORKERS_ROUTE]
+    for record in (r for r in resources if r.type in CLOUDFLARE_RECORDS):
+        if not _truthy(record.inputs.get("proxied")):
+            continue
+        host = str(record.inputs.get("name") or "")
+        patterns = {f"{host}/api/*", "*/api/*", f"*{host}/api/*"}
+        if not any(str(r.inputs.get("pattern")) in patterns and str(r.inputs.get("script") or "").endswith(suffix)
+                   for r in routes if r.inputs.get("zoneId") in (None, record.inputs.get("zoneId"))):
+            out.append(Violation(record.name, f"/api/* is not protected on {host}: no Workers route {host}/api/* "
+                                               f"to a *{suffix} script"))
+    return out
+
+
+def _lambda_edge_functions(resources: list[RecordedResource]) -> tuple[list[RecordedResource], list[tuple[str, str, str]]]:
+    """Functions associated with a distribution (by ARN, else tagged `role: edge-function`) and
+    every association as (distribution, behaviour label, lambdaArn)."""
+    functions = [r for r in resources if r.type == LAMBDA_FUNCTION]
+    associations = [(d.name, label, str(a.get("lambdaArn") or ""))
+                    for d in resources if d.type == DISTRIBUTION
+                    for label, b in _behaviors(d.inputs) for a in b.get("lambdaFunctionAssociations") or []]
+    edge = {fn.name: fn for fn in functions if tags_of(fn.inputs).get("role") == "edge-function"}
+    for _, _, arn in associations:
+        fn = pricing._lambda_for(arn, functions)
+        if fn is not None:
+            edge[fn.name] = fn
+    return list(edge.values()), associations
+
+
+def edge_lambda_published(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
+    """Lambda@Edge functions set `publish: true` (CloudFront associates a numbered version, never
+    $LATEST or an alias), and every association's `lambdaArn` ends in a version number."""
+    functions, associations = _lambda_edge_functions(resources)
+    out = [Violation(fn.name, "Lambda@Edge function is not published (publish must be true: CloudFront "
+                              "associates a numbered version)")
+           for fn in functions if not _truthy(fn.inputs.get("publish"))]
+    for dist, label, arn in associations:
+        version = arn.rsplit(":", 1)[-1] if arn.count(":") >= 7 else ""
+        if arn and arn != UNKNOWN and not version.isdigit():
+            out.append(Violation(dist, f"{label} associates {arn}, not a numbered function version"))
+    return out
+
+
 # ---------------------------------------------------------------------------- the registry
 
 @dataclass(frozen=True)
@@ -495,6 +688,8 @@ DEFAULT_HARD_LIMITS = {
     "prod": {"min_size": 2, "max_size": 300},
 }
 
+DEFAULT_EMERGENCY_CEILING_FACTOR = pricing.EMERGENCY_CEILING_FACTOR  # chosen default, see infra/pricing.py
+
 _ENVIRONMENT = {"type": "string", "default": "",
                 "description": "Stack environment (dev|staging|prod); empty = the resource's environment tag"}
 _BUDGET_SCHEMA = {
@@ -505,13 +700,18 @@ _BUDGET_SCHEMA = {
     "emergency": {"type": "boolean", "default": False,
                   "description": "Emergency scaling in progress: the ceiling is emergency_ceiling_usd"},
     "emergency_ceiling_usd": {"type": "number", "minimum": 0, "default": 0,
-                              "description": "Monthly ceiling in USD while emergency is true"},
+                              "description": "Monthly ceiling in USD while emergency is true; "
+                                             "0 = emergency_ceiling_factor × budget_usd"},
+    "emergency_ceiling_factor": {"type": "number", "minimum": 1, "default": DEFAULT_EMERGENCY_CEILING_FACTOR,
+                                 "description": "Ceiling = this × budget_usd when emergency_ceiling_usd is 0"},
     "pricing_model": {"type": "string", "enum": list(pricing.MODELS), "default": "aws",
                       "description": "infra.pricing model: aws (cited price list) or flat (relay)"},
     "edge_gb_month": {"type": "number", "minimum": 0, "default": 0,
                       "description": "Expected CloudFront data transfer out, GB per month"},
     "edge_requests_month": {"type": "number", "minimum": 0, "default": 0,
                             "description": "Expected CloudFront HTTPS requests per month"},
+    "cloudflare_requests_month": {"type": "number", "minimum": 0, "default": 0,
+                                  "description": "Expected Cloudflare requests per month (Workers by route)"},
 }
 
 RULES: tuple[Rule, ...] = (
@@ -567,6 +767,28 @@ RULES: tuple[Rule, ...] = (
                                           "default": list(pricing.CACHE_NODE_HOURLY_USD),
                                           "description": "ElastiCache node types the platform may run"},
          }),
+    Rule("edge-https-only", "CloudFront serves viewers over HTTPS only and reaches custom origins over TLSv1.2.",
+         MANDATORY, "resource", edge_https_only, {
+             "allow_http_origins": {"type": "boolean", "default": False,
+                                    "description": "Also allow originProtocolPolicy http-only (dev ALBs without a certificate)"},
+         }),
+    Rule("edge-tls-minimum", "CloudFront custom certificates enforce a minimum viewer TLS policy.",
+         MANDATORY, "resource", edge_tls_minimum, {
+             "minimum_protocol_version": {"type": "string", "enum": list(CLOUDFRONT_TLS_POLICIES),
+                                          "default": "TLSv1.2_2021",
+                                          "description": "Weakest allowed viewer security policy with a custom certificate"},
+             "allow_default_certificate": {"type": "boolean", "default": True,
+                                           "description": "Allow the default *.cloudfront.net certificate (no TLS minimum)"},
+         }),
+    Rule("edge-api-protection", "/api/* is rate-limited on every CDN: WAF on CloudFront, the rate-limiter Worker on Cloudflare.",
+         MANDATORY, "stack", edge_api_protection, {
+             "rate_limiter_script_suffix": {"type": "string", "default": "rate-limiter",
+                                            "description": "Name ending of the Cloudflare Worker that rate-limits /api/*"},
+         }),
+    Rule("edge-lambda-published", "Lambda@Edge functions are published and associated by version number.",
+         MANDATORY, "stack", edge_lambda_published, {}),
+    Rule("cloudflare-api-cache-bypass", "Cloudflare cache rules never cache /api/*.",
+         MANDATORY, "resource", cloudflare_api_cache_bypass, {}),
     Rule("stateful-guard", "Stateful resources (databases, caches, stateful-tagged) are not removed without an explicit allow.",
          MANDATORY, "stack", stateful_guard, {
              "previous_stateful": {"type": "array", "items": {"type": "string"}, "default": [],

@@ -81,11 +81,12 @@ def test_alb_nat_and_edge():
                           R("aws:cloudfront/distribution:Distribution", "cdn", {"defaultCacheBehavior": {
                               "lambdaFunctionAssociations": [{"eventType": "viewer-request"}]}})],
                          edge_gb_month=10_000, edge_requests_month=100_000_000)
-    alb, nat, cdn = (l.monthly_usd for l in est.lines)
+    alb, nat, transfer, requests, lambda_edge = (l.monthly_usd for l in est.lines)
     assert alb == pytest.approx((0.0225 + 5 * 0.008) * 730)
     assert nat == pytest.approx(0.045 * 730)
-    lambda_edge = 100_000_000 * (0.60 / 1e6 + 0.125 * 0.005 * 0.00005001)
-    assert cdn == pytest.approx(10_000 * 0.085 + 10_000 * 0.01 + lambda_edge)
+    assert transfer == pytest.approx(10_000 * 0.085) and requests == pytest.approx(10_000 * 0.01)
+    # A viewer event on the default behaviour (no ordered ones) runs on every request, at 128 MB.
+    assert lambda_edge == pytest.approx(100_000_000 * (0.60 / 1e6 + 0.125 * 0.005 * 0.00005001))
 
 
 def test_flat_model_is_relays():
@@ -120,3 +121,63 @@ def test_every_catalog_instance_type_has_a_price():
     assert set(catalog.INSTANCE_TYPES) <= set(pricing.EC2_HOURLY_USD)
     assert set(catalog.DB_INSTANCE_CLASSES) <= set(pricing.RDS_HOURLY_USD)
     assert set(catalog.CACHE_NODE_TYPES) <= set(pricing.CACHE_NODE_HOURLY_USD)
+
+
+# ---- edge and the small monthly items (numbers from the cited table)
+
+def test_cloudfront_transfer_is_tiered():
+    cost, how = pricing.cloudfront_transfer(35_000)
+    assert cost == pytest.approx(10_240 * 0.085 + 24_760 * 0.080) == pytest.approx(2851.2)
+    assert how == "10,240 GB × $0.085 + 24,760 GB × $0.08"
+
+
+def _edge_stack():
+    from tests.policies.test_edge_rules import make_edge_stack
+    return make_edge_stack()
+
+
+def test_edge_lines_follow_events_paths_and_memory():
+    est = estimate_stack(_edge_stack(), edge_gb_month=35_000, edge_requests_month=1_400_000_000,
+                         cloudflare_requests_month=600_000_000)
+    lines = {l.item: l for l in est.lines}
+    reqs = 1_400_000_000
+    # Router: origin-request on /api/* (50%, CachingDisabled: every request), 128 MB.
+    router = reqs * 0.5
+    assert lines["prod-edge-cdn Lambda@Edge prod-edge-request-router"].monthly_usd == pytest.approx(
+        router * 0.60 / 1e6 + router * 0.125 * 0.005 * 0.00005001)
+    # Modifier: origin-response on default (20%) and /static/* (30%) misses (10%) + every /api/* request, 256 MB.
+    modifier = reqs * (0.2 * 0.1 + 0.3 * 0.1 + 0.5)
+    assert lines["prod-edge-cdn Lambda@Edge prod-edge-response-modifier"].monthly_usd == pytest.approx(
+        modifier * 0.60 / 1e6 + modifier * 0.25 * 0.005 * 0.00005001)
+    assert lines["prod-edge-cdn requests"].monthly_usd == pytest.approx(1400.0)
+    assert lines["prod-edge-cdn access logs"].monthly_usd == pytest.approx(reqs * 50 / 1e9 * 0.023)
+    # WAF: ACL + 1 rule + every request of the distribution that uses it.
+    assert lines["prod-edge-waf"].monthly_usd == pytest.approx(5 + 1 + 1400 * 0.60) == pytest.approx(846.0)
+    assert lines["prod-edge-waf"].reason == "$5.00 web ACL + 1 rule(s) × $1.00 + 1,400,000,000 requests × $0.60/1M"
+    # Workers: rate-limiter on /api/* (50% of Cloudflare's 600M) at its 10 ms cap, over the included usage.
+    workers_req = 600_000_000 * 0.5
+    assert lines["cloudflare workers"].monthly_usd == pytest.approx(
+        5 + (workers_req - 10e6) / 1e6 * 0.30 + (workers_req * 10 - 30e6) / 1e6 * 0.02) == pytest.approx(151.4)
+
+
+def test_health_checks_kms_eip_sns_and_alarms():
+    hc = lambda name, **kw: R("aws:route53/healthCheck:HealthCheck", name, kw)  # noqa: E731
+    alarm = lambda name, **kw: R("aws:cloudwatch/metricAlarm:MetricAlarm", name, kw, provider="aws-us-east-1")  # noqa: E731
+    math = [{"id": f"m{i}", "metric": {"metricName": "DatabaseConnections", "period": 60.0}} for i in range(4)]
+    est = estimate_stack([
+        hc("alb-hc", type="HTTPS", fqdn="x.us-east-1.elb.amazonaws.com", requestInterval=30.0),
+        hc("ext-hc", type="HTTPS_STR_MATCH", fqdn="origin.example.com", requestInterval=10.0),
+        R("aws:kms/key:Key", "key", {}), R("aws:ec2/eip:Eip", "eip", {}), R("aws:sns/topic:Topic", "topic", {}),
+        alarm("cpu", period=60.0), alarm("fast", period=10.0),
+        alarm("conns", metricQueries=math + [{"id": "worst", "expression": "MAX(METRICS())", "returnData": True}])])
+    got = {l.item: l.monthly_usd for l in est.lines}
+    assert got["alb-hc"] == pytest.approx(0.50 + 1.00)
+    assert got["ext-hc"] == pytest.approx(0.75 + 3 * 2.00)  # HTTPS, string matching, fast interval
+    assert got["key"] == 1.0 and got["topic"] == 0.0
+    assert got["eip"] == pytest.approx(0.005 * 730) == pytest.approx(3.65)
+    assert got["cloudwatch alarms (us-east-1)"] == pytest.approx(5 * 0.10 + 1 * 0.30)
+    assert all(l.reason for l in est.lines)
+
+
+def test_emergency_ceiling_factor_is_the_documented_default():
+    assert pricing.EMERGENCY_CEILING_FACTOR == 1.5

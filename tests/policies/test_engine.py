@@ -23,7 +23,7 @@ def test_resource_and_stack_verdicts(good_stack, prod_config):
         Verdict("rds-not-public", "mandatory", "prod-db-primary",
                 "RDS instance is publicly accessible (publiclyAccessible must be false)"),
         Verdict("stack-budget", "mandatory", "",
-                "estimated monthly cost $5,367.77 exceeds the budget of $5,000.00"),
+                "estimated monthly cost $5,367.97 exceeds the budget of $5,000.00"),
     ]
 
 
@@ -72,4 +72,4 @@ def test_with_budget_sets_both_budget_policies(good_stack):
     config = with_budget(load_policy_config("prod"), 5000, emergency=True, emergency_ceiling_usd=5300)
     assert config["stack-budget"]["budget_usd"] == config["stack-budget-advisory"]["budget_usd"] == 5000
     assert [v.message for v in evaluate(good_stack, config)] == [
-        "estimated monthly cost $5,367.77 exceeds the emergency ceiling of $5,300.00"]
+        "estimated monthly cost $5,367.97 exceeds the emergency ceiling of $5,300.00"]

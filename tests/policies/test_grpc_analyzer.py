@@ -91,9 +91,18 @@ def _resource(r, urns):
 
 
 def test_grpc_diagnostics_match_engine(analyzer, good_stack):
-    stack = _bad_stack(good_stack)
+    from tests.policies.test_edge_rules import make_edge_stack
+
+    edge = [dataclasses.replace(r, inputs={**r.inputs, "publish": False}) if r.name == "prod-edge-request-router"
+            else dataclasses.replace(r, inputs={**r.inputs, "webAclId": None}) if r.name == "prod-edge-cdn" else r
+            for r in make_edge_stack()]
+    stack = _bad_stack(good_stack) + edge
     file_config = load_policy_config("prod")
-    file_config["stack-budget-advisory"] = dict(file_config["stack-budget-advisory"], budget_usd=6500)
+    from policies.rules import estimate_for
+
+    # An advisory budget the stack (edge traffic from prod.json included) sits at ~91 % of.
+    cost = estimate_for(stack, file_config["stack-budget-advisory"]).monthly_usd
+    file_config["stack-budget-advisory"] = dict(file_config["stack-budget-advisory"], budget_usd=round(cost * 1.1))
     file_config["stateful-guard"] = {"previous_stateful": ["prod-cache", "prod-db-shard-9"]}
 
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=TIMEOUT_S)
@@ -124,5 +133,6 @@ def test_grpc_diagnostics_match_engine(analyzer, good_stack):
     assert sorted(got) == sorted(expected)
     # The comparison is not vacuous: resource and stack rules, both enforcement levels.
     assert {p for p, *_ in expected} >= {"rds-not-public", "imdsv2-required", "no-public-ingress", "required-tags",
-                                          "asg-min-max", "scaling-hygiene", "stateful-guard", "stack-budget-advisory"}
+                                          "asg-min-max", "scaling-hygiene", "stateful-guard", "stack-budget-advisory",
+                                          "edge-lambda-published", "edge-api-protection"}
     assert {lvl for _, lvl, *_ in expected} == {"mandatory", "advisory"}

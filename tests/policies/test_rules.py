@@ -194,10 +194,10 @@ def test_disallowed_db_class(good_stack):
         "db.r5.2xlarge, db.r5.4xlarge"]
 
 
-# ---- stack-budget / stack-budget-advisory (baseline costs $5,367.77/month)
+# ---- stack-budget / stack-budget-advisory (baseline costs $5,367.97/month)
 def test_budget_exceeded(good_stack):
     assert rules.stack_budget(good_stack, cfg("stack-budget", budget_usd=5000)) == [
-        rules.Violation(None, "estimated monthly cost $5,367.77 exceeds the budget of $5,000.00")]
+        rules.Violation(None, "estimated monthly cost $5,367.97 exceeds the budget of $5,000.00")]
 
 
 def test_budget_emergency_ceiling(good_stack):
@@ -205,12 +205,12 @@ def test_budget_emergency_ceiling(good_stack):
     assert rules.stack_budget(good_stack, config) == []
     config["emergency_ceiling_usd"] = 5300
     assert rules.stack_budget(good_stack, config) == [
-        rules.Violation(None, "estimated monthly cost $5,367.77 exceeds the emergency ceiling of $5,300.00")]
+        rules.Violation(None, "estimated monthly cost $5,367.97 exceeds the emergency ceiling of $5,300.00")]
 
 
 def test_budget_advisory(good_stack):
     assert rules.stack_budget_advisory(good_stack, cfg("stack-budget-advisory", budget_usd=6000)) == [
-        rules.Violation(None, "estimated monthly cost $5,367.77 is 89% of the budget of $6,000.00 (advisory above 80%)")]
+        rules.Violation(None, "estimated monthly cost $5,367.97 is 89% of the budget of $6,000.00 (advisory above 80%)")]
     # Above the budget it is stack-budget's (mandatory) finding, not the advisory's.
     assert rules.stack_budget_advisory(good_stack, cfg("stack-budget-advisory", budget_usd=5000)) == []
     assert rules.stack_budget_advisory(good_stack, cfg("stack-budget-advisory", budget_usd=8000)) == []
