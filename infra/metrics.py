@@ -128,7 +128,7 @@ def _grid_from_points(
     points: dict[datetime, float], source: str, issues: list[str]
 ) -> HourlyHistory:
     """Place hour→value points on a contiguous grid and validate the result."""
-    name = Path(source).name if source else "history"
+    name = str(source) if source else "history"
     finite = {k: v for k, v in points.items() if not math.isnan(v)}
     if len(finite) < MIN_OBSERVED_HOURS:
         raise HistoryError(
@@ -188,7 +188,7 @@ def load_history_csv(path: str | Path) -> HourlyHistory:
     `MIN_OBSERVED_HOURS` observed hours.
     """
     p = Path(path)
-    name = p.name
+    name = str(p)  # the path as given, so the message names the file the user passed
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -115,27 +115,27 @@ def test_bad_rows_raise_one_line_error(tmp_path, mutate, message):
     mutate(rows)
     with pytest.raises(HistoryError) as exc:
         load_history_csv(write(tmp_path, rows))
-    assert str(exc.value) == message
+    assert str(exc.value) == f"{tmp_path}/{message}"  # the path as the user gave it
     assert "\n" not in str(exc.value)
 
 
 def test_empty_missing_short_and_all_nan_files(tmp_path):
     empty = tmp_path / "history.csv"
     empty.write_text("")
-    with pytest.raises(HistoryError, match=r"^history.csv: file is empty \(expected rows of"):
+    with pytest.raises(HistoryError, match=r"/history.csv: file is empty \(expected rows of"):
         load_history_csv(empty)
     with pytest.raises(HistoryError, match=r"nope.csv: file not found \(expected an hourly demand CSV\)$"):
         load_history_csv(tmp_path / "nope.csv")
     with pytest.raises(HistoryError) as exc:
         load_history_csv(write(tmp_path, hourly_rows(MIN_OBSERVED_HOURS - 1)))
     assert str(exc.value) == (
-        f"history.csv: only {MIN_OBSERVED_HOURS - 1} hours with a value "
+        f"{tmp_path}/history.csv: only {MIN_OBSERVED_HOURS - 1} hours with a value "
         f"(expected at least {MIN_OBSERVED_HOURS} hourly rows of demand)"
     )
     nan_rows = [r.split(",")[0] + ",nan" for r in hourly_rows(30)]
-    with pytest.raises(HistoryError, match=r"^history.csv: only 0 hours with a value"):
+    with pytest.raises(HistoryError, match=r"/history.csv: only 0 hours with a value"):
         load_history_csv(write(tmp_path, nan_rows))
-    with pytest.raises(HistoryError, match=r"^history.csv: only a header row"):
+    with pytest.raises(HistoryError, match=r"/history.csv: only a header row"):
         load_history_csv(write(tmp_path, []))
 
 
