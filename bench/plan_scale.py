@@ -34,8 +34,10 @@ from pulumi.runtime.sync_await import _sync_await
 from infra.offline import PlanMocks
 
 n = int(sys.argv[1])
-pulumi.runtime.set_mocks(PlanMocks(), project="scaling-platform", stack="floor", preview=True,
-                         monitor=mocks.MockMonitor(PlanMocks()))
+# echo_all: the floor keeps the SDK's full round trip of every input (the plan's own mocks echo
+# only what the program reads back, infra/offline.py READ_BACK — a saving the floor must not get).
+pulumi.runtime.set_mocks(PlanMocks(echo_all=True), project="scaling-platform", stack="floor", preview=True,
+                         monitor=mocks.MockMonitor(PlanMocks(echo_all=True)))
 
 class Plain(pulumi.CustomResource):
     def __init__(self, name, props):

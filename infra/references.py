@@ -11,7 +11,8 @@ components lay resources out (an ASG and its launch template are children of one
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Protocol
+from collections import OrderedDict
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 
 class _Named(Protocol):
@@ -31,18 +32,60 @@ def reference_keys(resource: _Named) -> set[str]:
     return keys
 
 
+class ReferenceIndex:
+    """Every reference key of a fixed list of candidates -> the position of the first candidate with it.
+
+    Built once per candidate list (O(n)), so resolving m references against n candidates costs
+    O(n + m) instead of O(n * m). Callers that resolve many references against one list (a policy
+    checking every alarm action against every scaling policy) should build one and call `find`.
+    """
+
+    def __init__(self, candidates: Sequence[_Named]):
+        self.candidates = candidates
+        self._first: dict[str, int] = {}
+        for position, cand in enumerate(candidates):
+            for key in reference_keys(cand):
+                self._first.setdefault(key, position)
+
+    def find(self, ref: str) -> _Named | None:
+        """The first candidate (in list order) known by `ref` or by its last path segment `tail`."""
+        tail = ref.rsplit("/", 1)[-1]
+        hits = [p for p in (self._first.get(ref), self._first.get(tail)) if p is not None]
+        return self.candidates[min(hits)] if hits else None
+
+
+# `resolve` is called with the same candidate list many times in a row (policies/rules.py
+# scaling_hygiene: every alarm action against one list of scaling policies). The index of the
+# last few lists is kept, keyed by the identities of their items; the entry holds the items
+# themselves, so no id can be reused by another object while its entry exists. Recorded
+# resources are immutable (RecordedResource is frozen and its inputs are never mutated).
+_INDEX_CACHE: "OrderedDict[tuple[int, ...], ReferenceIndex]" = OrderedDict()
+_INDEX_CACHE_SIZE = 8
+
+
+def _index_of(pool: list[_Named]) -> ReferenceIndex:
+    key = tuple(map(id, pool))
+    index = _INDEX_CACHE.get(key)
+    if index is None:
+        index = _INDEX_CACHE[key] = ReferenceIndex(pool)
+        if len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:
+            _INDEX_CACHE.popitem(last=False)
+    else:
+        _INDEX_CACHE.move_to_end(key)
+    return index
+
+
 def resolve(ref: Any, candidates: Iterable[_Named], *, sibling_of: _Named | None = None) -> _Named | None:
     """The candidate `ref` points at; else the only candidate sharing `sibling_of`'s parent; else None.
 
     ARNs such as `arn:aws:autoscaling:…:policyName/web-scale-out` match by their last path segment.
+    The first candidate (in order) whose keys hold `ref` or its last segment wins.
     """
     pool = list(candidates)
     if isinstance(ref, str) and ref:
-        tail = ref.rsplit("/", 1)[-1]
-        for cand in pool:
-            keys = reference_keys(cand)
-            if ref in keys or tail in keys:
-                return cand
+        found = _index_of(pool).find(ref)
+        if found is not None:
+            return found
     if sibling_of is not None and sibling_of.parent:
         siblings = [c for c in pool if c.parent == sibling_of.parent]
         if len(siblings) == 1:
