@@ -115,48 +115,40 @@ class BurstEvent(_Section):
     tiers: list[Literal["api", "worker"]] = ["api", "worker"]
 
 
-class ApiTierConfig(_Section):
-    """The serving fleet behind each region's ALB."""
+class _TierConfig(_Section):
+    """What every tier has: its instance types and the scaling knobs of infra/scaling_policy.py."""
 
     instance_types: Annotated[list[InstanceType], Field(min_length=1)]
+    # Forecast utilisation per instance at the planned size (novacron "3. Capacity Planning"
+    # checkScalingNeeded); the defaults trigger nothing. See infra.scaling_policy.plan_vertical.
+    forecast_cpu_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
+    forecast_memory_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
+    # Vertical ladder (novacron "Vertical Scaling Triggers"); None = the ladder holding instance_types[0].
+    ladder: Literal["cpu", "memory", "network"] | None = None
+    # Spot workload class from scaling.spot.classes, or "on_demand"; None = api stateless, worker batch
+    # (dev stacks: dev).
+    spot_class: str | None = None
+
+    @field_validator("instance_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        return [_check_instance_type(t) for t in value]
+
+
+class ApiTierConfig(_TierConfig):
+    """The serving fleet behind each region's ALB."""
+
     requests_per_instance: Annotated[float, Field(gt=0, le=1e7)]
     min_instances: NonNegInt = 3
     max_instances: Annotated[int, Field(ge=1, le=10_000)] = 100
-    # Forecast utilisation per instance at the planned size (novacron "3. Capacity Planning"
-    # checkScalingNeeded); the defaults trigger nothing. See infra.scaling_policy.plan_vertical.
-    forecast_cpu_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
-    forecast_memory_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
-    # Vertical ladder (novacron "Vertical Scaling Triggers"); None = the ladder holding instance_types[0].
-    ladder: Literal["cpu", "memory", "network"] | None = None
-    # Spot workload class from scaling.spot.classes, or "on_demand"; None = stateless (dev stacks: dev).
-    spot_class: str | None = None
-
-    @field_validator("instance_types")
-    @classmethod
-    def _known_types(cls, value: list[str]) -> list[str]:
-        return [_check_instance_type(t) for t in value]
 
 
-class WorkerTierConfig(_Section):
+class WorkerTierConfig(_TierConfig):
     """The background job fleet (queue consumers)."""
 
-    instance_types: Annotated[list[InstanceType], Field(min_length=1)]
     jobs_per_instance: Annotated[float, Field(gt=0, le=1e7)]
     min_instances: NonNegInt = 5
     max_instances: Annotated[int, Field(ge=1, le=10_000)] = 200
-    # Forecast utilisation per instance at the planned size (novacron "3. Capacity Planning"
-    # checkScalingNeeded); the defaults trigger nothing. See infra.scaling_policy.plan_vertical.
-    forecast_cpu_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
-    forecast_memory_pct: Annotated[float, Field(ge=0, le=10_000)] = 0
-    # Vertical ladder (novacron "Vertical Scaling Triggers"); None = the ladder holding instance_types[0].
-    ladder: Literal["cpu", "memory", "network"] | None = None
-    # Spot workload class from scaling.spot.classes, or "on_demand"; None = batch (dev stacks: dev).
-    spot_class: str | None = None
-
-    @field_validator("instance_types")
-    @classmethod
-    def _known_types(cls, value: list[str]) -> list[str]:
-        return [_check_instance_type(t) for t in value]
 
 
 class TiersConfig(_Section):
