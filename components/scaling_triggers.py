@@ -7,7 +7,7 @@ policy per trigger direction per tier (not per AZ): the resource count stays fla
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -42,6 +42,7 @@ class ScalingTriggersArgs:
     load_balancer_arn_suffix: pulumi.Input[str] | None = None  # api tier: ALB metrics
     target_group_arn_suffix: pulumi.Input[str] | None = None
     queue_name: str | None = None  # worker tier: queue depth metric
+    predictive: Mapping[str, Any] | None = None  # api tier with a demand history: forecast-only policy
 
 
 class ScalingTriggers(pulumi.ComponentResource):
@@ -66,6 +67,18 @@ class ScalingTriggers(pulumi.ComponentResource):
             self.alarms[key] = self._alarm(f"{name}-{key}", rule.comparison, rule.threshold,
                                            rule.evaluation_periods, rule, args, tags, [policy.arn], rule.reason)
         self._health_alarms(name, args, tags)
+        if args.predictive and args.load_balancer_arn_suffix is not None:
+            aws.autoscaling.Policy(
+                f"{name}-predictive", autoscaling_group_name=args.asg_name, policy_type="PredictiveScaling",
+                predictive_scaling_configuration={
+                    "mode": args.predictive["mode"],
+                    "metric_specification": {
+                        "target_value": args.predictive["target_requests_per_instance_minute"],
+                        "predefined_metric_pair_specification": {
+                            "predefined_metric_type": args.predictive["metric"],
+                            "resource_label": pulumi.Output.concat(args.load_balancer_arn_suffix, "/",
+                                                                   args.target_group_arn_suffix)}}},
+                opts=child)
         self.register_outputs({"alarm_names": [a.name for a in self.alarms.values()],
                                "policy_arns": [p.arn for p in self.policies.values()]})
 

@@ -112,7 +112,7 @@ def _build_scaling(tier_id: str, tier_name: str, scaling, group: ServiceTier, re
         naming=naming, tier=tier_name, asg_name=asg_name, rules=scaling.triggers, rollout=scaling.rollout,
         load_balancer_arn_suffix=region.alb.arn_suffix if tier_name == "api" else None,
         target_group_arn_suffix=region.target_group.arn_suffix if tier_name == "api" else None,
-        queue_name=scaling.queue_name), opts=opts)
+        queue_name=scaling.queue_name, predictive=scaling.predictive), opts=opts)
     if scaling.schedule is not None and scaling.schedule.actions:
         CapacitySchedule(f"{tier_id}-schedule", CapacityScheduleArgs(
             asg_name=asg_name, time_zone=scaling.schedule.time_zone, actions=scaling.schedule.actions), opts=opts)

@@ -208,9 +208,13 @@ class TierScaling:
     queue_name: str | None = None
     emergency_env: dict[str, str] = field(default_factory=dict)
     emergency_changes: tuple[str, ...] = ()
+    # With a demand history, the api tier also gets AWS predictive scaling in forecast-only mode, so
+    # AWS's own forecast can be compared with ours before anyone trusts it with capacity.
+    predictive: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "predictive": dict(self.predictive) if self.predictive else None,
             "triggers": [t.to_dict() for t in self.triggers], "trigger_bounds": self.bounds_reason,
             "vertical": self.vertical.to_dict(), "spot": self.spot.to_dict() if self.spot else None,
             "instance_refresh": self.rollout.to_dict(),
@@ -414,6 +418,14 @@ def _day_slug(days: list[int]) -> tuple[str, str]:
             runs.append([d])
     parts = [DAY_NAMES[r[0]] if len(r) == 1 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in runs]
     return ",".join(parts), "_".join(parts).lower()
+
+
+def predictive_forecast_only(cfg: PlatformConfig) -> dict[str, Any]:
+    """AWS predictive scaling, ForecastOnly: it forecasts and reports, never acts (our schedule does)."""
+    per_minute = cfg.tiers.api.requests_per_instance * 60
+    return {"mode": "ForecastOnly", "metric": "ALBRequestCount", "target_requests_per_instance_minute": per_minute,
+            "reason": f"forecast-only comparison with this plan's forecast; target {cfg.tiers.api.requests_per_instance:g}"
+                      f" req/s per instance = {per_minute:g} per minute"}
 
 
 def recurring_limit(cfg: PlatformConfig, tier: str) -> int:
@@ -627,7 +639,9 @@ def apply_scaling(cfg: PlatformConfig, plan):
                 triggers=trigger_rules(cfg, tname), bounds_reason=bounds_reason, vertical=vert,
                 spot=plan_spot(cfg, tname, vert.to_type, lo, desired), rollout=plan_rollout(cfg, tname, desired),
                 schedule=schedule, queue_name=queue_name(cfg, cfg.environment, rname) if tname == "worker" else None,
-                emergency_env=env, emergency_changes=(why,) if why else ())
+                emergency_env=env, emergency_changes=(why,) if why else (),
+                predictive=predictive_forecast_only(cfg) if tier.forecast_curve is not None and tname == "api"
+                else None)
             spec = INSTANCE_TYPES[vert.to_type]
             profile = tier.profile if vert.to_type == tier.instance_type else _profile(spec.vcpu, spec.memory_gib)
             reason = tier.reason + (f"; {vert.reason}" if vert.to_type != tier.instance_type or vert.added_instances

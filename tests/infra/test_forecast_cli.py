@@ -117,3 +117,20 @@ def test_malformed_histories_never_traceback(lines, capsys, tmp_path_factory):
         assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
     else:
         assert len(json.loads(out)["hours"]) == 24
+
+
+@pytest.mark.skipif(not WIKI.exists(), reason="shared traces not beside the repo")
+def test_history_adds_a_forecast_only_predictive_policy_for_comparison():
+    from tests.conftest import by_name, run_stack
+
+    run = run_stack("prod", (f"demand.history_csv={WIKI}",))
+    policy = by_name(run, "prod-us-east-1-api-scaling-predictive")
+    config = policy.inputs["predictiveScalingConfiguration"]
+    assert policy.inputs["policyType"] == "PredictiveScaling" and config["mode"] == "ForecastOnly"
+    spec = config["metricSpecification"]
+    assert spec["targetValue"] == 1000 * 60
+    assert spec["predefinedMetricPairSpecification"] == {
+        "predefinedMetricType": "ALBRequestCount",
+        "resourceLabel": "app/prod-us-east-1-alb/0123456789abcdef/targetgroup/prod-us-east-1-api-tg/0123456789abcdef"}
+    assert not [r for r in run.resources if r.name == "prod-us-east-1-worker-scaling-predictive"]
+    assert not [r for r in run_stack("prod").resources if r.name.endswith("-predictive")]
