@@ -48,29 +48,77 @@ def _tier_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
 TIER_HEADER = ("region", "tier", "type", "min", "desired", "max", "weight %", "reason")
 
 
+Section = tuple[str, tuple[str, ...], list[tuple[str, ...]]]  # title, header, rows
+
+
+def _scaling_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    rows = []
+    for region, plan in doc["capacity"]["regions"].items():
+        for tier, t in plan["tiers"].items():
+            spot = t.get("spot") or {}
+            schedule = t.get("schedule") or {}
+            refresh = t.get("instance_refresh") or {}
+            rows.append((region, tier, f"{len(t.get('triggers') or [])} alarms+policies",
+                         f"{len(schedule.get('actions') or [])} ({schedule.get('time_zone', '-')})",
+                         f"{spot.get('spot_class', 'on-demand')} {spot.get('percentage_spot', 0):g}% above base "
+                         f"{spot.get('on_demand_base', '-')}" if spot else "on-demand",
+                         f"min healthy {refresh.get('min_healthy_percentage', '-')}%, rollback "
+                         f"{'on' if refresh.get('auto_rollback') else 'off'}" if refresh else "-",
+                         (t.get("vertical") or {}).get("reason", "-")))
+    return rows
+
+
+def _data_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    rows = []
+    for section in ("database", "cache"):
+        data = doc["capacity"].get(section) or {}
+        for key, value in data.items():
+            reason = data.get(f"{key}_reason")
+            if reason is not None and not isinstance(value, (dict, list)):
+                rows.append((f"{section}.{key}", str(value), str(reason)))
+    return rows
+
+
+def _burst_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    events = (doc["capacity"].get("bursts") or {}).get("events") or {}
+    return [(name, e["warm_at"], e["release_at"], f"{e['extra_instance_hours']:g}", f"${e['extra_usd']:,.2f}")
+            for name, e in events.items()]
+
+
+def sections(doc: Mapping[str, Any]) -> list[Section]:
+    """Every view's tables after the capacity one, in order; empty sections are left out."""
+    out: list[Section] = []
+    nodes = doc["capacity"].get("nodes")
+    if nodes:
+        out.append((f"Node distribution (level {nodes['level']}: {nodes['level_reason']})",
+                    ("node type", "count", "min", "optimal", "max", "reason"),
+                    [(name, str(n["count"]), str(n["min"]), str(n["optimal"]), str(n["max"]), n["reason"])
+                     for name, n in nodes["types"].items()]))
+    out.append(("Scaling behaviour per tier",
+                ("region", "tier", "triggers", "scheduled actions", "spot", "instance refresh", "vertical"),
+                _scaling_rows(doc)))
+    out.append(("Data tier", ("item", "value", "reason"), _data_rows(doc)))
+    out.append(("Burst events", ("event", "warm at", "release at", "extra instance-hours", "extra cost"),
+                _burst_rows(doc)))
+    return [section for section in out if section[2]]
+
+
 def render_table(doc: Mapping[str, Any]) -> str:
-    """A rich terminal rendering of the plan (capacity, nodes, cost, policies)."""
+    """A rich terminal rendering of the plan (capacity, scaling, data, cost, policies)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, force_terminal=False, color_system=None)
-    table = Table(title=f"{doc['project']} / {doc['stack']}: capacity per region and tier")
-    for column in TIER_HEADER:
-        table.add_column(column, overflow="fold")
-    for row in _tier_rows(doc):
-        table.add_row(*(Text(cell) for cell in row))
-    console.print(table)
-    nodes = doc["capacity"].get("nodes")
-    if nodes:
-        node_table = Table(title=f"node distribution (level {nodes['level']}: {nodes['level_reason']})")
-        for column in ("node type", "count", "min", "optimal", "max", "reason"):
-            node_table.add_column(column, overflow="fold")
-        for name, n in nodes["types"].items():
-            node_table.add_row(*(Text(str(cell)) for cell in (name, n["count"], n["min"], n["optimal"], n["max"],
-                                                                n["reason"])))
-        console.print(node_table)
+    for title, header, rows in [(f"{doc['project']} / {doc['stack']}: capacity per region and tier", TIER_HEADER,
+                                 _tier_rows(doc))] + sections(doc):
+        table = Table(title=title)
+        for column in header:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(cell) for cell in row))  # Text: reasons hold [..], never markup
+        console.print(table)
     plain = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731 - reasons hold [..]
     for extra in _extra_sections(doc):
         plain(extra)
@@ -91,7 +139,8 @@ def _print_cost_and_policies(doc: Mapping[str, Any], emit: Callable[[str], None]
              f"${emergency['ceiling_usd']:,.2f} ({emergency['ceiling_source']})")
     emit(f"monthly cost: ${cost['monthly_usd']:,.2f} of budget ${cost['budget_usd']:,.2f}"
          + (f" ({cost['monthly_usd'] / cost['budget_usd'] * 100:.1f}%)" if cost["budget_usd"] else ""))
-    for line in cost.get("lines", []):
+    # largest first: what a reviewer wants to see in a cost change
+    for line in sorted(cost.get("lines", []), key=lambda item: -item["monthly_usd"]):
         emit(f"  ${line['monthly_usd']:>12,.2f}  {line['item']}" + (f"  ({line['reason']})" if line.get("reason") else ""))
     if not doc["policies"]:
         emit("policies: no violations")
@@ -100,17 +149,16 @@ def _print_cost_and_policies(doc: Mapping[str, Any], emit: Callable[[str], None]
              f"{verdict['message']}")
 
 
+def _md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    return (["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows])
+
+
 def render_markdown(doc: Mapping[str, Any], charts: list[str] | None = None) -> str:
     """The markdown report (PR comment / `--out`), same content as the table."""
-    lines = [f"# Capacity plan: {doc['project']} / {doc['stack']}", ""]
-    lines += ["| " + " | ".join(TIER_HEADER) + " |", "|" + "---|" * len(TIER_HEADER)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _tier_rows(doc)]
-    nodes = doc["capacity"].get("nodes")
-    if nodes:
-        lines += ["", f"## Node distribution (level {nodes['level']})", "", nodes["level_reason"], "",
-                  "| node type | count | min | optimal | max | reason |", "|---|---|---|---|---|---|"]
-        lines += [f"| {name} | {n['count']} | {n['min']} | {n['optimal']} | {n['max']} | {n['reason']} |"
-                  for name, n in nodes["types"].items()]
+    lines = [f"# Capacity plan: {doc['project']} / {doc['stack']}", ""] + _md_table(TIER_HEADER, _tier_rows(doc))
+    for title, header, rows in sections(doc):
+        lines += ["", f"## {title}", ""] + _md_table(header, rows)
     lines += ["", "## Cost and policies", ""]
     lines += [f"- {extra}" for extra in _extra_sections(doc)]
     _print_cost_and_policies(doc, lambda text: lines.append(text if text.startswith("  ") else f"- {text}"))

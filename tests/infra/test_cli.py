@@ -114,3 +114,13 @@ def test_cost_lines_price_every_asg(capsys):
     assert items["prod-us-east-1-api-asg"]["reason"] == "14 × c5.large × $0.085/h × 730 h, 20% spot at ×0.7"
     assert doc["cost"]["monthly_usd"] == pytest.approx(sum(line["monthly_usd"] for line in doc["cost"]["lines"]), abs=0.05)
     assert doc["policies"] == [] and code == 0
+
+
+def test_markdown_shows_scaling_data_tier_and_largest_costs_first(capsys):
+    code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "markdown")
+    assert "## Scaling behaviour per tier" in out
+    assert "| us-east-1 | api | 8 alarms+policies | 5 (America/New_York) | stateless 70% above base 10 |" in out
+    assert "| database.shards | 4 | ceil((3000 GB + 500 GB/month x 30/30 months) / 1000 GB per shard)" in out
+    costs = [float(line.split("$")[1].split()[0].replace(",", "")) for line in out.splitlines()
+             if line.startswith("  $")]
+    assert costs == sorted(costs, reverse=True) and len(costs) > 50
