@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from infra.catalog import AWS_REGIONS, CACHE_NODE_TYPES, DB_INSTANCE_CLASSES, INSTANCE_TYPES
 from infra.scaling_config import ScalingConfig, scaling_errors
@@ -54,20 +54,26 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-InstanceType = Annotated[str, Field(description="EC2 instance type from infra.catalog.INSTANCE_TYPES")]
+def _member_of(catalog, what: str) -> AfterValidator:
+    """Validator: the value is one of `catalog`; the error lists what is allowed."""
+    def check(value: str) -> str:
+        if value not in catalog:
+            raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(catalog)}")
+        return value
+    return AfterValidator(check)
+
+
+AwsRegionName = Annotated[str, _member_of(AWS_REGIONS, "AWS region")]
+InstanceType = Annotated[str, _member_of(INSTANCE_TYPES, "instance type")]
+DbInstanceClass = Annotated[str, _member_of(DB_INSTANCE_CLASSES, "DB instance class")]
+CacheNodeType = Annotated[str, _member_of(CACHE_NODE_TYPES, "cache node type")]
 NonNegInt = Annotated[int, Field(ge=0, le=10_000)]
-
-
-def _check_instance_type(value: str) -> str:
-    if value not in INSTANCE_TYPES:
-        raise ValueError(f"unknown instance type {value!r}; allowed: {', '.join(INSTANCE_TYPES)}")
-    return value
 
 
 class RegionConfig(_Section):
     """One row of the novacron "4. Multi-Region Scaling" table; min/max/current bound the api tier."""
 
-    name: str
+    name: AwsRegionName
     primary: bool = False
     min_instances: NonNegInt
     max_instances: Annotated[int, Field(ge=1, le=10_000)]
@@ -77,13 +83,6 @@ class RegionConfig(_Section):
     az_count: Annotated[int, Field(ge=2, le=6)] = 2  # >= 2 AZs so one AZ outage leaves capacity
     # ACM certificate for the regional ALB; with it the ALB serves HTTPS and redirects HTTP.
     certificate_arn: Annotated[str | None, Field(pattern=r"^arn:aws:acm:")] = None
-
-    @field_validator("name")
-    @classmethod
-    def _known_region(cls, value: str) -> str:
-        if value not in AWS_REGIONS:
-            raise ValueError(f"unknown AWS region {value!r}; allowed: {', '.join(AWS_REGIONS)}")
-        return value
 
 
 class DemandConfig(_Section):
@@ -129,11 +128,6 @@ class _TierConfig(_Section):
     # (dev stacks: dev).
     spot_class: str | None = None
 
-    @field_validator("instance_types")
-    @classmethod
-    def _known_types(cls, value: list[str]) -> list[str]:
-        return [_check_instance_type(t) for t in value]
-
 
 class ApiTierConfig(_TierConfig):
     """The serving fleet behind each region's ALB."""
@@ -167,7 +161,7 @@ class DatabaseConfig(_Section):
     # Major version only: RDS applies minor upgrades itself (auto_minor_version_upgrade), so the pin
     # never drifts; the parameter group family is "postgres<major>".
     engine_version: Literal["14", "15", "16", "17"] = "16"
-    instance_class: str = "db.r5.2xlarge"  # novacron 5 add_shard: --db-instance-class db.r5.2xlarge
+    instance_class: DbInstanceClass = "db.r5.2xlarge"  # novacron 5 add_shard: --db-instance-class db.r5.2xlarge
     read_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
     write_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
     size_gb: Annotated[float, Field(ge=0, le=1e7)] = 0
@@ -184,7 +178,7 @@ class DatabaseConfig(_Section):
     # (read replicas added to every shard on top of the relay "Read Replicas" formula).
     extra_replicas: Annotated[int, Field(ge=0, le=15)] = 0
     # Regions (besides the primary) that get read replicas of every shard (local reads, DR copy).
-    cross_region_replicas: list[str] = []
+    cross_region_replicas: list[AwsRegionName] = []
     cross_region_replicas_per_shard: Annotated[int, Field(ge=1, le=5)] = 1
     # Shard safety (Issue 5): shards are never removed implicitly. `previous_shards` is the count now
     # deployed (stack output database.shard_count); planning fewer needs allow_shard_removal: true.
@@ -195,19 +189,9 @@ class DatabaseConfig(_Section):
     # Time-based sharding (sharding: transaction): month the first shard's range starts.
     time_epoch_month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = "2024-01"
 
-    @field_validator("instance_class")
-    @classmethod
-    def _known_class(cls, value: str) -> str:
-        if value not in DB_INSTANCE_CLASSES:
-            raise ValueError(f"unknown DB instance class {value!r}; allowed: {', '.join(DB_INSTANCE_CLASSES)}")
-        return value
-
     @field_validator("cross_region_replicas")
     @classmethod
-    def _known_regions(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if name not in AWS_REGIONS:
-                raise ValueError(f"unknown AWS region {name!r}; allowed: {', '.join(AWS_REGIONS)}")
+    def _unique_regions(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError("a region is listed twice; list each region once")
         return value
@@ -230,17 +214,10 @@ class DatabaseConfig(_Section):
 class CacheConfig(_Section):
     """ElastiCache Redis per region (novacron "2. Manual Scaling Procedures" emergency cache)."""
 
-    node_type: str = "cache.r5.large"
+    node_type: CacheNodeType = "cache.r5.large"
     replicas: Annotated[int, Field(ge=0, le=5)] = 2
     engine_version: Literal["6.2", "7.0", "7.1"] = "7.1"
     snapshot_retention_days: Annotated[int, Field(ge=1, le=35)] = 7
-
-    @field_validator("node_type")
-    @classmethod
-    def _known_node(cls, value: str) -> str:
-        if value not in CACHE_NODE_TYPES:
-            raise ValueError(f"unknown cache node type {value!r}; allowed: {', '.join(CACHE_NODE_TYPES)}")
-        return value
 
 
 class EmergencyConfig(_Section):

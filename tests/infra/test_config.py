@@ -75,7 +75,7 @@ def test_unknown_region_lists_allowed_regions():
 
 def test_unknown_instance_type_lists_allowed_types():
     message = error_for("tiers.api.instance_types=[c9.huge]")
-    assert message.startswith("Pulumi.prod.yaml: scaling-platform:platform.tiers.api.instance_types: "
+    assert message.startswith("Pulumi.prod.yaml: scaling-platform:platform.tiers.api.instance_types[0]: "
                               "unknown instance type 'c9.huge'; allowed: t3.small, t3.medium")
 
 
