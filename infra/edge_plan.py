@@ -21,6 +21,7 @@ from edge.lambda_edge import request_router, response_modifier  # noqa: E402
 from infra.capacity import CapacityPlan  # noqa: E402
 from infra.config import PlatformConfig  # noqa: E402
 from infra.scaling_config import configured_trigger  # noqa: E402
+from infra.scaling_policy import EMERGENCY_API_K8S_RESOURCES, EMERGENCY_WORKER_ENV  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_EDGE_DIR = ROOT / "edge" / "lambda_edge"
@@ -216,13 +217,9 @@ def cdn_weights(cfg: PlatformConfig) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 # Kubernetes (novacron §1 triggers, §2 emergency scaling)
 
-# novacron "2. Manual Scaling Procedures" scale_up_emergency api:
-# `kubectl set resources deployment novacron-api --limits=cpu=2000m,memory=4Gi --requests=cpu=1000m,memory=2Gi`
-EMERGENCY_API_LIMITS = {"cpu": "2000m", "memory": "4Gi"}
-EMERGENCY_API_REQUESTS = {"cpu": "1000m", "memory": "2Gi"}
-# ... worker: `kubectl set env deployment/novacron-worker MAX_CONCURRENT_JOBS=50 WORKER_THREADS=16`
-EMERGENCY_MAX_CONCURRENT_JOBS = 50
-EMERGENCY_WORKER_THREADS = 16
+# novacron "2. Manual Scaling Procedures" emergency values: defined once in infra/scaling_policy.py.
+EMERGENCY_API_LIMITS = EMERGENCY_API_K8S_RESOURCES["limits"]
+EMERGENCY_API_REQUESTS = EMERGENCY_API_K8S_RESOURCES["requests"]
 # Stabilisation the runbook does not name: HPA's own default for scale-up is 0 s.
 HPA_SELECT_POLICY = "Max"
 
@@ -261,8 +258,8 @@ def k8s_workloads(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, Workload
         "worker", down.bound, up.bound, down.bound,
         {"cpu": k.worker_cpu_request, "memory": k.worker_memory_request},
         {"cpu": k.worker_cpu_limit, "memory": k.worker_memory_limit},
-        {"MAX_CONCURRENT_JOBS": str(EMERGENCY_MAX_CONCURRENT_JOBS if worker_emergency else k.max_concurrent_jobs),
-         "WORKER_THREADS": str(EMERGENCY_WORKER_THREADS if worker_emergency else k.worker_threads)},
+        dict(EMERGENCY_WORKER_ENV) if worker_emergency
+        else {"MAX_CONCURRENT_JOBS": str(k.max_concurrent_jobs), "WORKER_THREADS": str(k.worker_threads)},
         f"runbook §1 queue_depth bounds [{down.bound}, {up.bound}]"
         + ("; emergency up: runbook §2 MAX_CONCURRENT_JOBS/WORKER_THREADS" if worker_emergency else ""))
     return {"api": api, "worker": worker}

@@ -11,7 +11,6 @@ components lay resources out (an ASG and its launch template are children of one
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 
@@ -54,27 +53,6 @@ class ReferenceIndex:
         return self.candidates[min(hits)] if hits else None
 
 
-# `resolve` is called with the same candidate list many times in a row (policies/rules.py
-# scaling_hygiene: every alarm action against one list of scaling policies). The index of the
-# last few lists is kept, keyed by the identities of their items; the entry holds the items
-# themselves, so no id can be reused by another object while its entry exists. Recorded
-# resources are immutable (RecordedResource is frozen and its inputs are never mutated).
-_INDEX_CACHE: "OrderedDict[tuple[int, ...], ReferenceIndex]" = OrderedDict()
-_INDEX_CACHE_SIZE = 8
-
-
-def _index_of(pool: list[_Named]) -> ReferenceIndex:
-    key = tuple(map(id, pool))
-    index = _INDEX_CACHE.get(key)
-    if index is None:
-        index = _INDEX_CACHE[key] = ReferenceIndex(pool)
-        if len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:
-            _INDEX_CACHE.popitem(last=False)
-    else:
-        _INDEX_CACHE.move_to_end(key)
-    return index
-
-
 def resolve(ref: Any, candidates: Iterable[_Named], *, sibling_of: _Named | None = None) -> _Named | None:
     """The candidate `ref` points at; else the only candidate sharing `sibling_of`'s parent; else None.
 
@@ -83,7 +61,7 @@ def resolve(ref: Any, candidates: Iterable[_Named], *, sibling_of: _Named | None
     """
     pool = list(candidates)
     if isinstance(ref, str) and ref:
-        found = _index_of(pool).find(ref)
+        found = ReferenceIndex(pool).find(ref)
         if found is not None:
             return found
     if sibling_of is not None and sibling_of.parent:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from infra import pricing
 from infra.recorded import RecordedResource
-from infra.references import resolve
+from infra.references import ReferenceIndex, resolve
 
 ASG = pricing.ASG
 LAUNCH_TEMPLATE = pricing.LAUNCH_TEMPLATE
@@ -519,9 +519,10 @@ def scaling_hygiene(resources: list[RecordedResource], config: Mapping[str, Any]
     alarms = [r for r in resources if r.type == METRIC_ALARM and _alarm_direction(r.inputs)]
 
     metric_of: dict[str, tuple] = {}
+    by_reference = ReferenceIndex(policies)  # one index for every alarm action: O(alarms + policies)
     for alarm in alarms:
         for action in alarm.inputs.get("alarmActions") or []:
-            target = resolve(action, policies)
+            target = by_reference.find(action) if isinstance(action, str) and action else None
             if target is not None:
                 metric_of[target.name] = _metric_key(alarm)
 
