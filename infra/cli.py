@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from infra import batch_gc
 from infra.config import ConfigError, PlatformConfig, apply_overrides, parse_platform, read_stack_file
 from infra.metrics import HistoryError
 
@@ -175,7 +176,12 @@ def run_forecast(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Console entry point `scaling`."""
+    """Run one `scaling` command in-process; returns its exit code (the collector is restored after)."""
+    with batch_gc.collector_paused():
+        return _run_command(argv)
+
+
+def _run_command(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "plan":
@@ -191,5 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def entry() -> int:
+    """Console script `scaling`: one command, then a cheap exit (see infra/batch_gc.py)."""
+    code = main()
+    sys.stdout.flush()
+    batch_gc.freeze_before_exit()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

@@ -214,4 +214,7 @@ def run_program(stack: str, platform: Mapping[str, Any], other: Mapping[str, Any
     _sync_await(run_pulumi_func(lambda: program.main(plan)))
     root = pulumi_settings.get_root_resource()
     outputs = _resolve_outputs(getattr(root, "outputs", {}), skip_outputs)
-    return OfflineRun(resources=tuple(monitor.recorded), outputs=outputs)
+    # The SDK sends registrations from executor threads, so arrival order varies run to run; the
+    # plan (and its cost lines and verdicts) is reviewed as a diff, so it lists resources by name.
+    ordered = sorted(monitor.recorded, key=lambda r: (r.name, r.type))
+    return OfflineRun(resources=tuple(ordered), outputs=outputs)

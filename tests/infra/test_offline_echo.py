@@ -32,6 +32,9 @@ def test_trimmed_echo_records_the_same_plan_as_the_full_echo():
     platform, other = stack_platform("prod", K8S)
     full = run_program("prod", platform, other, echo_all=True)
     assert _by_name(trimmed) == _by_name(full)
+    # registrations arrive from SDK executor threads in varying order; the plan lists them by name
+    order = [(r.name, r.type) for r in trimmed.resources]
+    assert order == sorted(order) == [(r.name, r.type) for r in full.resources]
     assert trimmed.outputs == full.outputs
 
 
