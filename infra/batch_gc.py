@@ -30,6 +30,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def pause_for_program() -> None:
+    """Under the Pulumi CLI (`pulumi preview` / `up`): pause the collector for the program's process.
+
+    The language host runs the program once and exits after the deployment, so there is nothing to
+    restore; the SDK work per resource is the same as under the mocks, where pausing saved ~40 %.
+    """
+    gc.disable()
+
+
 def freeze_before_exit() -> None:
     """Move every live object to the permanent generation so teardown's final collection skips them.
 

@@ -43,3 +43,16 @@ def test_console_entry_freezes_survivors_before_exit(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["scaling", "plan", "--stack", "nope"])
     assert cli.entry() == cli.EXIT_BAD_INPUT
     assert gc.get_freeze_count() > 0
+
+
+def test_pulumi_entry_pauses_the_collector_then_runs_the_program(monkeypatch):
+    import runpy
+
+    from infra import program
+    from tests.conftest import ROOT
+
+    calls = []
+    monkeypatch.setattr(program, "main", lambda: calls.append(gc.isenabled()))
+    gc.enable()
+    runpy.run_path(str(ROOT / "infra" / "__main__.py"), run_name="__main__")
+    assert calls == [False] and not gc.isenabled()
