@@ -146,6 +146,8 @@ class WorkerTierConfig(_TierConfig):
 
 
 class TiersConfig(_Section):
+    """The two fleets planned in every region: `api` (serving) and `worker` (queue consumers)."""
+
     api: ApiTierConfig
     worker: WorkerTierConfig
 
@@ -353,10 +355,12 @@ class PlatformConfig(_Section):
 
     @property
     def primary_region(self) -> RegionConfig:
+        """The one region with `primary: true` (the validators guarantee exactly one)."""
         return next(r for r in self.regions if r.primary)
 
     @property
     def healthy_regions(self) -> list[RegionConfig]:
+        """The configured regions not listed in `failed_regions`, in stack-file order."""
         return [r for r in self.regions if r.name not in self.failed_regions]
 
 
@@ -500,13 +504,14 @@ def apply_overrides(platform: dict[str, Any], overrides: list[str], source: str)
         path = path.strip()
         if path.startswith(PLATFORM_KEY + "."):
             path = path[len(PLATFORM_KEY) + 1:]
-        if not sep or not path:
+        # `.=1` or `[]=x` has a path but no key in it: the same syntax error as a missing `=`.
+        parts = _split_path(path)
+        if not sep or not path or not parts:
             raise ConfigError("--set", item, "expected key.path=VALUE, e.g. --set demand.peak_rps=40000")
         try:
             value = yaml.safe_load(text) if text.strip() else ""
         except yaml.YAMLError:
             raise ConfigError("--set", path, f"value {text!r} is not valid YAML") from None
-        parts = _split_path(path)
         node: Any = result
         for depth, part in enumerate(parts[:-1]):
             nxt = parts[depth + 1]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from infra import cli
 from infra.config import ConfigError, apply_overrides, parse_platform, read_stack_file
 from tests.conftest import ROOT
 
@@ -130,3 +131,11 @@ def test_bad_set_syntax(item, expected):
     with pytest.raises(ConfigError) as info:
         apply_overrides(prod_platform(), [item], "f")
     assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("item", [".=1", "[]=x"])
+def test_set_without_a_key_exits_2_naming_the_flag(capsys, item):
+    code = cli.main(["plan", "--stack", "prod", "--project-dir", str(ROOT), "--set", item])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err == f"error: --set: {item}: expected key.path=VALUE, e.g. --set demand.peak_rps=40000\n"
