@@ -156,7 +156,11 @@ def _parse_timestamp(text: str) -> datetime | None:
     if not text:
         return None
     if text.isdigit() and len(text) >= 9:
-        return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            # Seconds beyond what datetime/the C library can represent (e.g. year > 9999): not a timestamp.
+            return None
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from infra import cli
 from infra.metrics import MIN_OBSERVED_HOURS, HistoryError, HourlyHistory, load_history_csv, load_history_cloudwatch
+from tests.conftest import ROOT
 
 TRACES = Path("/work/shared/traces")
 T0 = datetime(2024, 3, 4, 0, 0)  # a Monday
@@ -232,3 +234,20 @@ def test_cloudwatch_bad_arguments():
         with pytest.raises(HistoryError, match=r"^cloudwatch:us-east-1:asg empty CPUUtilization Average/h: only 0 hours"):
             load_history_cloudwatch("us-east-1", asg_name="empty", start=UTC0,
                                     end=UTC0 + timedelta(hours=30), client=cw)
+
+
+@pytest.mark.parametrize("stamp", ["99999999999999999999", "999999999999"])
+def test_out_of_range_unix_seconds_exit_2_naming_file_and_row(capsys, tmp_path, stamp):
+    # Digits-only cells are Unix seconds; these overflow datetime (OverflowError / year out of range).
+    rows = hourly_rows(30)
+    rows[15] = f"{stamp},5"
+    path = write(tmp_path, rows)
+    for argv in (["forecast", "--history", str(path)],
+                 ["plan", "--stack", "prod", "--project-dir", str(ROOT), "--history", str(path),
+                  "--out", str(tmp_path / "out")]):
+        code = cli.main(argv)
+        out, err = capsys.readouterr()
+        assert code == 2 and out == ""
+        assert err == (f"error: {path}: row 17 column 1: {stamp!r} is not a timestamp "
+                       "(expected an ISO hour start such as 2009-10-15 00:00:00)\n")
+        assert not (tmp_path / "out").exists()
