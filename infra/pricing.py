@@ -251,13 +251,27 @@ class CostEstimate:
     monthly_usd: float
 
 
-def _num(value: Any, default: float = 0.0) -> float:
-    """Inputs arrive as floats (or strings from some providers); absent means `default`."""
-    if value is None or value == "":
+# Values not known when pricing, priced as absent (`default`): offline mocks show an unknown output
+# as "[unknown]" and a secret as "[secret]" (infra/offline.py); under `pulumi preview` the policy
+# analyzer hands over pulumi_policy's UNKNOWN_STRING_VALUE (policies/rules.UNKNOWN). Not imported:
+# pricing stays pure, and rules imports pricing.
+UNKNOWN_VALUES = ("[unknown]", "[secret]", "04da6b54-80e4-46f7-96ec-b56ff0331ba9")
+
+
+def _num(value: Any, default: float = 0.0, what: str = "value") -> float:
+    """Inputs arrive as floats (or strings from some providers); absent or unknown means `default`.
+
+    Any other string that is not a number raises PricingError naming `what`: defaulting it (to 0
+    instances, 0 GB, ...) would under-count the estimate the budget policies check.
+    """
+    if value is None or value == "" or value in UNKNOWN_VALUES:
         return default
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except ValueError:
+        raise PricingError(f"{what} {value!r} is not a number; allowed: a number, or absent/unknown "
+                           f"({', '.join(UNKNOWN_VALUES[:2])})") from None
+    except TypeError:
         return default
 
 
@@ -307,7 +321,9 @@ def asg_instance_type(asg: RecordedResource, templates: list[RecordedResource]) 
 def asg_instances(asg: RecordedResource) -> int:
     """Instances the plan runs: desiredCapacity, or minSize when desired is left to the autoscaler."""
     desired = asg.inputs.get("desiredCapacity")
-    return int(_num(desired if desired is not None else asg.inputs.get("minSize")))
+    if desired is not None:
+        return int(_num(desired, what=f"{asg.name}: desiredCapacity"))
+    return int(_num(asg.inputs.get("minSize"), what=f"{asg.name}: minSize"))
 
 
 def spot_instances(asg: RecordedResource, count: int) -> float:

@@ -181,3 +181,22 @@ def test_health_checks_kms_eip_sns_and_alarms():
 
 def test_emergency_ceiling_factor_is_the_documented_default():
     assert pricing.EMERGENCY_CEILING_FACTOR == 1.5
+
+
+def test_non_numeric_desired_capacity_raises_but_unknown_still_defaults():
+    with pytest.raises(PricingError) as err:
+        estimate_stack([lt(gb=0.0), asg(desired="lots")])
+    assert str(err.value) == ("api-asg: desiredCapacity 'lots' is not a number; "
+                              "allowed: a number, or absent/unknown ([unknown], [secret])")
+    # Offline mocks and `pulumi preview` stand in for unknown outputs: priced as absent, as before.
+    for unknown in ("[unknown]", "04da6b54-80e4-46f7-96ec-b56ff0331ba9", None):
+        assert pricing.asg_instances(asg(desired=unknown)) == (10 if unknown is None else 0)
+
+
+def test_non_numeric_capacity_is_a_budget_violation_not_a_zero_cost():
+    from policies import rules
+
+    violations = rules.stack_budget([lt(gb=0.0), asg(desired="lots")], {"budget_usd": 100.0})
+    assert [v.message for v in violations] == [
+        "cannot price the stack: api-asg: desiredCapacity 'lots' is not a number; "
+        "allowed: a number, or absent/unknown ([unknown], [secret])"]
