@@ -30,6 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `scaling` argument parser (`plan`, `forecast`); its errors raise InputError (exit 2)."""
     parser = _Parser(prog="scaling", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     plan = sub.add_parser("plan", help="run the program offline under SDK mocks and print the plan")
@@ -118,7 +119,11 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     from policies import engine
 
     args.overrides = list(args.overrides) + _history_override(args)
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        # Checked before the run too: a file is never swapped for the report directory.
+        raise InputError(f"--out {args.out}: exists and is not a directory; pass a new or existing directory")
     cfg, platform, other, source = load_stack_config(args)
+    policy_config = policy_config_for(args.stack, cfg)  # a bad policy config file fails before the run
     try:
         history, forecast = planning.load_demand(cfg, Path(args.project_dir).resolve())
         # The program exports the same plan as its `capacity` output; computing it here once (pure)
@@ -129,7 +134,6 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     capacity = plan.to_dict()
     run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}), plan=plan)
     resources = list(run.resources)
-    policy_config = policy_config_for(args.stack, cfg)
     verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]
     doc = report.plan_document(args.stack, resources, capacity, cost_section(cfg, resources, policy_config),
                                verdicts, run.outputs)
@@ -155,7 +159,12 @@ def write_report(args: argparse.Namespace, cfg: PlatformConfig, plan: Any, histo
     names = charts.chart_names(cfg)
     files = {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc, charts=names),
              "shard_map.json": json.dumps(shard_map_for(cfg, args.stack), indent=1)}
-    report.write_out_dir(args.out, files, extra_writers=[chart_writer])
+    try:
+        report.write_out_dir(args.out, files, extra_writers=[chart_writer])
+    except OSError as err:  # e.g. a parent that is a file, no permission, disk full; nothing is left behind
+        where = f" ({err.filename})" if err.filename and str(err.filename) != str(args.out) else ""
+        raise InputError(f"--out {args.out}: cannot write the report: {err.strerror or err}{where}; "
+                         "pass a directory path whose parent is a writable directory") from None
 
 
 def run_forecast(args: argparse.Namespace) -> tuple[str, int]:

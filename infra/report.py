@@ -5,6 +5,7 @@ table and markdown are views of the same document, so they can never disagree.
 """
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -32,6 +33,7 @@ def plan_document(stack: str, resources: list[RecordedResource], capacity: Mappi
 
 
 def to_json(doc: Mapping[str, Any]) -> str:
+    """The `--format json` text (and `--out` plan.json): indented, non-JSON values as `str()`."""
     return json.dumps(doc, indent=1, default=str)
 
 
@@ -167,15 +169,32 @@ def render_markdown(doc: Mapping[str, Any], charts: list[str] | None = None) -> 
     return "\n".join(lines) + "\n"
 
 
+def _remove(path: Path) -> None:
+    """Delete `path` whatever it is (directory tree, file or symlink); absent is fine."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        os.remove(path)
+
+
 def write_out_dir(out: str | Path, files: Mapping[str, bytes | str],
                   extra_writers: list[Callable[[Path], list[str]]] | None = None) -> list[str]:
     """Write the report files into `out` atomically: build in a temp dir beside it, then swap in.
 
-    A failure part-way leaves the previous `out` untouched and no partial files behind.
+    A failure part-way leaves the previous `out` untouched and no partial files behind. An `out`
+    that exists and is not a directory raises NotADirectoryError: it is never replaced.
     """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a directory", str(out))
+    # mkdir would say "File exists" for a parent that is a file (`/dev/null/x`): name it instead.
+    existing = next((parent for parent in out.parents if parent.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    backup = out.with_name(f".{out.name}.old")
+    moved_aside = False
     try:
         written = []
         for name, content in files.items():
@@ -186,14 +205,17 @@ def write_out_dir(out: str | Path, files: Mapping[str, bytes | str],
         for writer in extra_writers or []:
             written += writer(staging)
         if out.exists():
-            backup = out.with_name(f".{out.name}.old")
-            shutil.rmtree(backup, ignore_errors=True)
+            _remove(backup)  # a stale backup from an interrupted run, maybe a file
             os.replace(out, backup)
+            moved_aside = True
             os.replace(staging, out)
-            shutil.rmtree(backup, ignore_errors=True)
+            moved_aside = False
+            _remove(backup)
         else:
             os.replace(staging, out)
         return written
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if moved_aside and not out.exists():  # the swap failed half-way: put the previous report back
+            os.replace(backup, out)
         raise

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from infra.config import ConfigError
 from infra.recorded import RecordedResource
 from policies.rules import RULES, Rule, prepare_props, resolve_config
 
@@ -30,10 +31,30 @@ class Verdict:
     message: str
 
 
-def load_policy_config(stack: str, directory: Path = CONFIG_DIR) -> dict[str, Any]:
-    """The per-stack pack config `policies/config/<stack>.json`; {} when the stack has none."""
-    path = directory / f"{stack}.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+def load_policy_config(stack: str, directory: Path | None = None) -> dict[str, Any]:
+    """The per-stack pack config `<directory>/<stack>.json` (default `CONFIG_DIR`, looked up at call
+    time); {} when the stack has none. A file that is not a JSON object, or an enforcement level
+    the pack does not know, raises ConfigError naming the file, the key and what is allowed."""
+    path = (CONFIG_DIR if directory is None else directory) / f"{stack}.json"
+    if not path.exists():
+        return {}
+    source = str(path)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ConfigError(source, f"line {err.lineno}", f"JSON syntax error: {err.msg}; need a JSON object "
+                          "of policy name -> enforcement level or config") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(source, "(file)", f"cannot be read ({err.__class__.__name__}); need a UTF-8 JSON file") from None
+    if not isinstance(config, dict):
+        raise ConfigError(source, "(file)", f"must be a JSON object of policy name -> enforcement level or config, "
+                          f"got {type(config).__name__}")
+    for rule in RULES:  # the entries enforcement_for reads, checked here so `scaling plan` fails early
+        key, level = _level_entry(rule, config)
+        if level not in ENFORCEMENT_LEVELS:
+            raise ConfigError(source, key or rule.name, f"enforcement level {level!r} is not allowed; allowed: "
+                              f"{', '.join(ENFORCEMENT_LEVELS)}")
+    return config
 
 
 BUDGET_POLICIES = ("stack-budget", "stack-budget-advisory")
@@ -50,18 +71,25 @@ def with_budget(policy_config: Mapping[str, Any], budget_usd: float, **extra: An
     return out
 
 
+def _level_entry(rule: Rule, policy_config: Mapping[str, Any]) -> tuple[str | None, Any]:
+    """(config key that sets the rule's level, that level): the last present of `"all"`,
+    `"<policy>"` and `"<policy>".enforcementLevel`; (None, the rule's own level) when none is."""
+    key, level = None, rule.enforcement
+    if isinstance(policy_config.get("all"), str):
+        key, level = "all", policy_config["all"]
+    own = policy_config.get(rule.name)
+    if isinstance(own, str):
+        key, level = rule.name, own
+    elif isinstance(own, Mapping) and own.get("enforcementLevel"):
+        key, level = f"{rule.name}.enforcementLevel", own["enforcementLevel"]
+    return key, level
+
+
 def enforcement_for(rule: Rule, policy_config: Mapping[str, Any]) -> str:
     """The rule's level after the config's overrides: `"all": LEVEL`, then `"<policy>": LEVEL`
     or `"<policy>": {"enforcementLevel": LEVEL}` (the `--policy-pack-config` file format).
     Remediate is reported as mandatory, as the analyzer does."""
-    level = rule.enforcement
-    if isinstance(policy_config.get("all"), str):
-        level = policy_config["all"]
-    own = policy_config.get(rule.name)
-    if isinstance(own, str):
-        level = own
-    elif isinstance(own, Mapping) and own.get("enforcementLevel"):
-        level = own["enforcementLevel"]
+    _, level = _level_entry(rule, policy_config)
     if level not in ENFORCEMENT_LEVELS:
         raise ValueError(f"policy config for {rule.name}: enforcementLevel {level!r} is not one of "
                          f"{', '.join(ENFORCEMENT_LEVELS)}")

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from infra import cli
+from infra import cli, report
+from policies import engine
 from tests.conftest import ROOT
 
 _spec = importlib.util.spec_from_file_location("check_plan_contract", ROOT.parent / "shared/tools/check_plan_contract.py")
@@ -124,3 +125,52 @@ def test_markdown_shows_scaling_data_tier_and_largest_costs_first(capsys):
     costs = [float(line.split("$")[1].split()[0].replace(",", "")) for line in out.splitlines()
              if line.startswith("  $")]
     assert costs == sorted(costs, reverse=True) and len(costs) > 50
+
+
+def test_out_that_is_a_file_is_rejected_and_left_alone(capsys, tmp_path):
+    target = tmp_path / "plan.txt"
+    target.write_text("keep me")
+    code, out, err = run_cli(capsys, "--stack", "dev", "--out", str(target))
+    assert code == 2 and out == ""
+    assert err == f"error: --out {target}: exists and is not a directory; pass a new or existing directory\n"
+    assert target.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt"]  # no hidden .plan.txt.old / staging dir
+
+
+def test_out_under_a_file_exits_2_without_traceback(capsys, tmp_path):
+    parent = tmp_path / "not-a-dir"
+    parent.write_text("x")
+    code, out, err = run_cli(capsys, "--stack", "dev", "--out", str(parent / "report"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: --out {parent / 'report'}: cannot write the report: Not a directory ({parent});")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-dir"]
+
+
+def test_write_out_dir_replaces_a_stale_backup_file(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "old.json").write_text("{}")
+    (tmp_path / ".report.old").write_text("stale file from an interrupted run")
+    assert report.write_out_dir(out, {"plan.json": "{}"}) == ["plan.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # backup and staging dir removed
+    with pytest.raises(NotADirectoryError):
+        report.write_out_dir(out / "plan.json", {"plan.json": "{}"})
+    assert (out / "plan.json").read_text() == "{}"
+
+
+@pytest.mark.parametrize("text, key, allowed", [
+    ('{"stack-budget": {"budget_usd": 1,}}', "line 1", "JSON syntax error"),
+    ('{"all": "strict"}', "all", "enforcement level 'strict' is not allowed; "
+                                 "allowed: advisory, mandatory, remediate, disabled"),
+    ('{"rds-not-public": {"enforcementLevel": "warn"}}', "rds-not-public.enforcementLevel",
+     "enforcement level 'warn' is not allowed; allowed: advisory, mandatory, remediate, disabled"),
+])
+def test_bad_policy_config_exits_2_naming_file_and_key(capsys, tmp_path, monkeypatch, text, key, allowed):
+    monkeypatch.setattr(engine, "CONFIG_DIR", tmp_path)  # load_policy_config looks it up per call
+    config = tmp_path / "dev.json"
+    config.write_text(text)
+    code, out, err = run_cli(capsys, "--stack", "dev", "--out", str(tmp_path / "o"))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"error: {config}: {key}: ") and allowed in err
+    assert not (tmp_path / "o").exists()

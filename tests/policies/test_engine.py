@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from infra.config import ConfigError
 from infra.recorded import RecordedResource
 from policies.engine import Verdict, evaluate, has_mandatory, load_policy_config
 
@@ -73,3 +76,15 @@ def test_with_budget_sets_both_budget_policies(good_stack):
     assert config["stack-budget"]["budget_usd"] == config["stack-budget-advisory"]["budget_usd"] == 5000
     assert [v.message for v in evaluate(good_stack, config)] == [
         "estimated monthly cost $5,367.97 exceeds the emergency ceiling of $5,300.00"]
+
+
+def test_load_policy_config_rejects_bad_files_naming_the_key(tmp_path):
+    assert load_policy_config("qa", tmp_path) == {}
+    (tmp_path / "qa.json").write_text('{"rds-not-public": "blocking"}')
+    with pytest.raises(ConfigError) as err:
+        load_policy_config("qa", tmp_path)
+    assert str(err.value) == (f"{tmp_path / 'qa.json'}: rds-not-public: enforcement level 'blocking' is not "
+                              "allowed; allowed: advisory, mandatory, remediate, disabled")
+    (tmp_path / "qa.json").write_text("[1, 2]")
+    with pytest.raises(ConfigError, match=r"qa\.json: \(file\): must be a JSON object"):
+        load_policy_config("qa", tmp_path)
