@@ -24,6 +24,8 @@ REPLICATION_GROUP_ID_MAX = 40  # ElastiCache limit on replication_group_id
 
 @dataclass(frozen=True)
 class CacheArgs:
+    """One region's cache plan, its private network, the app tiers' security group and the KMS key."""
+
     naming: Naming
     region: str
     plan: CachePlan

@@ -30,6 +30,8 @@ AUTO_TTL = 1
 
 @dataclass(frozen=True)
 class CloudflareEdgeArgs:
+    """Account, zone and host of the proxied name, its origin, the cache rules and the Workers to deploy."""
+
     account_id: str
     zone_id: str
     hostname: str
@@ -42,6 +44,8 @@ class CloudflareEdgeArgs:
 
 
 class CloudflareEdge(pulumi.ComponentResource):
+    """Proxied CNAME record, the cache-rules ruleset, and each Worker script with its routes."""
+
     def __init__(self, name: str, args: CloudflareEdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("scaling-platform:cloudflare:CloudflareEdge", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
+from infra.data_plan import DEFAULT_PARAMETER_GROUP_FAMILY, POOL_RAISED_MAX_CONNECTIONS
 
 POSTGRES_PORT = 5432
 KMS_DELETION_WINDOW_DAYS = 30  # the longest AWS allows: time to notice a mistaken key deletion
@@ -45,6 +46,8 @@ def key_policy(account_id: str) -> str:
 
 @dataclass(frozen=True)
 class DataRegionArgs:
+    """One region's data-tier network, key and (with `rds`) parameter-group inputs from the data plan."""
+
     naming: Naming
     region: str
     account_id: pulumi.Input[str]
@@ -52,8 +55,8 @@ class DataRegionArgs:
     subnet_ids: Sequence[pulumi.Input[str]]  # private subnets only
     app_security_group_id: pulumi.Input[str]
     rds: bool  # this region holds shard primaries or replicas
-    parameter_group_family: str = "postgres16"
-    max_connections: int = 500
+    parameter_group_family: str = DEFAULT_PARAMETER_GROUP_FAMILY
+    max_connections: int = POOL_RAISED_MAX_CONNECTIONS
 
 
 class DataRegion(pulumi.ComponentResource):

@@ -25,6 +25,7 @@ import pulumi_aws as aws
 
 from components.naming import Naming, short_name
 from infra import edge_plan
+from infra.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
 from infra.edge_plan import EdgeFunctionPlan
 
 # Lambda@Edge may only have a role trusted by both services (Lambda@Edge developer guide,
@@ -38,11 +39,12 @@ BASIC_LOGGING_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicE
 ORIGIN_GROUP_ID = "alb-failover"
 # WAFv2 rate-based rules count per 5-minute window by default; we name it to keep units honest.
 WAF_EVALUATION_WINDOW_S = 300
-HEALTH_CHECK_FAILURE_THRESHOLD = 3
 
 
 @dataclass(frozen=True)
 class EdgeOrigin:
+    """One regional ALB as a CloudFront origin: its host name and the ALB alias target."""
+
     region: str
     domain_name: pulumi.Input[str]   # the origin host (template name or ALB DNS name)
     alb_dns_name: pulumi.Input[str]
@@ -51,6 +53,8 @@ class EdgeOrigin:
 
 @dataclass(frozen=True)
 class EdgeArgs:
+    """What the plan decided for the CloudFront distribution, its functions, WAF and logs."""
+
     naming: Naming
     origins: Sequence[EdgeOrigin]                   # in failover order: [0] = /api/* and group primary
     routing_table: pulumi.Input[Mapping[str, Any]]  # routing.json content (edge_plan.routing_table)
@@ -133,7 +137,7 @@ class Edge(pulumi.ComponentResource):
                     "limit": args.api_rate_limit_per_5min, "aggregate_key_type": "IP",
                     "evaluation_window_sec": WAF_EVALUATION_WINDOW_S,
                     "scope_down_statement": {"byte_match_statement": {
-                        "positional_constraint": "STARTS_WITH", "search_string": "/api/",
+                        "positional_constraint": "STARTS_WITH", "search_string": edge_plan.API_PREFIX,
                         "field_to_match": {"uri_path": {}},
                         "text_transformations": [{"priority": 0, "type": "NONE"}]}}}},
                 "visibility_config": {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,

@@ -26,6 +26,8 @@ _ASSUME_EC2 = json.dumps({
 
 @dataclass(frozen=True)
 class InstanceIdentityArgs:
+    """Naming for the stack-wide instance role and profile."""
+
     naming: Naming
 
 

@@ -24,6 +24,8 @@ PROBE_FAILURES = 3
 
 @dataclass(frozen=True)
 class K8sWorkloadsArgs:
+    """Namespace, labels, images and the planned workloads with their HPA / KEDA specs and probes."""
+
     namespace: str
     labels: Mapping[str, str]
     images: Mapping[str, str]          # workload -> image
@@ -36,6 +38,8 @@ class K8sWorkloadsArgs:
 
 
 class K8sWorkloads(pulumi.ComponentResource):
+    """Namespace, a Deployment and PDB per workload, the api HPA and the worker's KEDA ScaledObject."""
+
     def __init__(self, name: str, args: K8sWorkloadsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("scaling-platform:k8s:K8sWorkloads", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

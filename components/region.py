@@ -11,10 +11,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, short_name
+# Only the ALB is public; the policy pack checks the same ports: named once in infra/guardrails.py.
+from infra.guardrails import PUBLIC_PORTS
 
 APP_PORT = 8080
-# Only the ALB is public: 443 (and 80, which redirects to 443 when a certificate is configured).
-PUBLIC_PORTS = (443, 80)
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.2+ only
 
 

@@ -34,6 +34,8 @@ def _reusable_latency(rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> Tri
 
 @dataclass(frozen=True)
 class ScalingTriggersArgs:
+    """A tier's group, its planned trigger rules and rollout, and the metric sources (ALB or queue)."""
+
     naming: Naming
     tier: str
     asg_name: pulumi.Input[str]

@@ -19,6 +19,8 @@ UNCHANGED = -1  # AWS: -1 leaves the size as it is at the scheduled time
 
 @dataclass(frozen=True)
 class CapacityScheduleArgs:
+    """The group, its time zone and the planned scheduled actions."""
+
     asg_name: pulumi.Input[str]
     time_zone: str
     actions: Sequence[ScheduledAction]

@@ -59,6 +59,8 @@ class DataRegionRefs:
 
 @dataclass(frozen=True)
 class ShardSetArgs:
+    """The database plan, the primary region's data refs, and cross-region refs with their providers."""
+
     naming: Naming
     plan: DatabasePlan
     primary: DataRegionRefs

@@ -12,12 +12,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-
-HEALTH_CHECK_FAILURE_THRESHOLD = 3
+from infra.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
 
 
 @dataclass(frozen=True)
 class RegionEndpoint:
+    """One region's ALB behind the service name, with its planned Route53 weight."""
+
     region: str
     weight: int
     alb_dns_name: pulumi.Input[str]
@@ -27,6 +28,8 @@ class RegionEndpoint:
 
 @dataclass(frozen=True)
 class TrafficRoutingArgs:
+    """The hosted zone, record name, health-check settings and one endpoint per region."""
+
     naming: Naming
     hosted_zone_id: str
     record_name: str

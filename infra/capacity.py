@@ -21,6 +21,8 @@ from infra.data_plan import CachePlan, DatabasePlan, plan_cache, plan_database
 
 @dataclass(frozen=True)
 class NodeTypeLimits:
+    """relay NodeScaling.nodeTypes limits of one node type: min, optimal and max counts."""
+
     min_count: int
     optimal_count: int
     max_count: int
@@ -44,6 +46,8 @@ MAX_SCALE_LEVEL = 4
 
 @dataclass(frozen=True)
 class ResourceProfile:
+    """One relay resource profile: vCPU, GiB memory, GB storage, Mbps bandwidth and its EC2 type."""
+
     cpu: int
     memory_gib: int
     storage_gb: int
@@ -61,6 +65,10 @@ RESOURCE_PROFILES: dict[str, ResourceProfile] = {
 # relay "Network Scaling" -> "Load Balancing": healthCheck { interval: 30, timeout: 10 } (seconds).
 HEALTH_CHECK_INTERVAL_S = 30
 HEALTH_CHECK_TIMEOUT_S = 10
+# Route53 health checks (regional ALBs, multi-CDN records): unhealthy after 3 consecutive failures.
+# The runbooks give no count (relay "Load Balancing" names only interval and timeout): this
+# project's choice, Route53's default FailureThreshold.
+HEALTH_CHECK_FAILURE_THRESHOLD = 3
 # novacron "2. Manual Scaling Procedures" scale_down_safely: `sleep 30  # Wait for LB to remove from rotation`.
 DRAIN_SECONDS = 30
 
@@ -84,6 +92,7 @@ class Figure:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {"value": self.value, "reason": self.reason}
 
 
@@ -107,6 +116,7 @@ class TierPlan:
     forecast_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "min": self.min, "desired": self.desired, "max": self.max, "reason": self.reason,
             "reasons": dict(self.reasons), "instance_type": self.instance_type,
@@ -117,6 +127,8 @@ class TierPlan:
 
 @dataclass(frozen=True)
 class RegionPlan:
+    """One region: primary/failed flags, time zone, latency, AZ count, Route53 weight and its tiers."""
+
     name: str
     primary: bool
     failed: bool
@@ -127,6 +139,7 @@ class RegionPlan:
     tiers: dict[str, TierPlan]
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "primary": self.primary, "failed": self.failed, "timezone": self.timezone,
             "latency_ms": self.latency_ms, "az_count": self.az_count,
@@ -137,10 +150,13 @@ class RegionPlan:
 
 @dataclass(frozen=True)
 class NodePlan:
+    """relay "Node Distribution": the scale level and the count of every node type, with reasons."""
+
     level: Figure
     counts: dict[str, Figure]
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "level": int(self.level.value), "level_reason": self.level.reason,
             "types": {
@@ -167,6 +183,7 @@ class CapacityPlan:
     bursts: dict[str, Any] = field(default_factory=dict)  # infra/burst.py: pre-warmed events
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "emergency": dict(self.emergency),
             "environment": self.environment,
@@ -190,7 +207,8 @@ def scale_level(value: float, thresholds: tuple[float, ...]) -> int:
 
 
 def plan_nodes(users: float, tps: float, storage_tb: float) -> NodePlan:
-    """relay "Node Distribution": level = max of the three scale levels; count = min + range·level/4."""
+    """relay "Node Distribution": level = max of the three scale levels;
+    count = min + range·level/MAX_SCALE_LEVEL."""
     levels = {
         "users": (users, scale_level(users, USER_THRESHOLDS)),
         "tps": (tps, scale_level(tps, TPS_THRESHOLDS)),
@@ -204,9 +222,10 @@ def plan_nodes(users: float, tps: float, storage_tb: float) -> NodePlan:
         span = limits.max_count - limits.min_count
         raw = limits.min_count + span * level / MAX_SCALE_LEVEL
         count = min(max(_ceil(raw), limits.min_count), limits.max_count)
-        counts[name] = Figure(count, f"{limits.min_count} + ({limits.max_count} - {limits.min_count}) x {level}/4 "
-                                     f"= {raw:g}, rounded up and clamped to [{limits.min_count}, {limits.max_count}] "
-                                     f"= {count} (optimal {limits.optimal_count})")
+        counts[name] = Figure(count, f"{limits.min_count} + ({limits.max_count} - {limits.min_count}) "
+                                     f"x {level}/{MAX_SCALE_LEVEL} = {raw:g}, rounded up and clamped to "
+                                     f"[{limits.min_count}, {limits.max_count}] = {count} "
+                                     f"(optimal {limits.optimal_count})")
     return NodePlan(level_fig, counts)
 
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.catalog import CACHE_NODE_TYPES
-from infra.config import PLATFORM_KEY, ConfigError, PlatformConfig
+from infra.config import PLATFORM_KEY, ConfigError, DatabaseConfig, PlatformConfig
+# Multi-AZ environments are also enforced by the policy pack: named once in infra/guardrails.py.
+from infra.guardrails import MULTI_AZ_ENVIRONMENTS  # noqa: F401 (re-exported)
 
 # relay "Sharding Strategy": shardingStrategies { user: hash_based, transaction: time_based,
 # content: geographic, governance: replicated }.
@@ -62,8 +64,7 @@ EMERGENCY_MAX_CONNECTIONS = 1000
 EMERGENCY_CACHE_NODE_TYPE = "cache.r5.xlarge"
 EMERGENCY_CACHE_REPLICAS = 5
 
-# Environments whose primaries run Multi-AZ (the runbook's replicas: --multi-az true).
-MULTI_AZ_ENVIRONMENTS = ("prod",)
+# MULTI_AZ_ENVIRONMENTS (the runbook's replicas: --multi-az true): infra/guardrails.py.
 # Growth per month -> per forecast horizon: a month is 30 days (novacron "3. Capacity Planning").
 DAYS_PER_MONTH = 30
 
@@ -75,6 +76,16 @@ class DataPlanError(ConfigError):
         super().__init__(source, f"{PLATFORM_KEY}.{key}", message)
 
 
+def parameter_group_family(engine: str, engine_version: str) -> str:
+    """RDS parameter group family of an engine major version: "postgres" + "16" -> "postgres16"."""
+    return f"{engine}{engine_version}"
+
+
+# The family of DatabaseConfig's default engine and major version (components' default).
+DEFAULT_PARAMETER_GROUP_FAMILY = parameter_group_family(
+    DatabaseConfig.model_fields["engine"].default, DatabaseConfig.model_fields["engine_version"].default)
+
+
 def _ceil(value: float) -> int:
     # Guard float noise: 9500/1000 must be 10 even if represented as 10.000000000000002.
     return math.ceil(round(value, 9))
@@ -82,6 +93,8 @@ def _ceil(value: float) -> int:
 
 @dataclass(frozen=True)
 class ShardPlan:
+    """One shard index of the shard map; `draining` while its data moves off before removal."""
+
     index: int
     draining: bool  # kept only while its data migrates away (allow_shard_removal); no keys route to it
 
@@ -126,6 +139,7 @@ class DatabasePlan:
         return {pct: self.max_connections * pct / 100 for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "engine": self.engine, "engine_version": self.engine_version,
             "instance_class": self.instance_class, "region": self.primary_region,
@@ -149,6 +163,8 @@ class DatabasePlan:
 
 @dataclass(frozen=True)
 class CachePlan:
+    """The per-region ElastiCache Redis replication group: node type, replicas, version, regions."""
+
     node_type: str
     node_type_reason: str
     replicas: int
@@ -159,10 +175,11 @@ class CachePlan:
 
     @property
     def automatic_failover(self) -> bool:
-        # ElastiCache needs at least one replica to fail over to (and for Multi-AZ).
+        """True with at least one replica: ElastiCache needs one to fail over to (and for Multi-AZ)."""
         return self.replicas >= 1
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "engine": "redis", "engine_version": self.engine_version,
             "node_type": self.node_type, "node_type_reason": self.node_type_reason,
@@ -287,7 +304,8 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
     cross_reason = (", ".join(f"{r}: {n} per shard (database.cross_region_replicas_per_shard)" for r, n in cross.items())
                     or "none: database.cross_region_replicas is empty")
     return DatabasePlan(
-        engine=db.engine, engine_version=db.engine_version, parameter_group_family=f"{db.engine}{db.engine_version}",
+        engine=db.engine, engine_version=db.engine_version,
+        parameter_group_family=parameter_group_family(db.engine, db.engine_version),
         instance_class=db.instance_class, strategy=strategy, sharding=db.sharding,
         shards=shards, shards_reason=f"{shards_reason}; strategy {strategy} (relay: {db.sharding} -> {strategy})",
         draining_shards=draining, read_replicas_per_shard=per_shard, read_replicas_per_shard_reason=reason,

@@ -4,7 +4,8 @@ No pulumi, no boto3. Inputs are the validated config, the CapacityPlan and (for 
 the origin host names as plain strings; outputs are plain dicts/dataclasses the components pass
 through unchanged. Runbook numbers come from their one home: Lambda@Edge limits from
 `edge/lambda_edge/*.py`, Worker limits/routes from `edge/workers/*.js` (read, not repeated),
-trigger thresholds from `infra/triggers.py`, emergency values below (novacron §2).
+trigger thresholds from `infra/triggers.py`, emergency values below (novacron §2), the /api/
+path and TLS versions the policy pack also checks from `infra/guardrails.py`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ logging.getLogger("request_router").addHandler(logging.NullHandler())
 from edge.lambda_edge import request_router, response_modifier  # noqa: E402
 from infra.capacity import CapacityPlan  # noqa: E402
 from infra.config import PlatformConfig  # noqa: E402
+# Edge rules the policy pack also enforces: named once in infra/guardrails.py, re-exported here.
+from infra.guardrails import API_PATH, API_PREFIX, ORIGIN_TLS, VIEWER_MIN_TLS  # noqa: E402,F401
 from infra.scaling_config import configured_trigger  # noqa: E402
 from infra.scaling_policy import EMERGENCY_API_K8S_RESOURCES, EMERGENCY_WORKER_ENV  # noqa: E402
 
@@ -30,16 +33,16 @@ WORKERS_DIR = ROOT / "edge" / "workers"
 # ---------------------------------------------------------------------------------------------
 # CloudFront (novacron "7. Edge Location Scaling" -> cdn_configuration.providers.cloudfront)
 
-API_PATH = "/api/*"        # behaviours[0]: cache_policy "no-cache"
+# API_PATH (behaviours[0]: cache_policy "no-cache"): infra/guardrails.py.
 STATIC_PATH = "/static/*"  # behaviours[1]: cache_policy "max-age-31536000"
+STATIC_PREFIX = STATIC_PATH.removesuffix("*")  # "/static/": what the Cloudflare cache rule matches
 STATIC_MAX_AGE_S = 31536000  # "max-age-31536000" (one year); min = default = max TTL
 # Origin-group failover statuses (CloudFront allows 403/404/416/500/502/503/504).
 FAILOVER_STATUS_CODES = (500, 502, 503, 504)
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")  # the only methods an origin group fails over
 CACHED_METHODS = ("GET", "HEAD")
-ORIGIN_TLS = ("TLSv1.2",)
-VIEWER_MIN_TLS = "TLSv1.2_2021"
+# ORIGIN_TLS / VIEWER_MIN_TLS: infra/guardrails.py.
 # AWS-managed policy ids (CloudFront Developer Guide, "Use managed cache policies" /
 # "Use managed origin request policies").
 MANAGED_CACHE_POLICIES = {
@@ -81,10 +84,12 @@ def edge_functions(cfg: PlatformConfig) -> tuple[EdgeFunctionPlan, ...]:
     if cf.modifier_event_type in VIEWER_EVENTS:
         memory = min(rm.RUNBOOK_MEMORY_MB, rm.VIEWER_EVENT_MAX_MEMORY_MB)
         timeout = min(rm.RUNBOOK_TIMEOUT_S, rm.VIEWER_EVENT_MAX_TIMEOUT_S)
-        note = (f"runbook 256 MB/10 s exceed the viewer-event cap; deployed at {memory} MB/{timeout} s")
+        note = (f"runbook {rm.RUNBOOK_MEMORY_MB} MB/{rm.RUNBOOK_TIMEOUT_S} s exceed the viewer-event cap; "
+                f"deployed at {memory} MB/{timeout} s")
     else:
         memory, timeout = rm.RUNBOOK_MEMORY_MB, rm.RUNBOOK_TIMEOUT_S
-        note = "runbook viewer-response moved to origin-response, where 256 MB/10 s are valid (edge/README.md)"
+        note = (f"runbook viewer-response moved to origin-response, where {rm.RUNBOOK_MEMORY_MB} MB/"
+                f"{rm.RUNBOOK_TIMEOUT_S} s are valid (edge/README.md)")
     modifier = EdgeFunctionPlan(
         "response-modifier", "response_modifier.py", rm.HANDLER, rm.RUNTIME, cf.modifier_event_type,
         memory, timeout, ("default", API_PATH, STATIC_PATH), note)
@@ -109,6 +114,7 @@ def origin_order(cfg: PlatformConfig, plan: CapacityPlan) -> list[str]:
 
 
 def origin_id(region: str) -> str:
+    """CloudFront origin id of a region's ALB: `alb-<region>`."""
     return f"alb-{region}"
 
 
@@ -145,6 +151,8 @@ _JS_CONST = re.compile(r"export const (RUNBOOK_CPU_LIMIT_MS|RUNBOOK_ROUTES) = (?
 
 @dataclass(frozen=True)
 class WorkerPlan:
+    """One Cloudflare Worker: its script, CPU limit and routes from the source, plain vars and secret names."""
+
     name: str          # runbook script name
     file: str          # edge/workers/<file>, the ES main module
     cpu_ms: int
@@ -162,6 +170,7 @@ def _worker_constants(file: str) -> tuple[int, tuple[str, ...]]:
 
 
 def workers(cfg: PlatformConfig) -> tuple[WorkerPlan, ...]:
+    """The runbook's two Workers (rate-limiter, auth-validator) with the stack's Cloudflare settings."""
     cf = cfg.edge.cloudflare
     assert cf is not None
     rl_cpu, rl_routes = _worker_constants("rate-limiter.js")
@@ -192,10 +201,10 @@ def cache_rules(hostname: str) -> list[dict[str, Any]]:
     host = f'http.host eq "{hostname}"'
     return [
         {"ref": "api_bypass", "description": "novacron §7: /api/* cache_level bypass",
-         "expression": f'({host} and starts_with(http.request.uri.path, "/api/"))',
+         "expression": f'({host} and starts_with(http.request.uri.path, "{API_PREFIX}"))',
          "action": "set_cache_settings", "action_parameters": {"cache": False}},
         {"ref": "static_cache_everything", "description": "novacron §7: /static/* cache_everything, 1 year",
-         "expression": f'({host} and starts_with(http.request.uri.path, "/static/"))',
+         "expression": f'({host} and starts_with(http.request.uri.path, "{STATIC_PREFIX}"))',
          "action": "set_cache_settings",
          "action_parameters": {"cache": True,
                                "edge_ttl": {"mode": "override_origin", "default": STATIC_MAX_AGE_S},
@@ -226,6 +235,8 @@ HPA_SELECT_POLICY = "Max"
 
 @dataclass(frozen=True)
 class WorkloadPlan:
+    """One Kubernetes Deployment: replica range and start count, resources, env, and the reason."""
+
     name: str
     min: int
     max: int

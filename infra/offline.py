@@ -61,6 +61,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.recorded: list[RecordedResource] = []
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        """Register as MockMonitor does, and record the resource's inputs, parent, provider and options."""
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             inputs = _mask(json_format.MessageToDict(request.object)) if request.object else {}
@@ -115,6 +116,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         self.echo_all = echo_all
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        """(`<name>_id`, outputs): the read-back inputs plus mock computed outputs (ARNs, DNS names, ...)."""
         outputs = dict(args.inputs) if self.echo_all else {k: v for k, v in args.inputs.items() if k in READ_BACK}
         rid = f"{args.name}_id"
         module = args.typ.split(":")[1].split("/")[0] if args.typ.count(":") >= 2 else ""
@@ -149,6 +151,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         return rid, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
+        """Invokes: getCallerIdentity returns the mock account; anything else returns {}."""
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:root", "userId": "mock"}
         return {}

@@ -159,6 +159,8 @@ DEFAULT_NIGHT_FACTOR = 0.7  # "else: # Night time scale_factor = 0.7"
 
 
 class SchedulesConfig(_Section):
+    """`scaling.schedules`: which tiers get scheduled floors, cost-schedule entries and time-of-day factors."""
+
     enabled: bool = True
     tiers: list[TierName] = ["api", "worker"]
     entries: list[ScheduleEntry] = list(DEFAULT_SCHEDULES)
@@ -189,6 +191,8 @@ DEFAULT_SPOT_CLASSES = {
 
 
 class SpotConfig(_Section):
+    """`scaling.spot`: on/off, the spot classes (partial overrides keep the runbook's) and allocation strategy."""
+
     enabled: bool = True
     classes: dict[str, SpotClass] = dict(DEFAULT_SPOT_CLASSES)
 

@@ -116,6 +116,7 @@ class TriggerRule:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {"trigger": self.trigger, "direction": self.direction, "namespace": self.metric.namespace,
                 "metric": self.metric.metric_name,
                 "statistic": self.metric.statistic or self.metric.extended_statistic,
@@ -126,6 +127,8 @@ class TriggerRule:
 
 @dataclass(frozen=True)
 class ScheduledAction:
+    """One scheduled MinSize change of a group: recurring (cron) or one-time (burst event)."""
+
     slug: str  # stable part of the resource name, e.g. "mon-fri-0900"
     recurrence: str | None  # cron in the schedule's time zone; None for a one-time action
     min_size: int
@@ -133,6 +136,7 @@ class ScheduledAction:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         out: dict[str, Any] = {"name": self.slug, "recurrence": self.recurrence, "min_size": self.min_size}
         if self.start_time:
             out.update(start_time=self.start_time, reason=self.reason)
@@ -141,18 +145,23 @@ class ScheduledAction:
 
 @dataclass(frozen=True)
 class TierSchedule:
+    """A tier's hour-of-week floor curve in its time zone and the scheduled actions encoding it."""
+
     time_zone: str
     curve: tuple[int, ...]  # 168 values, index 0 = Monday 00:00 local
     actions: tuple[ScheduledAction, ...]
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {"time_zone": self.time_zone, "hour_of_week_min": list(self.curve),
                 "actions": [a.to_dict() for a in self.actions], "reason": self.reason}
 
 
 @dataclass(frozen=True)
 class SpotPlan:
+    """A tier's mixed-instances policy: spot class, on-demand base/share, instance types, strategy."""
+
     spot_class: str
     percentage_spot: float
     on_demand_base: int
@@ -164,11 +173,14 @@ class SpotPlan:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return dataclasses.asdict(self) | {"instance_types": list(self.instance_types)}
 
 
 @dataclass(frozen=True)
 class RolloutPlan:
+    """A tier's instance refresh: min healthy %, checkpoints, delay, rollback alarms and thresholds."""
+
     min_healthy_percentage: int
     checkpoint_percentages: tuple[int, ...]
     checkpoint_delay_s: int
@@ -179,11 +191,14 @@ class RolloutPlan:
     strategy: str = "Rolling"
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return dataclasses.asdict(self) | {"checkpoint_percentages": list(self.checkpoint_percentages)}
 
 
 @dataclass(frozen=True)
 class VerticalPlan:
+    """A tier's vertical ladder decision: the rung moved from/to and any instances added instead."""
+
     ladder: str | None
     rungs: tuple[str, ...]
     from_type: str
@@ -192,6 +207,7 @@ class VerticalPlan:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return dataclasses.asdict(self) | {"rungs": list(self.rungs)}
 
 
@@ -213,6 +229,7 @@ class TierScaling:
     predictive: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "predictive": dict(self.predictive) if self.predictive else None,
             "triggers": [t.to_dict() for t in self.triggers], "trigger_bounds": self.bounds_reason,
@@ -229,6 +246,7 @@ class TierScaling:
 
 
 def tier_triggers(cfg: PlatformConfig, tier: str) -> dict[str, TriggerConfig]:
+    """The configured `scaling.triggers` entries that apply to `tier`, by trigger name."""
     triggers = cfg.scaling.triggers
     return {name: getattr(triggers, name) for name in type(triggers).model_fields
             if tier in getattr(triggers, name).tiers}
@@ -280,6 +298,7 @@ def trigger_bounds(cfg: PlatformConfig, tier: str, lo: int, hi: int) -> tuple[in
 
 
 def ladder_of(instance_type: str, configured: str | None) -> str | None:
+    """The tier's configured ladder, else the first of LADDERS containing `instance_type` (None if none)."""
     if configured:
         return configured
     return next((name for name, rungs in LADDERS.items() if instance_type in rungs), None)
@@ -369,6 +388,7 @@ def cost_schedule_curve(entries) -> list[int] | None:
 
 
 def time_of_day_factor(cfg: PlatformConfig, local_hour: int) -> tuple[float, str]:
+    """(factor, band name) of the first time-of-day band containing `local_hour`, else the night factor."""
     sched = cfg.scaling.schedules
     for band in sched.time_of_day_factors:
         if band.start_hour <= local_hour <= band.end_hour:
@@ -466,6 +486,8 @@ def build_schedule(curve: Sequence[int], lo: int, hi: int, time_zone: str, reaso
 
 
 def spot_class_of(cfg: PlatformConfig, tier: str) -> str | None:
+    """The tier's spot class: None if on-demand or spot is off, else configured, else "dev" in dev,
+    else "stateless" (api) / "batch" (worker)."""
     chosen = getattr(cfg.tiers, tier).spot_class
     if chosen == "on_demand" or not cfg.scaling.spot.enabled:
         return None
@@ -559,6 +581,7 @@ def emergency_ceiling_usd(cfg: PlatformConfig) -> float:
 
 
 def emergency_block(cfg: PlatformConfig, changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plan's `emergency` section: mode and target, and while active the changes, budget ceiling and note."""
     em = cfg.emergency
     active = em.mode != "none"
     block: dict[str, Any] = {"active": active, "mode": em.mode, "target": em.target}
@@ -588,6 +611,7 @@ def emergency_block(cfg: PlatformConfig, changes: list[dict[str, Any]]) -> dict[
 
 
 def queue_name(cfg: PlatformConfig, stack_prefix: str, region: str) -> str:
+    """The worker queue's name: `scaling.queue.queue_name`, else `<stack_prefix>-<region>-jobs`."""
     return cfg.scaling.queue.queue_name or f"{stack_prefix}-{region}-jobs"
 
 

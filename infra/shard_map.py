@@ -58,6 +58,8 @@ def jump_hash(key: int, buckets: int) -> int:
 
 
 def months_per_shard(cfg: PlatformConfig) -> int:
+    """Months of growth one shard holds: shard_target_gb // growth_gb_month (at least 1);
+    DEFAULT_MONTHS_PER_SHARD when there is no growth."""
     db = cfg.database
     if db.growth_gb_month <= 0:
         return DEFAULT_MONTHS_PER_SHARD

@@ -33,6 +33,7 @@ class TriggerRule:
 
     @property
     def duration_s(self) -> int:
+        """`duration_min` in whole seconds."""
         return int(round(self.duration_min * 60))
 
 

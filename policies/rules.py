@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-from infra import pricing
+from infra import guardrails, pricing
 from infra.recorded import RecordedResource
 from infra.references import ReferenceIndex, resolve
 
@@ -320,8 +320,12 @@ HTTPS_VIEWER_POLICIES = ("redirect-to-https", "https-only")
 # protocols and ciphers between viewers and CloudFront").
 CLOUDFRONT_TLS_POLICIES = ("SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016", "TLSv1.2_2018", "TLSv1.2_2019",
                            "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
-ORIGIN_TLS_PROTOCOLS = ["TLSv1.2"]
-API_PREFIX = "/api/"
+# What the components deploy (infra/guardrails.py, CloudFront Developer Guide): custom origins over
+# TLSv1.2 only, viewers at least TLSv1.2_2021 with a custom certificate; /api/* by its prefix.
+ORIGIN_TLS_PROTOCOLS = list(guardrails.ORIGIN_TLS)
+VIEWER_MIN_TLS = guardrails.VIEWER_MIN_TLS
+API_PATH = guardrails.API_PATH
+API_PREFIX = guardrails.API_PREFIX
 # pulumi-policy's stand-in for a value unknown during preview (pulumi_policy.proxy.UNKNOWN_STRING_VALUE;
 # not imported: rules import no pulumi package). A new function's ARN is unknown until created.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -357,7 +361,7 @@ def edge_https_only(resource_type: str, props: Mapping[str, Any], config: Mappin
         protocols = list(custom.get("originSslProtocols") or [])
         if protocols != ORIGIN_TLS_PROTOCOLS:
             out.append(f"origin {oid} originSslProtocols is {', '.join(map(str, protocols)) or 'empty'} "
-                       "(must be only TLSv1.2)")
+                       f"(must be only {', '.join(ORIGIN_TLS_PROTOCOLS)})")
     return out
 
 
@@ -369,7 +373,7 @@ def edge_tls_minimum(resource_type: str, props: Mapping[str, Any], config: Mappi
     if resource_type != DISTRIBUTION:
         return []
     cert = props.get("viewerCertificate") or {}
-    minimum = str(config.get("minimum_protocol_version") or "TLSv1.2_2021")
+    minimum = str(config.get("minimum_protocol_version") or VIEWER_MIN_TLS)
     if cert.get("acmCertificateArn") or cert.get("iamCertificateId"):
         got = cert.get("minimumProtocolVersion")
         rank = {v: i for i, v in enumerate(CLOUDFRONT_TLS_POLICIES)}
@@ -393,8 +397,8 @@ def cloudflare_api_cache_bypass(resource_type: str, props: Mapping[str, Any], co
                 and (rule.get("actionParameters") or {}).get("cache") is False
                 and (f'"{API_PREFIX}' in expression or f'"^{API_PREFIX}' in expression)):
             return []
-    return ["cache rules ruleset has no enabled rule bypassing the cache for /api/* "
-            '(action set_cache_settings with cache false on starts_with(http.request.uri.path, "/api/"))']
+    return [f"cache rules ruleset has no enabled rule bypassing the cache for {API_PREFIX}* "
+            f'(action set_cache_settings with cache false on starts_with(http.request.uri.path, "{API_PREFIX}"))']
 
 
 # ---------------------------------------------------------------------------- stack rules
@@ -628,7 +632,7 @@ def edge_api_protection(resources: list[RecordedResource], config: Mapping[str, 
         if not _truthy(record.inputs.get("proxied")):
             continue
         host = str(record.inputs.get("name") or "")
-        patterns = {f"{host}/api/*", "*/api/*", f"*{host}/api/*"}
+        patterns = {f"{host}{API_PATH}", f"*{API_PATH}", f"*{host}{API_PATH}"}
         if not any(str(r.inputs.get("pattern")) in patterns and str(r.inputs.get("script") or "").endswith(suffix)
                    for r in routes if r.inputs.get("zoneId") in (None, record.inputs.get("zoneId"))):
             out.append(Violation(record.name, f"/api/* is not protected on {host}: no Workers route {host}/api/* "
@@ -681,12 +685,13 @@ class Rule:
 
 
 # Defaults per environment: dev is a sandbox (scale to zero allowed, small ceiling); prod keeps
-# at least 2 instances per group (one per AZ) and caps a group at 300 (the worker tier's 200
-# plus 50% emergency headroom). Per-stack files in policies/config/ may override them.
+# at least 2 instances per group (one per AZ) and caps a group at guardrails.PROD_MAX_GROUP_SIZE
+# (300: the worker tier's runbook max 200 plus HARD_LIMIT_HEADROOM_PCT 50 % for emergencies).
+# Per-stack files in policies/config/ may override them.
 DEFAULT_HARD_LIMITS = {
     "dev": {"min_size": 0, "max_size": 50},
     "staging": {"min_size": 1, "max_size": 100},
-    "prod": {"min_size": 2, "max_size": 300},
+    "prod": {"min_size": 2, "max_size": guardrails.PROD_MAX_GROUP_SIZE},
 }
 
 DEFAULT_EMERGENCY_CEILING_FACTOR = pricing.EMERGENCY_CEILING_FACTOR  # chosen default, see infra/pricing.py
@@ -735,7 +740,8 @@ RULES: tuple[Rule, ...] = (
     Rule("multi-az-in-prod", "In prod, RDS primaries and cache replication groups are Multi-AZ.",
          MANDATORY, "resource", multi_az_in_prod, {
              "environment": _ENVIRONMENT,
-             "multi_az_environments": {"type": "array", "items": {"type": "string"}, "default": ["prod"],
+             "multi_az_environments": {"type": "array", "items": {"type": "string"},
+                                       "default": list(guardrails.MULTI_AZ_ENVIRONMENTS),
                                        "description": "Environments that must run Multi-AZ"},
          }),
     Rule("deletion-protection", "RDS primaries have deletion protection and keep a final snapshot.",
@@ -747,7 +753,8 @@ RULES: tuple[Rule, ...] = (
          MANDATORY, "resource", imdsv2_required, {}),
     Rule("no-public-ingress", "No ingress from 0.0.0.0/0 or ::/0 except ALB security groups on 443/80.",
          MANDATORY, "resource", no_public_ingress, {
-             "alb_public_ports": {"type": "array", "items": {"type": "integer"}, "default": [443, 80],
+             "alb_public_ports": {"type": "array", "items": {"type": "integer"},
+                                  "default": list(guardrails.PUBLIC_PORTS),
                                   "description": "Ports an ALB security group may open to the internet"},
          }),
     Rule("required-tags", "Taggable resources carry the required cost-allocation tags.",
@@ -776,7 +783,7 @@ RULES: tuple[Rule, ...] = (
     Rule("edge-tls-minimum", "CloudFront custom certificates enforce a minimum viewer TLS policy.",
          MANDATORY, "resource", edge_tls_minimum, {
              "minimum_protocol_version": {"type": "string", "enum": list(CLOUDFRONT_TLS_POLICIES),
-                                          "default": "TLSv1.2_2021",
+                                          "default": VIEWER_MIN_TLS,
                                           "description": "Weakest allowed viewer security policy with a custom certificate"},
              "allow_default_certificate": {"type": "boolean", "default": True,
                                            "description": "Allow the default *.cloudfront.net certificate (no TLS minimum)"},
