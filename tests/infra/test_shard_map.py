@@ -95,7 +95,6 @@ def test_reference_jump_written_out_here_reproduces_the_published_vectors():
 
 
 JUMP_BUG = ("infra/shard_map.py _JUMP_MULTIPLIER is 2862933555777619845, not the paper's 2862933555777941757: "
-            ""
             "routes differ from every other jump-hash implementation; fix the constant, then drop this xfail")
 
 
