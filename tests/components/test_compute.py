@@ -2,6 +2,8 @@
 network and load balancer settings, Route53 weights."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from components.naming import short_name
@@ -60,7 +62,7 @@ def test_network_spans_two_azs_and_lb_uses_runbook_health_check(prod_run):
     assert (check["interval"], check["timeout"], check["path"]) == (30, 10, "/health")
     assert tg.inputs["deregistrationDelay"] == 30
     alb = by_name(prod_run, "prod-ap-southeast-1-alb")
-    assert alb.inputs["name"] == short_name("prod-ap-southeast-1-alb") and len(alb.inputs["name"]) <= 32
+    assert alb.inputs["name"] == "prod-ap-southeast-1-alb"  # 23 chars: within the 32-char ALB limit, unchanged
     assert alb.inputs["dropInvalidHeaderFields"] is True
 
 
@@ -115,6 +117,33 @@ def test_components_parent_children_and_use_type_tokens(prod_run):
             assert r.parent, f"{r.name} has no parent component"
 
 
-@pytest.mark.parametrize("name", ["a" * 40, "prod-ap-southeast-1-api"])
-def test_short_names_are_stable_and_fit(name):
-    assert short_name(name) == short_name(name) and len(short_name(name)) <= 32
+def expected_short(name: str, limit: int = 32) -> str:
+    """components/naming.py's rule, recomputed: first limit-7 chars (trailing '-' dropped), '-', sha256[:6]."""
+    return name[: limit - 7].rstrip("-") + "-" + hashlib.sha256(name.encode()).hexdigest()[:6]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("prod-eu-west-1-ap-southeast-1-api-alb", "prod-eu-west-1-ap-southea-6730d2"),  # 37 chars
+    ("a" * 40, "a" * 25 + "-e33cdf"),
+    ("x" * 33, "x" * 25 + "-11ba55"),                                               # one over the limit
+])
+def test_long_names_get_a_25_char_prefix_and_a_sha256_suffix(name, expected):
+    assert short_name(name) == expected == expected_short(name)
+    assert len(expected) == 32
+
+
+def test_a_prefix_ending_in_a_hyphen_is_trimmed():
+    name = "perf-test-eu-central-1-0-api-alb-blue"  # the 25-char prefix ends with '-'
+    assert short_name(name) == "perf-test-eu-central-1-0-b834f6" == expected_short(name)
+    assert len(short_name(name)) == 31 and "--" not in short_name(name)
+
+
+@pytest.mark.parametrize("name", ["prod-ap-southeast-1-api", "prod-ap-southeast-1-alb", "x" * 32])
+def test_names_within_32_chars_are_unchanged(name):
+    assert short_name(name) == name
+
+
+def test_short_name_honours_a_custom_limit():
+    name = "prod-us-east-1-static-1y"  # 24 chars
+    assert short_name(name, 64) == name
+    assert short_name(name, 20) == "prod-us-east-a908ab" == expected_short(name, 20)  # 13-char prefix, '-' trimmed

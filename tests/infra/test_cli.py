@@ -26,6 +26,8 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def test_prod_json_meets_the_contract(capsys):
     code, out, err = run_cli(capsys, "--stack", "prod", "--format", "json")
     doc = json.loads(out)
+    assert (code, err) == (0, "")  # plan ok: no mandatory violation, nothing on stderr
+    assert doc["policies"] == []
     assert (doc["project"], doc["stack"]) == ("scaling-platform", "prod")
     if _spec is not None and (ROOT.parent / "shared/tools/check_plan_contract.py").exists():
         checker = importlib.util.module_from_spec(_spec)
@@ -45,6 +47,7 @@ def test_prod_json_meets_the_contract(capsys):
 def test_failed_region_flag_redistributes(capsys):
     code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "json", "--set", 'failed_regions=["us-east-1"]')
     doc = json.loads(out)
+    assert code == 0 and doc["policies"] == []  # a failed region is a valid plan, not a policy violation
     regions = doc["capacity"]["regions"]
     assert {name: r["weight"] for name, r in regions.items()} == {
         "us-east-1": 0, "us-west-2": 42, "eu-west-1": 33, "ap-southeast-1": 24}
@@ -53,8 +56,10 @@ def test_failed_region_flag_redistributes(capsys):
 
 def test_table_and_markdown_show_reasons(capsys):
     code, out, _ = run_cli(capsys, "--stack", "dev")
+    assert code == 0
     assert "us-east-1 (primary)" in out and "ceil(300 peak rps" in out
     code, out, _ = run_cli(capsys, "--stack", "dev", "--format", "markdown")
+    assert code == 0
     assert out.startswith("# Capacity plan: scaling-platform / dev")
     assert "| us-east-1 (primary) | api | t3.medium |" in out
 
@@ -119,6 +124,7 @@ def test_cost_lines_price_every_asg(capsys):
 
 def test_markdown_shows_scaling_data_tier_and_largest_costs_first(capsys):
     code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "markdown")
+    assert code == 0
     assert "## Scaling behaviour per tier" in out
     assert "| us-east-1 | api | 8 alarms+policies | 5 (America/New_York) | stateless 70% above base 10 |" in out
     assert "| database.shards | 4 | ceil((3000 GB + 500 GB/month x 30/30 months) / 1000 GB per shard)" in out

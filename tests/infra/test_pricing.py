@@ -103,9 +103,21 @@ def test_unknown_instance_type_names_the_allowed_ones():
     assert str(err.value).startswith("unknown instance type 'p4d.24xlarge'; allowed: t3.small, t3.medium")
 
 
-def test_hours_per_month_and_source_documented():
-    assert HOURS_PER_MONTH == 730
-    assert "us-east-1" in pricing.PRICE_SOURCE and "2025" in pricing.PRICE_SOURCE
+@pytest.mark.parametrize("itype, hourly", [("t3.small", 0.0208), ("m5.large", 0.096), ("r5.2xlarge", 0.504)])
+def test_one_instance_month_is_the_cited_hourly_price_times_730_hours(itype, hourly):
+    # One on-demand instance in us-east-1 (multiplier 1.0): $/h from the cited table x 365 x 24 / 12 h.
+    line = estimate_stack([lt(itype=itype, gb=0.0), asg(desired=1.0)]).lines[0]
+    assert line.monthly_usd == pytest.approx(hourly * 365 * 24 / 12) == pytest.approx(hourly * 730)
+    assert line.reason == f"1 × {itype} × ${hourly:g}/h × 730 h"
+    nat = estimate_stack([R("aws:ec2/natGateway:NatGateway", "nat", {})]).lines[0]
+    assert (nat.monthly_usd, nat.reason) == (pytest.approx(0.045 * 730), "$0.045/h × 730 h + 0 GB × $0.045/GB")
+
+
+def test_price_source_and_month_length_are_the_documented_ones():
+    docs = (Path(pricing.__file__).parents[1] / "docs" / "policies.md").read_text()
+    assert pricing.PRICE_SOURCE == "AWS public price list, on-demand Linux, us-east-1, retrieved 2025-01-15"
+    assert f"{pricing.PRICE_SOURCE} (`PRICE_SOURCE`)" in docs
+    assert f"`HOURS_PER_MONTH = {HOURS_PER_MONTH:g}`" in docs  # the code's month length is the documented 730 h
 
 
 def test_pricing_is_pure():
@@ -180,7 +192,34 @@ def test_health_checks_kms_eip_sns_and_alarms():
 
 
 def test_emergency_ceiling_factor_is_the_documented_default():
-    assert pricing.EMERGENCY_CEILING_FACTOR == 1.5
+    from infra.config import parse_platform
+    from infra.scaling_policy import emergency_ceiling_usd
+    from policies import rules
+    from tests.conftest import stack_platform
+
+    # The stack-budget rule: a $1,551.25 stack (25 c5.large) against a $1,200 budget.
+    stack = [lt(gb=0.0), asg()]
+    assert estimate_stack(stack).monthly_usd == pytest.approx(1551.25)
+    assert [v.message for v in rules.stack_budget(stack, {"budget_usd": 1200})] == [
+        "estimated monthly cost $1,551.25 exceeds the budget of $1,200.00"]
+    # In an emergency without an explicit ceiling: 1.5 x $1,200 = $1,800 allows it ...
+    assert rules.emergency_ceiling({"budget_usd": 1200}) == 1800.0
+    assert rules.stack_budget(stack, {"budget_usd": 1200, "emergency": True}) == []
+    # ... and 1.5 x $1,000 = $1,500 does not.
+    assert [v.message for v in rules.stack_budget(stack, {"budget_usd": 1000, "emergency": True})] == [
+        "estimated monthly cost $1,551.25 exceeds the emergency ceiling of $1,500.00"]
+    # The plan side: prod's $250,000 budget with emergency.mode up and no budget_ceiling_usd_month.
+    platform, _ = stack_platform("prod", ("emergency.mode=up",))
+    assert emergency_ceiling_usd(parse_platform(platform, "Pulumi.prod.yaml")) == 1.5 * 250_000 == 375_000
+    platform, _ = stack_platform("prod", ("emergency.mode=none",))
+    assert emergency_ceiling_usd(parse_platform(platform, "Pulumi.prod.yaml")) == 250_000
+    # Documented as the default in the README and docs/policies.md.
+    root = Path(pricing.__file__).parents[1]
+    readme = root.joinpath("README.md").read_text()
+    assert "| none; ceiling 1.5 × budget |" in readme
+    assert "`emergency_ceiling_factor` (1.5)" in readme
+    assert "`emergency_ceiling_factor` (`1.5`: the ceiling is 1.5 × `budget_usd` when no ceiling is given" in \
+        root.joinpath("docs", "policies.md").read_text()
 
 
 def test_non_numeric_desired_capacity_raises_but_unknown_still_defaults():
