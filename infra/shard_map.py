@@ -28,7 +28,9 @@ from infra.data_plan import DatabasePlan, plan_database
 # fill, relay createShardingPlan's target size); 12 when the data does not grow.
 DEFAULT_MONTHS_PER_SHARD = 12
 KEY_HASH = "blake2b digest_size=8 of the UTF-8 key, read big-endian (unsigned 64-bit)"
-_JUMP_MULTIPLIER = 2862933555777619845
+# The 64-bit LCG multiplier of Lamping & Veach, "A Fast, Minimal Memory, Consistent Hash Algorithm"
+# (2014), Fig. 1; Guava, go-jump and the other ports use the same, so any client routes keys like us.
+_JUMP_MULTIPLIER = 2862933555777941757
 _MASK64 = (1 << 64) - 1
 
 
