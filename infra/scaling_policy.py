@@ -17,6 +17,9 @@ Decisions (documented once, here):
   min, max) over the 168 local hours of the week (index 0 = Monday 00:00 in the region's zone);
   `build_schedule` accepts any 168-value curve (e.g. a forecast). A scheduled action only sets the
   group's MinSize (desired/max untouched, -1): the floor rises and falls, the triggers do the rest.
+  A group holds at most MAX_SCHEDULED_ACTIONS: `fit_schedule` leaves room for the one-time actions
+  of the burst events (infra/burst.py) by merging transitions (keeping the higher value), and fails
+  with a ConfigError on `events` when even a single recurring action would not fit.
 - Emergency: applies to healthy regions (a failed region keeps its resources as planned).
   up: api min and desired x2, max raised to at least the doubled desired (so at most 2 x the planned
   max); workers +worker_step with the runbook's env. down: api min 3, workers min 5. reset:
@@ -28,10 +31,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
+from zoneinfo import ZoneInfo
 
 from infra.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
-from infra.config import PlatformConfig
+from infra.config import PLATFORM_KEY, ConfigError, PlatformConfig
 from infra.scaling_config import TriggerConfig
 
 # ---------------------------------------------------------------------------------------------
@@ -449,8 +454,57 @@ def predictive_forecast_only(cfg: PlatformConfig) -> dict[str, Any]:
 
 
 def recurring_limit(cfg: PlatformConfig, tier: str) -> int:
-    """Scheduled actions left for the recurring curve after the burst events' two one-time actions each."""
+    """Scheduled actions left for the recurring curve after the burst events' two one-time actions each
+    (pre-warm and release); `fit_schedule` also makes room for the re-asserts inside the windows."""
     return MAX_SCHEDULED_ACTIONS - 2 * sum(1 for event in cfg.events if tier in event.tiers)
+
+
+def fire_times(action: ScheduledAction, time_zone: str, start: datetime, stop: datetime) -> list[datetime]:
+    """UTC instants in [start, stop) at which a recurring action ('M H * * DAYS', local time) fires."""
+    minute, hour, _dom, _month, dow = action.recurrence.split()
+    days = set(cron_days(dow))
+    zone = ZoneInfo(time_zone)
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    last = stop.astimezone(zone).date() + timedelta(days=1)
+    fires = []
+    while day <= last:
+        if day.weekday() in days:
+            fire = datetime(day.year, day.month, day.day, int(hour), int(minute), tzinfo=zone).astimezone(timezone.utc)
+            if start <= fire < stop:
+                fires.append(fire)
+        day += timedelta(days=1)
+    return fires
+
+
+def fit_schedule(cfg: PlatformConfig, tier: str, region: str, desired: int, max_size: int, curve: Sequence[int],
+                 lo: int, hi: int, time_zone: str, reason: str,
+                 action_bounds: tuple[int, int] | None = None) -> TierSchedule:
+    """`build_schedule` with the largest transition limit whose recurring actions plus the burst events'
+    one-time actions (`infra.burst.reserved_actions`, an upper bound for that schedule) stay within
+    MAX_SCHEDULED_ACTIONS. Fewer transitions merge keeping the higher value, so the floor is never
+    lowered. ConfigError on `events` if not even one recurring action fits."""
+    from infra.burst import reserved_actions  # burst imports this module late; keep both late-bound
+
+    limit = recurring_limit(cfg, tier)
+    transitions = len(_segments([min(max(int(v), lo), hi) for v in curve])) if len(curve) == HOURS_PER_WEEK else 0
+    reserved = MAX_SCHEDULED_ACTIONS - limit
+    merged = False
+    while limit >= 1:
+        schedule = build_schedule(curve, lo, hi, time_zone, reason, limit=limit, action_bounds=action_bounds)
+        reserved = reserved_actions(cfg, tier, schedule, desired, max_size)
+        if len(schedule.actions) + reserved <= MAX_SCHEDULED_ACTIONS:
+            if reserved:
+                schedule = dataclasses.replace(schedule, reason=(
+                    f"{schedule.reason}; at most {reserved} more kept free for the burst events' one-time "
+                    f"actions (AWS limit {MAX_SCHEDULED_ACTIONS} scheduled actions per group)"
+                    + ("; transitions merged (higher value kept) to make that room" if merged else "")))
+            return schedule
+        limit = min(limit, transitions) - 1  # a limit at or above the transition count changes nothing
+        merged = True
+    raise ConfigError("stack config", f"{PLATFORM_KEY}.events", (
+        f"{region} {tier}: the burst events need up to {reserved} one-time scheduled actions, leaving no room for "
+        f"one recurring action within the AWS limit of {MAX_SCHEDULED_ACTIONS} per group; "
+        "use fewer, shorter or non-overlapping events"))
 
 
 def build_schedule(curve: Sequence[int], lo: int, hi: int, time_zone: str, reason: str,
@@ -651,13 +705,12 @@ def apply_scaling(cfg: PlatformConfig, plan):
             if tier.forecast_curve is not None:
                 # A demand history replaces the runbook's fixed schedule: the forecast band's
                 # hour-of-week minimum (UTC), on top of which the triggers react.
-                schedule = build_schedule(list(tier.forecast_curve), base_lo, base_hi, FORECAST_TIME_ZONE,
-                                          tier.forecast_reason, limit=recurring_limit(cfg, tname),
-                                          action_bounds=(lo, hi))
+                schedule = fit_schedule(cfg, tname, rname, desired, hi, list(tier.forecast_curve), base_lo,
+                                        base_hi, FORECAST_TIME_ZONE, tier.forecast_reason, action_bounds=(lo, hi))
             elif cfg.scaling.schedules.enabled and tname in cfg.scaling.schedules.tiers:
                 curve, creason = floor_curve(cfg, base_desired, base_lo, base_hi)
-                schedule = build_schedule(curve, base_lo, base_hi, tz, creason, limit=recurring_limit(cfg, tname),
-                                          action_bounds=(lo, hi))
+                schedule = fit_schedule(cfg, tname, rname, desired, hi, curve, base_lo, base_hi, tz, creason,
+                                        action_bounds=(lo, hi))
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and tname == "worker") else {}
             scaling = TierScaling(
                 triggers=trigger_rules(cfg, tname), bounds_reason=bounds_reason, vertical=vert,
