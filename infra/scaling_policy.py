@@ -530,7 +530,9 @@ def build_schedule(curve: Sequence[int], lo: int, hi: int, time_zone: str, reaso
                                        min(max(value, out_lo), out_hi)))
     final = tuple(min(max(v, out_lo), out_hi) for v in clamped)
     text = f"{reason}; {len(segs)} transitions -> {len(actions)} scheduled actions (limit {limit})"
-    if action_bounds and action_bounds != (lo, hi):
+    if action_bounds and out_lo == out_hi:
+        text += f"; values pinned to the emergency minimum {out_lo}"
+    elif action_bounds and action_bounds != (lo, hi):
         text += f"; values re-clamped to emergency bounds [{out_lo}, {out_hi}]"
     return TierSchedule(time_zone, final, tuple(actions), text)
 
@@ -701,16 +703,28 @@ def apply_scaling(cfg: PlatformConfig, plan):
                     reasons[key] = f"EMERGENCY {why}"
             reasons["bounds"] = bounds_reason
             # 4. schedule: transitions from the computed plan, values clamped to the final bounds
+            action_bounds, pin_note = (lo, hi), ""
+            if why and cfg.emergency.mode in ("down", "reset"):
+                # novacron §2 Emergency Scaling, scale_down_safely / reset_to_baseline: the emergency minimum
+                # is the floor. Clamped to [lo, hi] the time-of-day/cost floors would raise the minimum
+                # again (reset: 20 every business day). Every recurring action is set to the emergency
+                # minimum rather than dropped: the same Schedule resources (names) stay, nothing is
+                # destroyed, and emergency.mode=none restores their values.
+                action_bounds = (lo, lo)
+                pin_note = (f"; EMERGENCY {cfg.emergency.mode}: every recurring action set to the emergency "
+                            f"minimum {lo} (kept, not dropped, so emergency.mode=none restores them) so the "
+                            "schedule never raises the minimum above it")
             schedule = None
             if tier.forecast_curve is not None:
                 # A demand history replaces the runbook's fixed schedule: the forecast band's
                 # hour-of-week minimum (UTC), on top of which the triggers react.
                 schedule = fit_schedule(cfg, tname, rname, desired, hi, list(tier.forecast_curve), base_lo,
-                                        base_hi, FORECAST_TIME_ZONE, tier.forecast_reason, action_bounds=(lo, hi))
+                                        base_hi, FORECAST_TIME_ZONE, tier.forecast_reason + pin_note,
+                                        action_bounds=action_bounds)
             elif cfg.scaling.schedules.enabled and tname in cfg.scaling.schedules.tiers:
                 curve, creason = floor_curve(cfg, base_desired, base_lo, base_hi)
-                schedule = fit_schedule(cfg, tname, rname, desired, hi, curve, base_lo, base_hi, tz, creason,
-                                        action_bounds=(lo, hi))
+                schedule = fit_schedule(cfg, tname, rname, desired, hi, curve, base_lo, base_hi, tz,
+                                        creason + pin_note, action_bounds=action_bounds)
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and tname == "worker") else {}
             scaling = TierScaling(
                 triggers=trigger_rules(cfg, tname), bounds_reason=bounds_reason, vertical=vert,

@@ -229,6 +229,35 @@ def test_emergency_keeps_schedule_names_and_clamps_values():
     assert min(a.min_size for a in up.scaling.schedule.actions) >= up.min
 
 
+
+SLUGS_US_EAST_1_API = ["mon-sun-0600", "mon-0800", "mon-sun-0900", "mon-sun-1800", "mon-sun-2300"]
+
+
+@pytest.mark.parametrize("mode,target,tier,floor", [
+    ("reset", "api", "api", 3), ("down", "all", "api", 3), ("down", "all", "worker", 5)])
+def test_emergency_down_and_reset_pin_the_recurring_schedule_to_the_emergency_minimum(mode, target, tier, floor):
+    # novacron §2 reset_to_baseline (--min-size 3) / scale_down_safely (Minimum 3 instances / 5 workers):
+    # no recurring action may raise the minimum above it (was mon-sun-0900=20, mon-0800=20 under reset).
+    base = plan_of().regions["us-east-1"].tiers[tier].scaling.schedule
+    t = plan_of("prod", f"emergency.mode={mode}", f"emergency.target={target}").regions["us-east-1"].tiers[tier]
+    assert t.min == floor
+    assert [a.slug for a in t.scaling.schedule.actions] == [a.slug for a in base.actions]
+    assert [a.min_size for a in t.scaling.schedule.actions] == [floor] * len(base.actions)
+    assert set(t.scaling.schedule.curve) == {floor}
+    assert (f"EMERGENCY {mode}: every recurring action set to the emergency minimum {floor}"
+            in t.scaling.schedule.reason)
+
+
+def test_emergency_reset_schedule_resources_under_the_mocks():
+    from tests.conftest import run_stack
+
+    run = run_stack("prod", ("emergency.mode=reset", "emergency.target=api"))
+    actions = {r.inputs["scheduledActionName"]: r.inputs["minSize"] for r in run.resources
+               if r.type == "aws:autoscaling/schedule:Schedule" and r.parent
+               and "prod-us-east-1-api-schedule" in r.name}
+    assert actions == {f"floor-{slug}": 3 for slug in SLUGS_US_EAST_1_API}
+
+
 def test_planners_are_pure():
     for module in ("infra/scaling_policy.py", "infra/scaling_config.py"):
         tree = ast.parse(Path(ROOT / module).read_text())
