@@ -607,9 +607,15 @@ def emergency_bounds(cfg: PlatformConfig, tier: str, lo: int, desired: int, hi: 
     if em.mode == "none" or tier not in _emergency_tiers(em.target):
         return lo, desired, hi, ""
     if em.mode == "up" and tier == "api":
-        n_lo, n_d = lo * EMERGENCY_API_FACTOR, desired * EMERGENCY_API_FACTOR
+        # novacron §2 scale_up_emergency api: new_count = current_count * 2. The ASG ignores changes to
+        # desiredCapacity once it exists, so only the minimum moves a running group: the minimum is raised
+        # to the doubled desired (capped at max), as capacity.redistribute_failed does for a failed region.
+        n_d = desired * EMERGENCY_API_FACTOR
         n_hi = max(hi, n_d)
-        why = f"up: min {lo}->{n_lo}, desired {desired}->{n_d} (x{EMERGENCY_API_FACTOR}), max {hi}->{n_hi}"
+        n_lo = min(max(lo * EMERGENCY_API_FACTOR, n_d), n_hi)
+        why = (f"up: desired {desired}->{n_d} (x{EMERGENCY_API_FACTOR}), min {lo}->{n_lo} (raised to the doubled "
+               f"desired, capped at max, so the running group grows: desired is ignored once the ASG exists), "
+               f"max {hi}->{n_hi}")
     elif em.mode == "up":
         step = em.worker_step
         n_lo, n_d = lo + step, desired + step

@@ -114,8 +114,11 @@ def test_emergency_up_doubles_api_and_keeps_names():
     base, up = run_stack("prod"), run_stack("prod", UP_API)
     for region in REGIONS:
         b, u = by_name(base, f"prod-{region}-api-asg").inputs, by_name(up, f"prod-{region}-api-asg").inputs
-        assert (u["minSize"], u["desiredCapacity"]) == (b["minSize"] * 2, b["desiredCapacity"] * 2)
+        # min carries the doubled desired (desiredCapacity is ignored once the group exists)
+        assert u["minSize"] == u["desiredCapacity"] == min(b["desiredCapacity"] * 2, u["maxSize"])
         assert u["maxSize"] >= u["desiredCapacity"]
+    us_east = by_name(up, "prod-us-east-1-api-asg").inputs
+    assert (us_east["minSize"], us_east["desiredCapacity"], us_east["maxSize"]) == (28, 28, 100)
     assert sorted((r.type, r.name) for r in base.resources) == sorted((r.type, r.name) for r in up.resources)
     emergency = up.outputs["capacity"]["emergency"]
     assert emergency["active"] and emergency["mode"] == "up" and emergency["target"] == "api"

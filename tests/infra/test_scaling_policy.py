@@ -190,7 +190,7 @@ def test_emergency_up_api_doubles_healthy_regions():
     plan = plan_of("prod", "failed_regions=[ap-southeast-1]", "emergency.mode=up", "emergency.target=api")
     up = _tiers(plan, "api")
     for name in ("us-east-1", "us-west-2", "eu-west-1"):
-        assert (up[name].min, up[name].desired) == (base[name].min * 2, base[name].desired * 2)
+        assert (up[name].min, up[name].desired) == (base[name].desired * 2, base[name].desired * 2)
         assert up[name].max == max(base[name].max, base[name].desired * 2)
     assert (up["ap-southeast-1"].min, up["ap-southeast-1"].desired) == \
         (base["ap-southeast-1"].min, base["ap-southeast-1"].desired)
@@ -200,6 +200,17 @@ def test_emergency_up_api_doubles_healthy_regions():
     assert block["active"] and block["mode"] == "up" and "EMERGENCY MODE UP" in block["note"]
     assert block["k8s_api_resources"]["limits"] == {"cpu": "2000m", "memory": "4Gi"}
     assert block["note"] in plan.notes
+
+
+
+def test_emergency_up_api_raises_min_to_the_doubled_desired():
+    # novacron §2 scale_up_emergency: new_count = current_count * 2; desiredCapacity is ignored once the
+    # ASG exists, so the minimum carries the doubled count (capped at max).
+    base = plan_of().regions["us-east-1"].tiers["api"]
+    assert (base.min, base.desired, base.max) == (10, 14, 100)
+    up = plan_of("prod", "emergency.mode=up", "emergency.target=api").regions["us-east-1"].tiers["api"]
+    assert (up.min, up.desired, up.max) == (28, 28, 100)
+    assert "min 10->28 (raised to the doubled desired, capped at max" in up.reasons["min"]
 
 
 def test_emergency_up_worker_step_and_env():
