@@ -19,17 +19,11 @@ from infra.scaling_policy import PERIOD_S, RolloutPlan, TriggerRule
 def health_alarm_names(name: str, rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> dict[str, str]:
     """Physical names of the rollback alarms (the ASG's instance refresh names them before they exist).
 
-    The latency health check reuses the latency scale-out alarm when both have the same threshold.
+    Always the dedicated `<name>-health-<kind>` alarms (novacron §2 check_health_metrics: Average of one
+    60 s period); no scale-out alarm is reused (the latency trigger is p99 over 2 periods). `rules` is kept
+    for the callers' signature.
     """
-    names = {kind: f"{name}-health-{kind}" for kind in rollout.health_thresholds}
-    if "latency" in names and _reusable_latency(rollout, rules):
-        names["latency"] = f"{name}-latency-out"
-    return names
-
-
-def _reusable_latency(rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> TriggerRule | None:
-    return next((r for r in rules if r.trigger == "latency" and r.direction == "out"
-                 and r.threshold == rollout.health_thresholds.get("latency")), None)
+    return {kind: f"{name}-health-{kind}" for kind in rollout.health_thresholds}
 
 
 @dataclass(frozen=True)
@@ -117,17 +111,16 @@ class ScalingTriggers(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         thresholds = args.rollout.health_thresholds
         for kind, alarm_name in names.items():
-            if not alarm_name.endswith(f"-health-{kind}"):
-                continue  # reuses a trigger alarm
             desc = f"instance refresh rollback: {args.rollout.health_alarms[kind]}"
             common = dict(name=alarm_name, comparison_operator="GreaterThanThreshold", threshold=thresholds[kind],
-                          evaluation_periods=1, treat_missing_data="notBreaching", alarm_description=desc,
+                          evaluation_periods=args.rollout.health_evaluation_periods, treat_missing_data="notBreaching",
+                          alarm_description=desc,
                           tags=tags, opts=child)
             lb = {"LoadBalancer": args.load_balancer_arn_suffix, "TargetGroup": args.target_group_arn_suffix}
             if kind == "error-rate":
                 queries = [{"id": f"m{i}", "return_data": False,
-                            "metric": {"namespace": "AWS/ApplicationELB", "metric_name": metric, "period": PERIOD_S,
-                                       "stat": "Sum", "dimensions": lb}}
+                            "metric": {"namespace": "AWS/ApplicationELB", "metric_name": metric,
+                                       "period": args.rollout.health_period_s, "stat": "Sum", "dimensions": lb}}
                            for i, metric in ((1, "HTTPCode_Target_5XX_Count"), (2, "RequestCount"))]
                 queries.append({"id": "e1", "expression": "100 * m1 / m2", "label": "error rate %",
                                 "return_data": True})
@@ -135,9 +128,11 @@ class ScalingTriggers(pulumi.ComponentResource):
                                                                            **common)
             elif kind == "latency":
                 self.alarms[f"health-{kind}"] = aws.cloudwatch.MetricAlarm(
-                    alarm_name, namespace="AWS/ApplicationELB", metric_name="TargetResponseTime", period=PERIOD_S,
-                    extended_statistic="p99", dimensions=lb, **common)
+                    alarm_name, namespace="AWS/ApplicationELB", metric_name="TargetResponseTime",
+                    period=args.rollout.health_period_s, statistic=args.rollout.health_statistic, dimensions=lb,
+                    **common)
             else:
                 self.alarms[f"health-{kind}"] = aws.cloudwatch.MetricAlarm(
-                    alarm_name, namespace="AWS/EC2", metric_name="CPUUtilization", period=PERIOD_S,
-                    statistic="Average", dimensions={"AutoScalingGroupName": args.asg_name}, **common)
+                    alarm_name, namespace="AWS/EC2", metric_name="CPUUtilization", period=args.rollout.health_period_s,
+                    statistic=args.rollout.health_statistic, dimensions={"AutoScalingGroupName": args.asg_name},
+                    **common)

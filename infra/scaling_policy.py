@@ -43,6 +43,12 @@ from infra.scaling_config import TriggerConfig
 # Constants (runbook numbers that are not stack config)
 
 PERIOD_S = 60  # every trigger alarm evaluates 60 s periods; evaluation periods = the row's minutes
+# novacron §2 gradual_scaling.check_health_metrics: each limit is one get_metric(<metric>, 'Average', 60)
+# reading, so every rollback alarm is one 60 s period of the Average (latency: TargetResponseTime Average,
+# not the p99 of the scale-out trigger).
+HEALTH_CHECK_STATISTIC = "Average"
+HEALTH_CHECK_PERIOD_S = 60
+HEALTH_CHECK_EVALUATION_PERIODS = 1
 HOURS_PER_WEEK = 168
 # AWS Auto Scaling quota: 125 scheduled actions per group.
 MAX_SCHEDULED_ACTIONS = 125
@@ -194,6 +200,10 @@ class RolloutPlan:
     health_thresholds: dict[str, float]  # kind -> alarm threshold in the metric's unit (latency in s)
     reason: str
     strategy: str = "Rolling"
+    # check_health_metrics reads each metric once: statistic, period and evaluation periods of every rollback alarm
+    health_statistic: str = HEALTH_CHECK_STATISTIC
+    health_period_s: int = HEALTH_CHECK_PERIOD_S
+    health_evaluation_periods: int = HEALTH_CHECK_EVALUATION_PERIODS
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
@@ -578,11 +588,15 @@ def plan_rollout(cfg: PlatformConfig, tier: str, desired: int) -> RolloutPlan:
     steps = max(1, math.ceil(max(desired, 1) / r.step_size))
     count = min(steps, r.max_checkpoints)
     checkpoints = tuple(sorted({math.ceil(100 * i / count) for i in range(1, count + 1)}))
-    alarms = {"cpu": f"CPUUtilization > {r.cpu_pct:g}%"}
+    read = f"{HEALTH_CHECK_STATISTIC} of {HEALTH_CHECK_PERIOD_S} s, {HEALTH_CHECK_EVALUATION_PERIODS} period"
+    alarms = {"cpu": f"CPUUtilization {read} > {r.cpu_pct:g}%"}
     thresholds = {"cpu": r.cpu_pct}
     if tier == "api":  # error rate and latency are ALB metrics: only the api tier has them
-        alarms = {"error-rate": f"5XX / requests > {r.error_rate_pct:g}%",
-                  "latency": f"TargetResponseTime p99 > {r.latency_ms:g} ms", **alarms}
+        # latency: check_health_metrics `get_metric('TargetResponseTime', 'Average', 60) > 500` (ms); ALB
+        # reports seconds, so the threshold is latency_ms / 1000 = 0.5 s. A dedicated alarm: the p99
+        # scale-out alarm (2 periods) is a different statistic and duration.
+        alarms = {"error-rate": f"5XX / requests (sums of {HEALTH_CHECK_PERIOD_S} s) > {r.error_rate_pct:g}%",
+                  "latency": f"TargetResponseTime {read} > {r.latency_ms:g} ms", **alarms}
         thresholds = {"error-rate": r.error_rate_pct, "latency": round(r.latency_ms / 1000, 6), **thresholds}
     return RolloutPlan(r.min_healthy_percentage, checkpoints, r.step_delay_s, r.auto_rollback, alarms, thresholds,
                        f"ceil(desired {desired} / step_size {r.step_size}) = {steps} steps"

@@ -71,7 +71,7 @@ def test_lean_resource_count_per_tier():
     run = run_stack("prod")
     per_tier = {t: len([r for r in of_type(run, ALARM) if r.parent == f"prod-us-east-1-{t}-scaling"])
                 for t in ("api", "worker")}
-    assert per_tier == {"api": 8 + 2, "worker": 6 + 1}  # triggers x 2 + rollback alarms (latency reused)
+    assert per_tier == {"api": 8 + 3, "worker": 6 + 1}  # triggers x 2 + rollback alarms (dedicated latency)
     assert len(of_type(run, POLICY)) == len(REGIONS) * (8 + 6)
 
 
@@ -108,6 +108,22 @@ def test_asg_mixed_instances_and_instance_refresh():
     assert len(alarms) == 3 and set(alarms) <= names  # every rollback alarm exists
     assert by_name(run, "prod-us-east-1-api-scaling-health-cpu").inputs["threshold"] == 85
     assert by_name(run, "prod-us-east-1-api-scaling-health-error-rate").inputs["threshold"] == 1
+
+
+def test_latency_rollback_alarm_is_average_of_one_60s_period():
+    # novacron §2 check_health_metrics: get_metric('TargetResponseTime', 'Average', 60) > 500 (ms); ALB: seconds
+    run = run_stack("prod")
+    lat = by_name(run, "prod-us-east-1-api-scaling-health-latency").inputs
+    assert (lat["namespace"], lat["metricName"], lat["statistic"], lat["period"], lat["evaluationPeriods"],
+            lat["threshold"], lat["comparisonOperator"]) == \
+        ("AWS/ApplicationELB", "TargetResponseTime", "Average", 60, 1, 0.5, "GreaterThanThreshold")
+    assert "extendedStatistic" not in lat
+    cpu = by_name(run, "prod-us-east-1-api-scaling-health-cpu").inputs
+    assert (cpu["statistic"], cpu["period"], cpu["evaluationPeriods"]) == ("Average", 60, 1)
+    alarms = by_name(run, "prod-us-east-1-api-asg").inputs["instanceRefresh"]["preferences"]["alarmSpecification"]
+    assert alarms["alarms"] == ["prod-us-east-1-api-scaling-health-error-rate",
+                                "prod-us-east-1-api-scaling-health-latency", "prod-us-east-1-api-scaling-health-cpu"]
+    assert "prod-us-east-1-api-scaling-latency-out" not in alarms["alarms"]
 
 
 def test_emergency_up_doubles_api_and_keeps_names():

@@ -176,6 +176,8 @@ def test_rollout_from_gradual_scaling():
     assert (roll.min_healthy_percentage, roll.checkpoint_delay_s, roll.auto_rollback) == (90, 120, True)
     assert roll.checkpoint_percentages == (15, 29, 43, 58, 72, 86, 100)  # steps of 2 of 14
     assert roll.health_thresholds == {"error-rate": 1.0, "latency": 0.5, "cpu": 85}
+    assert (roll.health_statistic, roll.health_period_s, roll.health_evaluation_periods) == ("Average", 60, 1)
+    assert roll.health_alarms["latency"] == "TargetResponseTime Average of 60 s, 1 period > 500 ms"
     assert len(sp.plan_rollout(cfg_of(), "worker", desired=200).checkpoint_percentages) == 10
 
 
