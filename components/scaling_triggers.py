@@ -1,4 +1,4 @@
-"""ScalingTriggers: one tier's CloudWatch alarms and step scaling policies, plus its rollback health alarms.
+"""ScalingTriggers: one tier's CloudWatch alarms and scaling policies, plus its rollback health alarms.
 
 Encodes `infra.scaling_policy.TierScaling.triggers` (novacron "Horizontal Scaling Triggers") and the
 instance-refresh health alarms (novacron gradual_scaling check_health_metrics). One alarm and one
@@ -42,7 +42,8 @@ class ScalingTriggersArgs:
 
 
 class ScalingTriggers(pulumi.ComponentResource):
-    """`<name>-<trigger>-<out|in>` MetricAlarm + `<name>-<trigger>-<out|in>-policy` StepScaling policy."""
+    """`<name>-<trigger>-<out|in>` MetricAlarm + `<name>-<trigger>-<out|in>-policy` scaling policy
+    (StepScaling with warm-up out, SimpleScaling with the runbook cooldown in)."""
 
     def __init__(self, name: str, args: ScalingTriggersArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("scaling-platform:scaling_triggers:ScalingTriggers", name, None, opts)
@@ -52,13 +53,26 @@ class ScalingTriggers(pulumi.ComponentResource):
         self.policies: dict[str, aws.autoscaling.Policy] = {}
         for rule in args.rules:
             key = f"{rule.trigger}-{rule.direction}"
-            bound = "metric_interval_lower_bound" if rule.adjustment > 0 else "metric_interval_upper_bound"
-            policy = aws.autoscaling.Policy(
-                f"{name}-{key}-policy", autoscaling_group_name=args.asg_name, policy_type="StepScaling",
-                adjustment_type="ChangeInCapacity", metric_aggregation_type="Average",
-                # AWS rejects Cooldown on StepScaling; the runbook cooldown is the step warm-up.
-                estimated_instance_warmup=rule.cooldown_s,
-                step_adjustments=[{bound: "0", "scaling_adjustment": rule.adjustment}], opts=child)
+            if rule.adjustment > 0:
+                # Scale-out: step scaling, never blocked by a cooldown. AWS rejects Cooldown on
+                # StepScaling; the runbook cooldown is the warm-up, during which the instances being
+                # added count toward capacity, so a breach that persists does not add them again.
+                policy = aws.autoscaling.Policy(
+                    f"{name}-{key}-policy", autoscaling_group_name=args.asg_name, policy_type="StepScaling",
+                    adjustment_type="ChangeInCapacity", metric_aggregation_type="Average",
+                    estimated_instance_warmup=rule.cooldown_s,
+                    step_adjustments=[{"metric_interval_lower_bound": "0", "scaling_adjustment": rule.adjustment}],
+                    opts=child)
+            else:
+                # Scale-in: simple scaling, the only policy type that honours a cooldown. The alarm
+                # re-invokes its action every period while it stays in ALARM, and AWS applies no
+                # warm-up to step scale-in, so a step policy would remove instances every minute;
+                # the runbook's "remove N, cooldown S" is exactly SimpleScaling + Cooldown. Its
+                # cooldown blocks only simple (scale-in) policies, never the step scale-out above.
+                policy = aws.autoscaling.Policy(
+                    f"{name}-{key}-policy", autoscaling_group_name=args.asg_name, policy_type="SimpleScaling",
+                    adjustment_type="ChangeInCapacity", scaling_adjustment=rule.adjustment,
+                    cooldown=rule.cooldown_s, opts=child)
             self.policies[key] = policy
             self.alarms[key] = self._alarm(f"{name}-{key}", rule.comparison, rule.threshold,
                                            rule.evaluation_periods, rule, args, tags, [policy.arn], rule.reason)

@@ -11,8 +11,11 @@ Decisions (documented once, here):
   range is the union of the tier's trigger ranges intersected with the planned range:
   max = min(plan max, loosest trigger max), min = max(plan min, loosest trigger min) (never above max),
   so no trigger is stopped before its own runbook bound and none goes past the plan.
-- Cooldowns. AWS rejects `Cooldown` on StepScaling policies; the runbook cooldown becomes the
-  policy's `estimatedInstanceWarmup` (step scaling's own damping) and is also reported in the plan.
+- Cooldowns. Scale-out rules are StepScaling policies (never blocked by a cooldown; AWS rejects
+  `Cooldown` on them), so the runbook cooldown becomes their `estimatedInstanceWarmup`. Scale-in
+  rules are SimpleScaling policies with `Cooldown` = the runbook cooldown: an alarm re-invokes its
+  action every period while in ALARM and step scale-in has no warm-up, so only simple scaling keeps
+  "remove N, cooldown S" from removing N every minute. Both are reported in the plan.
 - Schedules. floor[h] = clamp(max(cost-schedule target[h], int(desired x time-of-day factor[h])),
   min, max) over the 168 local hours of the week (index 0 = Monday 00:00 in the region's zone);
   `build_schedule` accepts any 168-value curve (e.g. a forecast). A scheduled action only sets the

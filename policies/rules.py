@@ -512,7 +512,9 @@ def _cooldown(props: Mapping[str, Any]) -> float | None:
 def scaling_hygiene(resources: list[RecordedResource], config: Mapping[str, Any]) -> list[Violation]:
     """Step/simple scaling that cannot flap.
 
-    1. every scale-out policy sets `cooldown` or `estimatedInstanceWarmup`;
+    1. every scale-out policy sets `cooldown` or `estimatedInstanceWarmup`; every scale-in policy is
+       SimpleScaling with a `cooldown` (an alarm re-invokes its action every period while in ALARM
+       and AWS applies no warm-up to step scale-in, so a step scale-in removes instances each minute);
     2. per metric (the alarm that triggers the policy; else the policy's ASG), the shortest
        scale-in cooldown ≥ the longest scale-out cooldown (scale in slower than out);
     3. per metric, every scale-in alarm threshold lies below every scale-out threshold
@@ -534,6 +536,10 @@ def scaling_hygiene(resources: list[RecordedResource], config: Mapping[str, Any]
     for pol in policies:
         if _policy_direction(pol.inputs) > 0 and _cooldown(pol.inputs) is None:
             out.append(Violation(pol.name, "scale-out policy has neither cooldown nor estimatedInstanceWarmup"))
+        if _policy_direction(pol.inputs) < 0 and (pol.inputs.get("policyType") != "SimpleScaling"
+                                                  or _num(pol.inputs.get("cooldown")) is None):
+            out.append(Violation(pol.name, "scale-in policy is not SimpleScaling with a cooldown: the alarm "
+                                           "re-invokes it every period, removing instances each minute"))
         key = metric_of.get(pol.name) or ("asg", str(pol.inputs.get("autoscalingGroupName") or pol.parent or ""))
         groups.setdefault(key, []).append(pol)
     for key, members in groups.items():
@@ -731,7 +737,7 @@ RULES: tuple[Rule, ...] = (
          MANDATORY, "stack", stack_budget, _BUDGET_SCHEMA),
     Rule("stack-budget-advisory", "Warn when the stack's estimated monthly cost nears its budget.",
          ADVISORY, "stack", stack_budget_advisory, _BUDGET_SCHEMA),
-    Rule("scaling-hygiene", "Step scaling has warm-up/cooldowns, scales in slower than out, and scale-in alarms sit below the scale-out band.",
+    Rule("scaling-hygiene", "Scaling policies have warm-up/cooldowns, scale in slower than out, and scale-in alarms sit below the scale-out band.",
          MANDATORY, "stack", scaling_hygiene, {}),
     Rule("storage-encrypted", "RDS, ElastiCache (at rest and in transit) and EBS storage are encrypted.",
          MANDATORY, "resource", storage_encrypted, {}),

@@ -49,9 +49,14 @@ def test_trigger_alarm_and_step_policy(region, tier, key, namespace, metric, thr
         (namespace, metric)
     assert (a.get("period") or queried["period"]) == 60
     assert a["alarmActions"] == [f"arn:aws:autoscaling:{region}:123456789012:{prefix}-policy"]
-    assert (p["policyType"], p["adjustmentType"]) == ("StepScaling", "ChangeInCapacity")
-    assert p["estimatedInstanceWarmup"] == cooldown
-    assert [s["scalingAdjustment"] for s in p["stepAdjustments"]] == [step]
+    assert p["adjustmentType"] == "ChangeInCapacity"
+    if step > 0:  # scale-out: step scaling, runbook cooldown as warm-up, no Cooldown (AWS rejects it)
+        assert (p["policyType"], p["estimatedInstanceWarmup"]) == ("StepScaling", cooldown)
+        assert p["stepAdjustments"] == [{"metricIntervalLowerBound": "0", "scalingAdjustment": step}]
+        assert "cooldown" not in p
+    else:  # scale-in: simple scaling with the runbook cooldown, so one removal per cooldown
+        assert (p["policyType"], p["cooldown"], p["scalingAdjustment"]) == ("SimpleScaling", cooldown, step)
+        assert "stepAdjustments" not in p and "estimatedInstanceWarmup" not in p
     assert p["autoscalingGroupName"] == f"prod-{region}-{tier}-asg"
 
 

@@ -34,9 +34,8 @@ def make_good_stack() -> list[RecordedResource]:
             "adjustmentType": "ChangeInCapacity", "estimatedInstanceWarmup": 300.0,
             "stepAdjustments": [{"scalingAdjustment": 2.0, "metricIntervalLowerBound": "0"}]}),
         _r("aws:autoscaling/policy:Policy", "prod-us-east-1-api-scale-in", {
-            "autoscalingGroupName": "prod-us-east-1-api-asg", "policyType": "StepScaling",
-            "adjustmentType": "ChangeInCapacity", "cooldown": 600.0,
-            "stepAdjustments": [{"scalingAdjustment": -1.0, "metricIntervalUpperBound": "0"}]}),
+            "autoscalingGroupName": "prod-us-east-1-api-asg", "policyType": "SimpleScaling",
+            "adjustmentType": "ChangeInCapacity", "cooldown": 600.0, "scalingAdjustment": -1.0}),
         _r("aws:cloudwatch/metricAlarm:MetricAlarm", "prod-us-east-1-api-cpu-high", {
             "comparisonOperator": "GreaterThanOrEqualToThreshold", "threshold": 70.0, "evaluationPeriods": 2.0,
             "period": 60.0, "metricName": "CPUUtilization", "namespace": "AWS/EC2",

@@ -229,6 +229,13 @@ def test_scale_out_without_warmup(good_stack):
         "prod-us-east-1-api-scale-out", "scale-out policy has neither cooldown nor estimatedInstanceWarmup")]
 
 
+def test_step_scale_in_has_no_cooldown(good_stack):
+    stack = replace_inputs(good_stack, "prod-us-east-1-api-scale-in", policyType="StepScaling")
+    assert rules.scaling_hygiene(stack, {}) == [rules.Violation(
+        "prod-us-east-1-api-scale-in", "scale-in policy is not SimpleScaling with a cooldown: the alarm "
+                                       "re-invokes it every period, removing instances each minute")]
+
+
 def test_scale_in_faster_than_out(good_stack):
     stack = replace_inputs(good_stack, "prod-us-east-1-api-scale-in", cooldown=60.0)
     assert rules.scaling_hygiene(stack, {}) == [rules.Violation(
