@@ -147,3 +147,78 @@ def test_short_name_honours_a_custom_limit():
     name = "prod-us-east-1-static-1y"  # 24 chars
     assert short_name(name, 64) == name
     assert short_name(name, 20) == "prod-us-east-a908ab" == expected_short(name, 20)  # 13-char prefix, '-' trimmed
+
+
+CWAGENT_CONFIG = """{
+  "agent": {
+    "metrics_collection_interval": 60
+  },
+  "metrics": {
+    "aggregation_dimensions": [
+      [
+        "AutoScalingGroupName"
+      ]
+    ],
+    "append_dimensions": {
+      "AutoScalingGroupName": "${aws:AutoScalingGroupName}"
+    },
+    "metrics_collected": {
+      "mem": {
+        "measurement": [
+          "mem_used_percent"
+        ],
+        "metrics_collection_interval": 60
+      }
+    },
+    "namespace": "CWAgent"
+  }
+}"""
+CWAGENT_STEPS = (
+    "dnf install -y amazon-cloudwatch-agent\n"
+    "cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'EOF'\n"
+    f"{CWAGENT_CONFIG}\nEOF\n"
+    "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 "
+    "-c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json -s\n")
+
+
+def _user_data(run, name):
+    import base64
+    return base64.b64decode(by_name(run, name).inputs["userData"]).decode()
+
+
+def test_every_launch_template_installs_the_cloudwatch_agent(prod_run):
+    """novacron §1 memory_based: the CWAgent mem_used_percent alarms need the agent on the instances."""
+    templates = of_type(prod_run, "aws:ec2/launchTemplate:LaunchTemplate")
+    assert len(templates) == 8
+    for lt in templates:
+        assert _user_data(prod_run, lt.name) == "#!/bin/bash\nset -euo pipefail\n" + CWAGENT_STEPS
+
+
+def test_emergency_env_is_merged_with_the_agent_user_data():
+    run = run_stack("prod", ("emergency.mode=up", "emergency.target=worker"))
+    assert _user_data(run, "prod-us-east-1-worker-lt") == (
+        "#!/bin/bash\nset -euo pipefail\nmkdir -p /etc/scaling-platform\n"
+        "cat > /etc/scaling-platform/env <<'EOF'\nMAX_CONCURRENT_JOBS=50\nWORKER_THREADS=16\nEOF\n" + CWAGENT_STEPS)
+
+
+def test_memory_alarms_read_what_the_agent_publishes(prod_run):
+    import json
+
+    from infra.user_data import cloudwatch_agent_config
+    config = cloudwatch_agent_config()
+    assert json.dumps(config, indent=2, sort_keys=True) == CWAGENT_CONFIG
+    metrics = config["metrics"]
+    alarms = [r for r in of_type(prod_run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+              if r.inputs.get("metricName") == "mem_used_percent"]
+    assert len(alarms) == 16  # out + in, per tier and region
+    for alarm in alarms:
+        assert alarm.inputs["namespace"] == metrics["namespace"]
+        assert [alarm.inputs["metricName"]] == metrics["metrics_collected"]["mem"]["measurement"]
+        assert [sorted(alarm.inputs["dimensions"])] == metrics["aggregation_dimensions"]
+        assert sorted(alarm.inputs["dimensions"]) == sorted(metrics["append_dimensions"])
+        assert alarm.inputs["period"] == metrics["metrics_collected"]["mem"]["metrics_collection_interval"]
+
+
+def test_instance_role_has_the_cloudwatch_agent_policy(prod_run):
+    arns = {r.inputs["policyArn"] for r in of_type(prod_run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    assert "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" in arns
