@@ -28,6 +28,7 @@ class MixedInstances:
     on_demand_base: int
     on_demand_percentage_above_base: int
     spot_allocation_strategy: str
+    spot_max_price: str | None = None  # novacron §6 max_price 'on_demand * factor' ($/h); None = on-demand cap
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class ServiceTier(pulumi.ComponentResource):
                     "on_demand_allocation_strategy": "prioritized",
                     "on_demand_base_capacity": mixed.on_demand_base,
                     "on_demand_percentage_above_base_capacity": mixed.on_demand_percentage_above_base,
-                    "spot_allocation_strategy": mixed.spot_allocation_strategy}} if mixed else None,
+                    "spot_allocation_strategy": mixed.spot_allocation_strategy,
+                    "spot_max_price": mixed.spot_max_price}} if mixed else None,
             instance_refresh=_refresh(args.instance_refresh),
             target_group_arns=list(args.target_group_arns),
             health_check_type="ELB" if args.target_group_arns else "EC2",

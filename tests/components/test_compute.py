@@ -222,3 +222,35 @@ def test_memory_alarms_read_what_the_agent_publishes(prod_run):
 def test_instance_role_has_the_cloudwatch_agent_policy(prod_run):
     arns = {r.inputs["policyArn"] for r in of_type(prod_run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     assert "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" in arns
+
+
+SPOT_MAX_PRICE = {  # novacron §6 max_price: c5.large on-demand $0.085/h x region multiplier x class factor
+    "prod-us-east-1-api-asg": "0.0595", "prod-us-west-2-api-asg": "0.0595",        # stateless x 0.7
+    "prod-eu-west-1-api-asg": "0.067235", "prod-ap-southeast-1-api-asg": "0.068425",
+    "prod-us-east-1-worker-asg": "0.051", "prod-us-west-2-worker-asg": "0.051",    # batch x 0.6
+    "prod-eu-west-1-worker-asg": "0.05763", "prod-ap-southeast-1-worker-asg": "0.05865",
+}
+
+
+def test_spot_max_price_per_class(prod_run):
+    got = {}
+    for asg in of_type(prod_run, "aws:autoscaling/group:Group"):
+        dist = asg.inputs["mixedInstancesPolicy"]["instancesDistribution"]
+        assert asg.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"][0]["instanceType"] == "c5.large"
+        got[asg.name] = dist["spotMaxPrice"]
+    assert got == SPOT_MAX_PRICE
+
+
+def test_spot_cost_lines_use_each_class_factor(prod_run):
+    from infra.pricing import estimate_stack
+    lines = {line.item: line for line in estimate_stack(prod_run.resources).lines}
+    api, worker = lines["prod-us-east-1-api-asg"], lines["prod-us-east-1-worker-asg"]
+    # api 14 (base 10 on demand, 30 % of 4 above it): 2.8 spot at x 0.7
+    assert api.reason == "14 × c5.large × $0.085/h × 730 h, 20% spot at ×0.7"
+    assert api.monthly_usd == pytest.approx((11.2 + 2.8 * 0.7) * 0.085 * 730) == pytest.approx(816.578)
+    # worker 22 (base 0, 10 % on demand): 19.8 spot at x 0.6
+    assert worker.reason == "22 × c5.large × $0.085/h × 730 h, 90% spot at ×0.6"
+    assert worker.monthly_usd == pytest.approx((2.2 + 19.8 * 0.6) * 0.085 * 730) == pytest.approx(873.664)
+    eu = lines["prod-eu-west-1-worker-asg"]
+    assert eu.reason == "11 × c5.large × $0.085/h × 1.13 (eu-west-1) × 730 h, 90% spot at ×0.6"
+    assert eu.monthly_usd == pytest.approx((1.1 + 9.9 * 0.6) * 0.085 * 1.13 * 730)
