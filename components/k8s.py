@@ -32,6 +32,7 @@ class K8sWorkloadsArgs:
     workloads: Mapping[str, WorkloadPlan]
     hpa: Mapping[str, Any]             # edge_plan.hpa_spec for the api
     scaled_object: Mapping[str, Any]   # edge_plan.keda_spec for the worker
+    scaled_object_reason: str          # edge_plan.keda_reason: why those numbers (annotation)
     app_port: int
     health_path: str
     pdb_max_unavailable: str
@@ -79,7 +80,8 @@ class K8sWorkloads(pulumi.ComponentResource):
         worker = args.workloads["worker"]
         self.scaled_object = k8s.apiextensions.CustomResource(
             f"{name}-worker-scaler", api_version=KEDA_API_VERSION, kind="ScaledObject",
-            metadata={"name": worker.name, "namespace": ns, "labels": dict(args.labels)},
+            metadata={"name": worker.name, "namespace": ns, "labels": dict(args.labels),
+                      "annotations": {"scaling-platform/plan-reason": args.scaled_object_reason}},
             spec=dict(args.scaled_object),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployments["worker"]]))
         self.register_outputs({"namespace": ns,

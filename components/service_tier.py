@@ -5,7 +5,6 @@ min/max come from the plan on every update; desired is set at creation only
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -13,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, asg_tags
+from infra.user_data import launch_template_user_data
 
 # Amazon Linux 2023, resolved by EC2 at launch from the public SSM parameter: no AMI id to pin per region.
 AMI_SSM_PARAMETER = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -28,6 +28,7 @@ class MixedInstances:
     on_demand_base: int
     on_demand_percentage_above_base: int
     spot_allocation_strategy: str
+    spot_max_price: str | None = None  # novacron §6 max_price 'on_demand * factor' ($/h); None = on-demand cap
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class ServiceTierArgs:
     mixed_instances: MixedInstances | None = None
     instance_refresh: InstanceRefresh | None = None
     env: Mapping[str, str] = field(default_factory=dict)  # written to /etc/scaling-platform/env by user data
+    # (user data always installs the CloudWatch agent for the memory alarms: infra/user_data.py)
 
 
 class ServiceTier(pulumi.ComponentResource):
@@ -81,7 +83,7 @@ class ServiceTier(pulumi.ComponentResource):
                                             "encrypted": "true", "delete_on_termination": "true"}}],
             monitoring={"enabled": True},
             tag_specifications=[{"resource_type": kind, "tags": tags} for kind in ("instance", "volume")],
-            user_data=_env_user_data(args.env), tags=tags, opts=child)
+            user_data=launch_template_user_data(args.env), tags=tags, opts=child)
         # A numbered version (not $Latest): a template change starts the instance refresh, and AWS
         # auto-rollback needs a fixed version.
         version = self.launch_template.latest_version.apply(str)
@@ -99,7 +101,8 @@ class ServiceTier(pulumi.ComponentResource):
                     "on_demand_allocation_strategy": "prioritized",
                     "on_demand_base_capacity": mixed.on_demand_base,
                     "on_demand_percentage_above_base_capacity": mixed.on_demand_percentage_above_base,
-                    "spot_allocation_strategy": mixed.spot_allocation_strategy}} if mixed else None,
+                    "spot_allocation_strategy": mixed.spot_allocation_strategy,
+                    "spot_max_price": mixed.spot_max_price}} if mixed else None,
             instance_refresh=_refresh(args.instance_refresh),
             target_group_arns=list(args.target_group_arns),
             health_check_type="ELB" if args.target_group_arns else "EC2",
@@ -109,16 +112,6 @@ class ServiceTier(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]))
         self.register_outputs({"asg_name": self.group.name, "min_size": args.min_size, "max_size": args.max_size,
                                "launch_template_id": self.launch_template.id})
-
-
-def _env_user_data(env: Mapping[str, str]) -> str | None:
-    """Base64 user data writing `env` for the service to load; None (no user data) when empty."""
-    if not env:
-        return None
-    lines = "\n".join(f"{k}={v}" for k, v in sorted(env.items()))
-    script = ("#!/bin/bash\nmkdir -p /etc/scaling-platform\n"
-              f"cat > /etc/scaling-platform/env <<'EOF'\n{lines}\nEOF\n")
-    return base64.b64encode(script.encode()).decode()
 
 
 def _refresh(refresh: InstanceRefresh | None) -> dict | None:

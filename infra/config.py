@@ -259,9 +259,11 @@ class KubernetesConfig(_Section):
     worker_threads: Annotated[int, Field(ge=1, le=1_024)] = 8
     # At most this share of pods down for voluntary disruptions (node drains, upgrades).
     pdb_max_unavailable: Annotated[str, Field(pattern=r"^(\d+|\d{1,2}%)$")] = "10%"
-    # KEDA queue trigger: where the worker's queue depth is read (SQS queue URL by default).
-    queue_trigger_type: Literal["aws-sqs-queue", "rabbitmq", "redis"] = "aws-sqs-queue"
-    queue_name: str = "novacron-jobs"
+    # KEDA queue trigger: the worker reads SQS (queueURL built from region, account and name;
+    # infra/edge_plan.py keda_spec). queue_name None = the queue the worker ASG's queue alarms watch
+    # in the primary region (`scaling.queue.queue_name`, else `<environment>-<region>-jobs`).
+    queue_trigger_type: Literal["aws-sqs-queue"] = "aws-sqs-queue"
+    queue_name: str | None = None
     app_port: Annotated[int, Field(ge=1, le=65535)] = 8080
     health_path: str = "/health"
 

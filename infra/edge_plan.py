@@ -24,7 +24,7 @@ from infra.config import PlatformConfig  # noqa: E402
 # Edge rules the policy pack also enforces: named once in infra/guardrails.py, re-exported here.
 from infra.guardrails import API_PATH, API_PREFIX, ORIGIN_TLS, VIEWER_MIN_TLS  # noqa: E402,F401
 from infra.scaling_config import configured_trigger  # noqa: E402
-from infra.scaling_policy import EMERGENCY_API_K8S_RESOURCES, EMERGENCY_WORKER_ENV  # noqa: E402
+from infra.scaling_policy import EMERGENCY_API_K8S_RESOURCES, EMERGENCY_WORKER_ENV, queue_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_EDGE_DIR = ROOT / "edge" / "lambda_edge"
@@ -310,23 +310,47 @@ def hpa_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
     }
 
 
-def keda_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
-    """KEDA ScaledObject for the worker on queue depth (runbook §1 queue_depth rows).
+def worker_queue(cfg: PlatformConfig) -> tuple[str, str]:
+    """(region, queue name) the worker's ScaledObject reads: the primary region's worker queue.
 
-    targetValue = the scale-up threshold per replica window (1000 messages); KEDA hands the
-    metric to an HPA whose `advanced.horizontalPodAutoscalerConfig.behavior` carries the steps
-    and cooldowns: +5 per 120 s up; -2 per 600 s down after 15 min below (stabilisation 900 s).
-    `cooldownPeriod` (KEDA's wait before scaling to minReplicaCount/zero) = the down cooldown.
+    Default: the same queue the worker ASG's queue alarms watch (`scaling_policy.queue_name`,
+    `scaling.queue.queue_name` else `<environment>-<region>-jobs`); `kubernetes.queue_name` overrides.
     """
-    up, down = configured_trigger(cfg.scaling.triggers, "queue_depth", "up"), configured_trigger(cfg.scaling.triggers, "queue_depth", "down")
-    k = cfg.kubernetes
-    metadata = {"queueName": k.queue_name, "queueLength": str(int(up.threshold)),
-                "activationQueueLength": str(int(down.threshold))}
+    region = cfg.primary_region.name
+    return region, cfg.kubernetes.queue_name or queue_name(cfg, cfg.environment, region)
+
+
+def sqs_queue_url(region: str, account_id: str, name: str) -> str:
+    """The SQS queue URL KEDA's aws-sqs-queue scaler requires (`queueURL`)."""
+    return f"https://sqs.{region}.amazonaws.com/{account_id}/{name}"
+
+
+def keda_spec(cfg: PlatformConfig, workload: WorkloadPlan, queue_url: Any) -> dict[str, Any]:
+    """KEDA ScaledObject for the worker on queue depth (runbook novacron §1 queue_depth rows).
+
+    `queue_url`: `sqs_queue_url(*worker_queue(cfg) ...)` with the account id (an Output in the
+    program). KEDA's aws-sqs-queue scaler feeds an HPA `AverageValue` target, so `queueLength`
+    is messages *per replica*: 1000 / min_workers 10 = 100, i.e. scale-out starts when the queue
+    passes 1000 at the minimum replica count. The steps/cooldowns go in
+    `advanced.horizontalPodAutoscalerConfig.behavior`: at most +5 pods per 120 s after a 60 s
+    stabilisation (the configured scale-out row: one alarm period, the runbook gives no duration); at most -2 pods per 600 s once the
+    recommendation has stayed lower for 900 s (15 min). What HPA cannot express exactly (stated in
+    SQS_HPA_APPROXIMATION): the runbook's fixed steps and its "< 100 messages" scale-in condition.
+    `cooldownPeriod` / `activationQueueLength` only govern 0 <-> 1 scaling, so they are not set
+    (minReplicaCount is 10).
+    """
+    up = configured_trigger(cfg.scaling.triggers, "queue_depth", "up")
+    down = configured_trigger(cfg.scaling.triggers, "queue_depth", "down")
+    region, _ = worker_queue(cfg)
+    per_replica = max(1, int(up.threshold) // workload.min)
+    metadata = {"queueURL": queue_url, "awsRegion": region, "queueLength": str(per_replica),
+                # Visible messages only: the metric the worker ASG's queue alarm reads
+                # (ApproximateNumberOfMessagesVisible); KEDA counts in-flight ones by default.
+                "scaleOnInFlight": "false"}
     return {
         "scaleTargetRef": {"name": workload.name},
-        "minReplicaCount": workload.min, "maxReplicaCount": workload.max,
-        "cooldownPeriod": down.cooldown_s, "pollingInterval": 30,
-        "triggers": [{"type": k.queue_trigger_type, "metadata": metadata}],
+        "minReplicaCount": workload.min, "maxReplicaCount": workload.max, "pollingInterval": 30,
+        "triggers": [{"type": cfg.kubernetes.queue_trigger_type, "metadata": metadata}],
         "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
             "scaleUp": {"stabilizationWindowSeconds": up.duration_s, "selectPolicy": HPA_SELECT_POLICY,
                         "policies": [{"type": "Pods", "value": up.step, "periodSeconds": up.cooldown_s}]},
@@ -334,6 +358,25 @@ def keda_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
                           "policies": [{"type": "Pods", "value": abs(down.step), "periodSeconds": down.cooldown_s}]},
         }}},
     }
+
+
+def keda_reason(cfg: PlatformConfig, workload: WorkloadPlan) -> str:
+    """Why the ScaledObject has its numbers (the component puts it in an annotation)."""
+    up = configured_trigger(cfg.scaling.triggers, "queue_depth", "up")
+    down = configured_trigger(cfg.scaling.triggers, "queue_depth", "down")
+    per_replica = max(1, int(up.threshold) // workload.min)
+    return (f"runbook novacron §1 queue_depth: queueLength {per_replica} per replica = "
+            f"{int(up.threshold)} messages / min_workers {workload.min}; +{up.step} pods per {up.cooldown_s} s "
+            f"up to {workload.max}; -{abs(down.step)} pods per {down.cooldown_s} s after "
+            f"{down.duration_s} s lower, down to {workload.min}. Approximation: {SQS_HPA_APPROXIMATION}")
+
+
+# What the HPA behind the ScaledObject cannot say exactly (runbook novacron §1 queue_depth).
+SQS_HPA_APPROXIMATION = (
+    "HPA targets queueLength messages per replica: it scales out when queue > queueLength x replicas "
+    "(1000 at the 10-pod minimum, plus HPA's 10% tolerance) and adds up to 5 pods per 120 s (fewer if "
+    "fewer are needed), not a fixed +5 at 1000; it scales in whenever queue < 100 x replicas for 15 min, "
+    "not only below 100 messages, by at most 2 pods per 600 s")
 
 
 # ---------------------------------------------------------------------------------------------

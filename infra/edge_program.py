@@ -55,11 +55,16 @@ def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, provider
         provider = k8s.Provider(f"k8s-{stack}", kubeconfig=_secret(PROJECT, "kubeconfig", "kubernetes.enabled"))
         workloads = edge_plan.k8s_workloads(cfg, plan)
         k = cfg.kubernetes
+        queue_region, queue = edge_plan.worker_queue(cfg)
+        account_id = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(provider=providers[cfg.primary_region.name])).account_id
+        queue_url = account_id.apply(lambda acct: edge_plan.sqs_queue_url(queue_region, acct, queue))
         component = K8sWorkloads(f"{stack}-k8s", K8sWorkloadsArgs(
             namespace=k.namespace, labels={"app.kubernetes.io/part-of": "novacron",
                                            "app.kubernetes.io/managed-by": "pulumi", "environment": cfg.environment},
             images={"api": k.api_image, "worker": k.worker_image}, workloads=workloads,
-            hpa=edge_plan.hpa_spec(cfg, workloads["api"]), scaled_object=edge_plan.keda_spec(cfg, workloads["worker"]),
+            hpa=edge_plan.hpa_spec(cfg, workloads["api"]), scaled_object=edge_plan.keda_spec(cfg, workloads["worker"], queue_url),
+            scaled_object_reason=edge_plan.keda_reason(cfg, workloads["worker"]),
             app_port=k.app_port, health_path=k.health_path, pdb_max_unavailable=k.pdb_max_unavailable),
             opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
         outputs["kubernetes"] = {"namespace": component.namespace.metadata.name,

@@ -33,10 +33,12 @@ HOURS_PER_MONTH = 730.0
 
 PRICE_SOURCE = "AWS public price list, on-demand Linux, us-east-1, retrieved 2025-01-15"
 
-# Spot capacity is priced at 70% of on-demand: novacron "6. Cost Optimization",
-# implement_spot_strategy (stateless_workers: max_price 'on_demand * 0.7'). A ceiling, so a
+# Spot capacity is priced at its ceiling: the ASG's spotMaxPrice, which the plan sets to the
+# class's novacron "6. Cost Optimization" implement_spot_strategy max_price ('on_demand * 0.7'
+# stateless / 0.6 batch / 0.5 dev; `spot_max_price` below). Without one AWS caps spot at the
+# on-demand price, so a spot instance is priced as on-demand (factor 1). A ceiling, so a
 # conservative estimate of what spot really costs.
-SPOT_PRICE_FACTOR = 0.7
+NO_MAX_PRICE_SPOT_FACTOR = 1.0
 
 # EC2 on-demand $/instance-hour (PRICE_SOURCE). The keys are the instance types the project
 # allows; the policy pack's `instance-type-allowlist` defaults to exactly this set.
@@ -293,6 +295,27 @@ def _usd(x: float) -> str:
     return "$" + (digits if len(digits.split(".")[1]) >= 2 else f"{x:.2f}")
 
 
+def on_demand_hourly(instance_type: str, region: str | None) -> float:
+    """On-demand $/instance-hour of `instance_type` in `region` (EC2_HOURLY_USD x REGION_MULTIPLIER)."""
+    return _price(EC2_HOURLY_USD, instance_type, "instance type") * REGION_MULTIPLIER.get(region or "us-east-1", 1.0)
+
+
+def spot_max_price(instance_type: str, region: str | None, factor: float) -> str:
+    """novacron implement_spot_strategy max_price 'on_demand * factor' as the ASG's spot_max_price
+    string ($/h, 6 decimals at most)."""
+    return f"{round(on_demand_hourly(instance_type, region) * factor, 6):.6f}".rstrip("0").rstrip(".")
+
+
+def spot_factor(asg: RecordedResource, instance_type: str) -> float:
+    """Spot $/h as a share of on-demand: spotMaxPrice / on-demand (the class's max-price factor),
+    else NO_MAX_PRICE_SPOT_FACTOR; never above 1 (AWS never charges spot above on-demand)."""
+    dist = (asg.inputs.get("mixedInstancesPolicy") or {}).get("instancesDistribution") or {}
+    cap = dist.get("spotMaxPrice")
+    if cap in (None, ""):
+        return NO_MAX_PRICE_SPOT_FACTOR
+    return min(1.0, round(_num(cap, what=f"{asg.name}: spotMaxPrice") / on_demand_hourly(instance_type, asg.region), 4))
+
+
 def _region_factor(res: RecordedResource, model: str) -> tuple[float, str]:
     if model != "aws":
         return 1.0, ""
@@ -350,11 +373,12 @@ def _price_asg(asg, templates, model) -> list[CostLine]:
     hourly *= factor
     spot = spot_instances(asg, count)
     on_demand = count - spot
-    monthly = (on_demand + spot * SPOT_PRICE_FACTOR) * hourly * HOURS_PER_MONTH
+    spot_x = spot_factor(asg, itype) if spot else 1.0
+    monthly = (on_demand + spot * spot_x) * hourly * HOURS_PER_MONTH
     base_rate = FLAT_MODEL["compute_hourly"] if model == "flat" else EC2_HOURLY_USD[itype]
     reason = f"{count} × {itype} × {_usd(base_rate)}/h{rtext} × {HOURS_PER_MONTH:g} h"
     if spot:
-        reason += f", {spot / count:.0%} spot at ×{SPOT_PRICE_FACTOR:g}" if count else ""
+        reason += f", {spot / count:.0%} spot at ×{spot_x:g}" if count else ""
     lines = [CostLine(asg.name, monthly, reason)]
 
     # Root and data volumes of every instance, from the launch template's block devices.

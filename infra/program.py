@@ -95,7 +95,8 @@ def _scaling_tier_args(scaling, triggers_name: str) -> dict[str, object]:
     spot, rollout = scaling.spot, scaling.rollout
     return {
         "mixed_instances": MixedInstances(spot.instance_types, spot.on_demand_base,
-                                          spot.on_demand_percentage_above_base, spot.allocation_strategy)
+                                          spot.on_demand_percentage_above_base, spot.allocation_strategy,
+                                          spot.spot_max_price)
         if spot else None,
         "instance_refresh": InstanceRefresh(
             rollout.min_healthy_percentage, rollout.checkpoint_percentages, rollout.checkpoint_delay_s,

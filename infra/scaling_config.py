@@ -177,16 +177,19 @@ class SpotClass(_Section):
     instance_types: Annotated[list[str], Field(min_length=1)]
     # On-demand base capacity: the tier's planned min (True) or 0 (False).
     on_demand_base_is_min: bool
+    # max_price 'on_demand * <factor>': the ASG's spot_max_price = on-demand $/h of the planned type x this.
+    max_price_factor: Annotated[float, Field(gt=0, le=1)]
 
 
 # novacron "6. Cost Optimization" implement_spot_strategy. Base capacity is ours: the serving fleet
 # keeps its planned min on demand (a spot reclaim never takes the floor); batch/dev retry, so base 0.
 DEFAULT_SPOT_CLASSES = {
     "stateless": SpotClass(percentage_spot=70, instance_types=["t3.medium", "t3.large", "t3.xlarge"],
-                           on_demand_base_is_min=True),
+                           on_demand_base_is_min=True, max_price_factor=0.7),   # 'on_demand * 0.7'
     "batch": SpotClass(percentage_spot=90, instance_types=["c5.large", "c5.xlarge", "c5.2xlarge"],
-                       on_demand_base_is_min=False),
-    "dev": SpotClass(percentage_spot=100, instance_types=["t3.small", "t3.medium"], on_demand_base_is_min=False),
+                       on_demand_base_is_min=False, max_price_factor=0.6),      # 'on_demand * 0.6'
+    "dev": SpotClass(percentage_spot=100, instance_types=["t3.small", "t3.medium"], on_demand_base_is_min=False,
+                     max_price_factor=0.5),                                     # 'on_demand * 0.5'
 }
 
 

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from infra.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
 from infra.config import PLATFORM_KEY, ConfigError, PlatformConfig
+from infra.pricing import on_demand_hourly, spot_max_price
 from infra.scaling_config import TriggerConfig
 
 # ---------------------------------------------------------------------------------------------
@@ -185,6 +186,10 @@ class SpotPlan:
     expected_spot_instances: int
     spot_share: float
     reason: str
+    # novacron §6 implement_spot_strategy max_price 'on_demand * factor' (per class) and the ASG's
+    # spot_max_price: the planned type's on-demand $/h in the region x factor, as AWS takes it (a string).
+    max_price_factor: float = 1.0
+    spot_max_price: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
@@ -567,8 +572,14 @@ def spot_class_of(cfg: PlatformConfig, tier: str) -> str | None:
     return {"api": "stateless", "worker": "batch"}[tier]
 
 
-def plan_spot(cfg: PlatformConfig, tier: str, instance_type: str, min_size: int, desired: int) -> SpotPlan | None:
-    """novacron implement_spot_strategy: a mixed-instances policy; the planned rung is the first override."""
+def plan_spot(cfg: PlatformConfig, tier: str, instance_type: str, min_size: int, desired: int,
+              region: str | None = None) -> SpotPlan | None:
+    """novacron implement_spot_strategy: a mixed-instances policy; the planned rung is the first override.
+
+    max_price 'on_demand * factor' becomes one ASG-wide spot_max_price (AWS has no per-override
+    max price): the planned rung's on-demand $/h in `region` (infra/pricing.py) x the class factor.
+    Larger overrides get spot only while their spot price is under that cap.
+    """
     name = spot_class_of(cfg, tier)
     if name is None:
         return None
@@ -578,10 +589,15 @@ def plan_spot(cfg: PlatformConfig, tier: str, instance_type: str, min_size: int,
     spot = int((max(desired - base, 0)) * cls.percentage_spot / 100)
     types = tuple(dict.fromkeys([instance_type, *cls.instance_types]))
     share = round(spot / desired, 4) if desired else 0.0
+    on_demand = on_demand_hourly(instance_type, region)
+    max_price = spot_max_price(instance_type, region, cls.max_price_factor)
     return SpotPlan(name, cls.percentage_spot, base, above, types, cfg.scaling.spot.allocation_strategy, spot, share,
                     f"class {name}: {cls.percentage_spot:g}% spot above an on-demand base of {base} "
                     f"({'the planned min' if cls.on_demand_base_is_min else 'none'}); at desired {desired}: "
-                    f"~{spot} spot = {share:.0%} of the tier")
+                    f"~{spot} spot = {share:.0%} of the tier; max price on_demand x {cls.max_price_factor:g} = "
+                    f"{instance_type} ${on_demand:.6g}/h ({region or 'us-east-1'}) x {cls.max_price_factor:g} "
+                    f"= ${max_price}/h (novacron §6 implement_spot_strategy)",
+                    cls.max_price_factor, max_price)
 
 
 def plan_rollout(cfg: PlatformConfig, tier: str, desired: int) -> RolloutPlan:
@@ -751,7 +767,7 @@ def apply_scaling(cfg: PlatformConfig, plan):
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and tname == "worker") else {}
             scaling = TierScaling(
                 triggers=trigger_rules(cfg, tname), bounds_reason=bounds_reason, vertical=vert,
-                spot=plan_spot(cfg, tname, vert.to_type, lo, desired), rollout=plan_rollout(cfg, tname, desired),
+                spot=plan_spot(cfg, tname, vert.to_type, lo, desired, rname), rollout=plan_rollout(cfg, tname, desired),
                 schedule=schedule, queue_name=queue_name(cfg, cfg.environment, rname) if tname == "worker" else None,
                 emergency_env=env, emergency_changes=(why,) if why else (),
                 predictive=predictive_forecast_only(cfg) if tier.forecast_curve is not None and tname == "api"

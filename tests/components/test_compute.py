@@ -147,3 +147,110 @@ def test_short_name_honours_a_custom_limit():
     name = "prod-us-east-1-static-1y"  # 24 chars
     assert short_name(name, 64) == name
     assert short_name(name, 20) == "prod-us-east-a908ab" == expected_short(name, 20)  # 13-char prefix, '-' trimmed
+
+
+CWAGENT_CONFIG = """{
+  "agent": {
+    "metrics_collection_interval": 60
+  },
+  "metrics": {
+    "aggregation_dimensions": [
+      [
+        "AutoScalingGroupName"
+      ]
+    ],
+    "append_dimensions": {
+      "AutoScalingGroupName": "${aws:AutoScalingGroupName}"
+    },
+    "metrics_collected": {
+      "mem": {
+        "measurement": [
+          "mem_used_percent"
+        ],
+        "metrics_collection_interval": 60
+      }
+    },
+    "namespace": "CWAgent"
+  }
+}"""
+CWAGENT_STEPS = (
+    "dnf install -y amazon-cloudwatch-agent\n"
+    "cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'EOF'\n"
+    f"{CWAGENT_CONFIG}\nEOF\n"
+    "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 "
+    "-c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json -s\n")
+
+
+def _user_data(run, name):
+    import base64
+    return base64.b64decode(by_name(run, name).inputs["userData"]).decode()
+
+
+def test_every_launch_template_installs_the_cloudwatch_agent(prod_run):
+    """novacron §1 memory_based: the CWAgent mem_used_percent alarms need the agent on the instances."""
+    templates = of_type(prod_run, "aws:ec2/launchTemplate:LaunchTemplate")
+    assert len(templates) == 8
+    for lt in templates:
+        assert _user_data(prod_run, lt.name) == "#!/bin/bash\nset -euo pipefail\n" + CWAGENT_STEPS
+
+
+def test_emergency_env_is_merged_with_the_agent_user_data():
+    run = run_stack("prod", ("emergency.mode=up", "emergency.target=worker"))
+    assert _user_data(run, "prod-us-east-1-worker-lt") == (
+        "#!/bin/bash\nset -euo pipefail\nmkdir -p /etc/scaling-platform\n"
+        "cat > /etc/scaling-platform/env <<'EOF'\nMAX_CONCURRENT_JOBS=50\nWORKER_THREADS=16\nEOF\n" + CWAGENT_STEPS)
+
+
+def test_memory_alarms_read_what_the_agent_publishes(prod_run):
+    import json
+
+    from infra.user_data import cloudwatch_agent_config
+    config = cloudwatch_agent_config()
+    assert json.dumps(config, indent=2, sort_keys=True) == CWAGENT_CONFIG
+    metrics = config["metrics"]
+    alarms = [r for r in of_type(prod_run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+              if r.inputs.get("metricName") == "mem_used_percent"]
+    assert len(alarms) == 16  # out + in, per tier and region
+    for alarm in alarms:
+        assert alarm.inputs["namespace"] == metrics["namespace"]
+        assert [alarm.inputs["metricName"]] == metrics["metrics_collected"]["mem"]["measurement"]
+        assert [sorted(alarm.inputs["dimensions"])] == metrics["aggregation_dimensions"]
+        assert sorted(alarm.inputs["dimensions"]) == sorted(metrics["append_dimensions"])
+        assert alarm.inputs["period"] == metrics["metrics_collected"]["mem"]["metrics_collection_interval"]
+
+
+def test_instance_role_has_the_cloudwatch_agent_policy(prod_run):
+    arns = {r.inputs["policyArn"] for r in of_type(prod_run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    assert "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" in arns
+
+
+SPOT_MAX_PRICE = {  # novacron §6 max_price: c5.large on-demand $0.085/h x region multiplier x class factor
+    "prod-us-east-1-api-asg": "0.0595", "prod-us-west-2-api-asg": "0.0595",        # stateless x 0.7
+    "prod-eu-west-1-api-asg": "0.067235", "prod-ap-southeast-1-api-asg": "0.068425",
+    "prod-us-east-1-worker-asg": "0.051", "prod-us-west-2-worker-asg": "0.051",    # batch x 0.6
+    "prod-eu-west-1-worker-asg": "0.05763", "prod-ap-southeast-1-worker-asg": "0.05865",
+}
+
+
+def test_spot_max_price_per_class(prod_run):
+    got = {}
+    for asg in of_type(prod_run, "aws:autoscaling/group:Group"):
+        dist = asg.inputs["mixedInstancesPolicy"]["instancesDistribution"]
+        assert asg.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"][0]["instanceType"] == "c5.large"
+        got[asg.name] = dist["spotMaxPrice"]
+    assert got == SPOT_MAX_PRICE
+
+
+def test_spot_cost_lines_use_each_class_factor(prod_run):
+    from infra.pricing import estimate_stack
+    lines = {line.item: line for line in estimate_stack(prod_run.resources).lines}
+    api, worker = lines["prod-us-east-1-api-asg"], lines["prod-us-east-1-worker-asg"]
+    # api 14 (base 10 on demand, 30 % of 4 above it): 2.8 spot at x 0.7
+    assert api.reason == "14 × c5.large × $0.085/h × 730 h, 20% spot at ×0.7"
+    assert api.monthly_usd == pytest.approx((11.2 + 2.8 * 0.7) * 0.085 * 730) == pytest.approx(816.578)
+    # worker 22 (base 0, 10 % on demand): 19.8 spot at x 0.6
+    assert worker.reason == "22 × c5.large × $0.085/h × 730 h, 90% spot at ×0.6"
+    assert worker.monthly_usd == pytest.approx((2.2 + 19.8 * 0.6) * 0.085 * 730) == pytest.approx(873.664)
+    eu = lines["prod-eu-west-1-worker-asg"]
+    assert eu.reason == "11 × c5.large × $0.085/h × 1.13 (eu-west-1) × 730 h, 90% spot at ×0.6"
+    assert eu.monthly_usd == pytest.approx((1.1 + 9.9 * 0.6) * 0.085 * 1.13 * 730)

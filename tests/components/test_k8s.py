@@ -74,9 +74,39 @@ def test_worker_scaled_object_on_queue_depth(k8s_run):
     scaler = by_name(k8s_run, "prod-k8s-worker-scaler")
     assert scaler.type == "kubernetes:keda.sh/v1alpha1:ScaledObject"
     spec = scaler.inputs["spec"]
-    assert (spec["minReplicaCount"], spec["maxReplicaCount"], spec["cooldownPeriod"]) == (10, 200, 600)
-    assert spec["triggers"][0]["metadata"]["queueLength"] == "1000"
+    up, down = trigger("queue_depth", "up"), trigger("queue_depth", "down")
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (down.bound, up.bound) == (10, 200)
+    # cooldownPeriod / activationQueueLength only govern 0 <-> 1: not set with a minimum of 10.
+    assert "cooldownPeriod" not in spec
+    # aws-sqs-queue takes queueURL (required) and awsRegion; the queue is the one the worker
+    # ASG's queue alarm watches (<environment>-<primary region>-jobs), mock account 123456789012.
+    assert spec["triggers"] == [{"type": "aws-sqs-queue", "metadata": {
+        "queueURL": "https://sqs.us-east-1.amazonaws.com/123456789012/prod-us-east-1-jobs",
+        "awsRegion": "us-east-1",
+        "queueLength": "100",          # per replica: 1000 messages / 10 min workers
+        "scaleOnInFlight": "false"}}]
     behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
-    assert behavior["scaleUp"]["policies"] == [{"type": "Pods", "value": 5, "periodSeconds": 120}]
-    assert behavior["scaleDown"]["policies"] == [{"type": "Pods", "value": 2, "periodSeconds": 600}]
-    assert behavior["scaleDown"]["stabilizationWindowSeconds"] == trigger("queue_depth", "down").duration_s == 900
+    assert behavior == {
+        "scaleUp": {"stabilizationWindowSeconds": 60, "selectPolicy": "Max",              # one period
+                    "policies": [{"type": "Pods", "value": 5, "periodSeconds": 120}]},    # +5, cd 120
+        "scaleDown": {"stabilizationWindowSeconds": 900, "selectPolicy": "Max",           # 15 minutes
+                      "policies": [{"type": "Pods", "value": 2, "periodSeconds": 600}]},  # -2, cd 600
+    }
+    reason = scaler.inputs["metadata"]["annotations"]["scaling-platform/plan-reason"]
+    assert reason.startswith("runbook novacron §1 queue_depth: queueLength 100 per replica = 1000 messages / "
+                             "min_workers 10; +5 pods per 120 s up to 200; -2 pods per 600 s after 900 s lower")
+    assert "not a fixed +5 at 1000" in reason and "not only below 100 messages" in reason
+
+
+def test_worker_queue_alarm_and_scaled_object_read_the_same_queue(k8s_run):
+    alarms = [r for r in k8s_run.resources if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+              and r.inputs.get("namespace") == "AWS/SQS"]
+    queues = {a.inputs["dimensions"]["QueueName"] for a in alarms if "us-east-1" in a.name}
+    url = by_name(k8s_run, "prod-k8s-worker-scaler").inputs["spec"]["triggers"][0]["metadata"]["queueURL"]
+    assert queues == {url.rsplit("/", 1)[1]}
+
+
+def test_kubernetes_queue_name_override():
+    run = run_stack("prod", K8S + ("kubernetes.queue_name=novacron-jobs",))
+    meta = by_name(run, "prod-k8s-worker-scaler").inputs["spec"]["triggers"][0]["metadata"]
+    assert meta["queueURL"] == "https://sqs.us-east-1.amazonaws.com/123456789012/novacron-jobs"

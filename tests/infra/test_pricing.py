@@ -19,11 +19,14 @@ def lt(name="api-lt", itype="c5.large", gb=20.0):
         {"deviceName": "/dev/xvda", "ebs": {"volumeSize": gb, "volumeType": "gp3", "encrypted": "true"}}]}, parent="api")
 
 
-def asg(desired=25.0, pct_on_demand=None, base=0.0, lt_id="api-lt_id", provider="aws-us-east-1", **extra):
+def asg(desired=25.0, pct_on_demand=None, base=0.0, lt_id="api-lt_id", provider="aws-us-east-1", max_price=None,
+        **extra):
     inputs = {"minSize": 10.0, "maxSize": 100.0, "desiredCapacity": desired, "launchTemplate": {"id": lt_id}, **extra}
     if pct_on_demand is not None:
         inputs["mixedInstancesPolicy"] = {"instancesDistribution": {
             "onDemandBaseCapacity": base, "onDemandPercentageAboveBaseCapacity": pct_on_demand}}
+        if max_price is not None:
+            inputs["mixedInstancesPolicy"]["instancesDistribution"]["spotMaxPrice"] = max_price
     return R(ASG, "api-asg", inputs, parent="api", provider=provider)
 
 
@@ -34,15 +37,31 @@ def test_25_c5_large_on_demand():
     assert line.reason == "25 × c5.large × $0.085/h × 730 h"
 
 
-def test_spot_share_at_novacron_factor():
-    line = estimate_stack([lt(gb=0.0), asg(pct_on_demand=30.0)]).lines[0]
-    assert pricing.SPOT_PRICE_FACTOR == 0.7
+def test_spot_share_at_its_class_max_price():
+    """novacron §6 implement_spot_strategy: spot is priced at the ASG's spotMaxPrice ceiling."""
+    line = estimate_stack([lt(gb=0.0), asg(pct_on_demand=30.0, max_price="0.0595")]).lines[0]  # 0.085 x 0.7
     assert line.monthly_usd == pytest.approx((7.5 + 17.5 * 0.7) * 0.085 * 730)
     assert line.reason == "25 × c5.large × $0.085/h × 730 h, 70% spot at ×0.7"
+    line = estimate_stack([lt(gb=0.0), asg(pct_on_demand=10.0, max_price="0.051")]).lines[0]  # batch: x 0.6
+    assert line.monthly_usd == pytest.approx((2.5 + 22.5 * 0.6) * 0.085 * 730)
+    assert line.reason == "25 × c5.large × $0.085/h × 730 h, 90% spot at ×0.6"
+
+
+def test_spot_without_max_price_is_capped_at_on_demand():
+    assert pricing.NO_MAX_PRICE_SPOT_FACTOR == 1.0
+    line = estimate_stack([lt(gb=0.0), asg(pct_on_demand=30.0)]).lines[0]
+    assert line.monthly_usd == pytest.approx(25 * 0.085 * 730)
+    assert line.reason == "25 × c5.large × $0.085/h × 730 h, 70% spot at ×1"
+
+
+def test_spot_max_price_string_and_regional_on_demand():
+    assert pricing.spot_max_price("c5.large", "us-east-1", 0.7) == "0.0595"
+    assert pricing.spot_max_price("c5.large", "eu-west-1", 0.6) == "0.05763"   # 0.085 x 1.13 x 0.6
+    assert pricing.spot_max_price("t3.small", None, 0.5) == "0.0104"
 
 
 def test_on_demand_base_is_never_spot():
-    line = estimate_stack([lt(gb=0.0), asg(desired=10.0, pct_on_demand=0.0, base=4.0)]).lines[0]
+    line = estimate_stack([lt(gb=0.0), asg(desired=10.0, pct_on_demand=0.0, base=4.0, max_price="0.0595")]).lines[0]
     assert line.monthly_usd == pytest.approx((4 + 6 * 0.7) * 0.085 * 730)
 
 

@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import ROOT
 
 PURE_MODULES = ["config", "capacity", "catalog", "forecast", "pricing", "scaling_policy", "scaling_config", "data_plan",
-                "shard_map", "triggers", "edge_plan", "burst", "planning", "references"]
+                "shard_map", "triggers", "edge_plan", "burst", "planning", "references",
+                "user_data"]
 FORBIDDEN = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_cloudflare", "pulumi_policy", "boto3", "botocore")
 
 

@@ -166,8 +166,14 @@ def test_spot_classes():
     assert api.instance_types == ("c5.large", "t3.medium", "t3.large", "t3.xlarge")
     assert (worker.spot_class, worker.percentage_spot, worker.on_demand_base) == ("batch", 90, 0)
     assert worker.allocation_strategy == "price-capacity-optimized"
+    # novacron §6 max_price 'on_demand * 0.7' / 0.6 / 0.5: c5.large $0.085/h in us-east-1
+    assert (api.max_price_factor, api.spot_max_price, worker.max_price_factor, worker.spot_max_price) == \
+        (0.7, "0.0595", 0.6, "0.051")
+    assert api.reason.endswith("max price on_demand x 0.7 = c5.large $0.085/h (us-east-1) x 0.7 = $0.0595/h "
+                               "(novacron §6 implement_spot_strategy)")
     dev = plan_of("dev").regions["us-east-1"].tiers["api"].scaling.spot
     assert (dev.spot_class, dev.percentage_spot, dev.instance_types) == ("dev", 100, ("t3.medium", "t3.small"))
+    assert (dev.max_price_factor, dev.spot_max_price) == (0.5, "0.0208")  # t3.medium $0.0416/h x 0.5
     assert plan_of("prod", "tiers.api.spot_class=on_demand").regions["us-east-1"].tiers["api"].scaling.spot is None
 
 
