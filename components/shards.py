@@ -10,7 +10,8 @@ each alarm watches up to 10 instances through a metric-math MAX (the CloudWatch 
 math-expression alarm), so the alarm count grows with shards/10, not with shards:
 - replicas: MAX(ReplicaLag) > 1 s (the runbook's 1000 ms; CloudWatch reports ReplicaLag in seconds);
 - live shard primaries: MAX(DatabaseConnections) > 80% of max_connections (raise max_connections)
-  and > 90% (add a replica: raise database.extra_replicas).
+  and > 90% (add a replica: raise database.extra_replicas), in the runbook's integer percent
+  (500 connections: > 404 and > 454).
 Group k always covers the same instances (shards 10k..10k+9 / the k-th ten replicas in shard order),
 so adding a shard only updates the last group's metrics in place.
 """
@@ -179,10 +180,12 @@ class ShardSet(pulumi.ComponentResource):
         for group in range(0, len(live), ALARM_METRICS_MAX):
             idents = live[group:group + ALARM_METRICS_MAX]
             for pct, threshold in plan.connection_alarm_thresholds.items():
+                # novacron 5: integer percent (CUR*100/MAX -gt pct), see data_plan.pool_alarm_threshold.
                 self._max_alarm(
                     f"{self._name}-connections-{pct}-{group // ALARM_METRICS_MAX}", "DatabaseConnections", idents,
                     threshold, f"novacron 5: connection pool > {pct}% of max_connections {plan.max_connections}: "
-                               f"{actions[pct]}", args.primary.alarm_topic_arn, child)
+                               f"{actions[pct]}; {plan.connection_alarm_reasons[pct]}",
+                    args.primary.alarm_topic_arn, child)
         for region, idents in self._replica_idents.items():
             refs = args.cross_regions[region] if region else args.primary
             opts = pulumi.ResourceOptions(parent=self, provider=args.providers[region]) if region else child

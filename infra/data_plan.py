@@ -86,6 +86,23 @@ DEFAULT_PARAMETER_GROUP_FAMILY = parameter_group_family(
     DatabaseConfig.model_fields["engine"].default, DatabaseConfig.model_fields["engine_version"].default)
 
 
+def pool_alarm_threshold(max_connections: int, pct: int) -> int:
+    """novacron 5 manage_connection_pool: USAGE_PERCENT=$((CUR*100/MAX)) (integer division), `-gt pct`.
+
+    The rule first fires at the smallest CUR with CUR*100 // MAX > pct, i.e. CUR >= ceil((pct+1) x MAX / 100);
+    a GreaterThanThreshold alarm on the (integer) connection count therefore uses that CUR minus 1.
+    """
+    first = -(-(pct + 1) * max_connections // 100)  # exact integer ceil
+    return first - 1
+
+
+def pool_alarm_reason(max_connections: int, pct: int) -> str:
+    """The threshold's derivation, as the plan and the alarm description show it."""
+    first = pool_alarm_threshold(max_connections, pct) + 1
+    return (f"novacron 5: $((CUR*100/{max_connections})) -gt {pct} first holds at CUR {first} "
+            f"({first}*100/{max_connections} = {first * 100 // max_connections}); alarm > {first - 1}")
+
+
 def _ceil(value: float) -> int:
     # Guard float noise: 9500/1000 must be 10 even if represented as 10.000000000000002.
     return math.ceil(round(value, 9))
@@ -134,9 +151,14 @@ class DatabasePlan:
         return self.read_replicas_per_shard * self.shards
 
     @property
-    def connection_alarm_thresholds(self) -> dict[int, float]:
-        """novacron 5 pool rules as DatabaseConnections thresholds: percent -> connections."""
-        return {pct: self.max_connections * pct / 100 for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
+    def connection_alarm_thresholds(self) -> dict[int, int]:
+        """novacron 5 pool rules as DatabaseConnections thresholds (GreaterThanThreshold): percent -> connections."""
+        return {pct: pool_alarm_threshold(self.max_connections, pct) for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
+
+    @property
+    def connection_alarm_reasons(self) -> dict[int, str]:
+        """Why each pool threshold is what it is (the runbook's integer percent arithmetic)."""
+        return {pct: pool_alarm_reason(self.max_connections, pct) for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
@@ -157,6 +179,7 @@ class DatabasePlan:
             "storage_gb_per_shard": self.storage_gb_per_shard, "multi_az": self.multi_az,
             "replica_lag_alarm_ms": REPLICA_LAG_LIMIT_MS,
             "connection_alarms": {f"{pct}%": value for pct, value in self.connection_alarm_thresholds.items()},
+            "connection_alarms_reason": {f"{pct}%": r for pct, r in self.connection_alarm_reasons.items()},
             "notes": list(self.shard_notes),
         }
 

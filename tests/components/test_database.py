@@ -92,8 +92,12 @@ def test_parameter_group_topic_and_alarms(issue_run):
     assert topic.inputs["kmsMasterKeyId"].endswith("prod-us-east-1-data-key")
     alarms = {a.name: a.inputs for a in of_type(issue_run, "aws:cloudwatch/metricAlarm:MetricAlarm")
               if a.name.startswith("prod-db-")}
-    assert alarms["prod-db-connections-80-0"]["threshold"] == 400
-    assert alarms["prod-db-connections-90-0"]["threshold"] == 450
+    # novacron 5: USAGE_PERCENT=$((CUR*100/500)) -gt 80 first fires at 405 (81%), -gt 90 at 455
+    assert alarms["prod-db-connections-80-0"]["threshold"] == 404
+    assert alarms["prod-db-connections-90-0"]["threshold"] == 454
+    assert alarms["prod-db-connections-80-0"]["alarmDescription"].startswith(
+        "novacron 5: connection pool > 80% of max_connections 500: raise database.max_connections (runbook level "
+        "500; now 500); novacron 5: $((CUR*100/500)) -gt 80 first holds at CUR 405 (405*100/500 = 81); alarm > 404")
     lag = alarms["prod-db-replica-lag-0"]
     assert lag["threshold"] == 1.0  # 1000 ms; CloudWatch ReplicaLag is in seconds
     watched = [q["metric"]["dimensions"]["DBInstanceIdentifier"] for q in lag["metricQueries"] if "metric" in q]
@@ -108,6 +112,8 @@ def test_emergency_database_raises_connections_and_replicas():
     (params,) = of_type(run, "aws:rds/parameterGroup:ParameterGroup")
     assert {p["name"]: p["value"] for p in params.inputs["parameters"]}["max_connections"] == "1000"
     assert len(replicas(run)) == 4 * (3 + 1)
+    thresholds = {a.name: a.inputs["threshold"] for a in of_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert (thresholds["prod-db-connections-80-0"], thresholds["prod-db-connections-90-0"]) == (809, 909)
 
 
 def test_adding_shards_never_touches_existing_ones():

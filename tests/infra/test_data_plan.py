@@ -58,7 +58,10 @@ def test_prod_defaults():
     # per shard 2375 reads / 125 writes: 95% reads -> ceil(2375 / 1000) = 3
     assert plan.read_replicas_per_shard == 3 and plan.read_replicas == 12
     assert plan.max_connections == data_plan.POOL_RAISED_MAX_CONNECTIONS == 500
-    assert plan.connection_alarm_thresholds == {80: 400, 90: 450}
+    # novacron 5: $((CUR*100/500)) -gt 80 / -gt 90 first hold at 405 / 455 -> GreaterThanThreshold 404 / 454
+    assert plan.connection_alarm_thresholds == {80: 404, 90: 454}
+    assert plan.connection_alarm_reasons[80] == (
+        "novacron 5: $((CUR*100/500)) -gt 80 first holds at CUR 405 (405*100/500 = 81); alarm > 404")
     assert plan.multi_az and plan.primary_region == "us-east-1"
     assert plan.parameter_group_family == "postgres16" and plan.storage_gb_per_shard == 1000
 
