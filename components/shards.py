@@ -11,7 +11,8 @@ math-expression alarm), so the alarm count grows with shards/10, not with shards
 - replicas: MAX(ReplicaLag) > 1 s (the runbook's 1000 ms; CloudWatch reports ReplicaLag in seconds);
 - live shard primaries: MAX(DatabaseConnections) > 80% of max_connections (raise max_connections)
   and > 90% (add a replica: raise database.extra_replicas), in the runbook's integer percent
-  (500 connections: > 404 and > 454).
+  (500 connections: > 404 and > 454); and MAX(DatabaseConnections) > 400 (novacron 3
+  checkScalingNeeded: add a read replica).
 Group k always covers the same instances (shards 10k..10k+9 / the k-th ten replicas in shard order),
 so adding a shard only updates the last group's metrics in place.
 """
@@ -25,7 +26,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.data_plan import (BACKUP_RETENTION_DAYS, FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
+from infra.data_plan import (BACKUP_RETENTION_DAYS, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
+                             FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
                              POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, DatabasePlan)
 from infra.shard_map import shard_name
 
@@ -186,6 +188,11 @@ class ShardSet(pulumi.ComponentResource):
                     threshold, f"novacron 5: connection pool > {pct}% of max_connections {plan.max_connections}: "
                                f"{actions[pct]}; {plan.connection_alarm_reasons[pct]}",
                     args.primary.alarm_topic_arn, child)
+            # novacron 3 checkScalingNeeded: Connections > 400 -> add a read replica (absolute count).
+            self._max_alarm(
+                f"{self._name}-connections-over-{CONNECTIONS_ADD_REPLICA}-{group // ALARM_METRICS_MAX}",
+                "DatabaseConnections", idents, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
+                args.primary.alarm_topic_arn, child)
         for region, idents in self._replica_idents.items():
             refs = args.cross_regions[region] if region else args.primary
             opts = pulumi.ResourceOptions(parent=self, provider=args.providers[region]) if region else child

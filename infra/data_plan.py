@@ -51,6 +51,11 @@ REPLICA_LAG_LIMIT_MS = 1000
 POOL_RAISE_PCT = 80
 POOL_RAISED_MAX_CONNECTIONS = 500  # also the config default of database.max_connections
 POOL_ADD_REPLICA_PCT = 90
+# novacron 3 checkScalingNeeded: `if usage.Connections > 400` -> "Add read replica" (an absolute count,
+# independent of max_connections): one more DatabaseConnections alarm per shard primary.
+CONNECTIONS_ADD_REPLICA = 400
+CONNECTIONS_ADD_REPLICA_REASON = (f"novacron 3 checkScalingNeeded: Connections > {CONNECTIONS_ADD_REPLICA} -> "
+                                  "Add read replica (raise database.extra_replicas by 1)")
 # novacron 5 "promote": --backup-retention-period 7 (days of automated backups on every primary).
 BACKUP_RETENTION_DAYS = 7
 # novacron 5 remove_shard: --final-snapshot-identifier "$2-final-snapshot".
@@ -180,6 +185,8 @@ class DatabasePlan:
             "replica_lag_alarm_ms": REPLICA_LAG_LIMIT_MS,
             "connection_alarms": {f"{pct}%": value for pct, value in self.connection_alarm_thresholds.items()},
             "connection_alarms_reason": {f"{pct}%": r for pct, r in self.connection_alarm_reasons.items()},
+            "connection_replica_alarm": CONNECTIONS_ADD_REPLICA,
+            "connection_replica_alarm_reason": CONNECTIONS_ADD_REPLICA_REASON,
             "notes": list(self.shard_notes),
         }
 

@@ -98,13 +98,17 @@ def test_parameter_group_topic_and_alarms(issue_run):
     assert alarms["prod-db-connections-80-0"]["alarmDescription"].startswith(
         "novacron 5: connection pool > 80% of max_connections 500: raise database.max_connections (runbook level "
         "500; now 500); novacron 5: $((CUR*100/500)) -gt 80 first holds at CUR 405 (405*100/500 = 81); alarm > 404")
+    over = alarms["prod-db-connections-over-400-0"]  # novacron 3: Connections > 400 -> add read replica
+    assert (over["threshold"], over["comparisonOperator"]) == (400, "GreaterThanThreshold")
+    assert over["alarmDescription"] == ("novacron 3 checkScalingNeeded: Connections > 400 -> Add read replica (raise "
+                                        "database.extra_replicas by 1) (instances: prod-db-shard-0)")
     lag = alarms["prod-db-replica-lag-0"]
     assert lag["threshold"] == 1.0  # 1000 ms; CloudWatch ReplicaLag is in seconds
     watched = [q["metric"]["dimensions"]["DBInstanceIdentifier"] for q in lag["metricQueries"] if "metric" in q]
     assert len(watched) == 10  # one math alarm watches at most 10 instances
     assert all(a["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:prod-us-east-1-data-alarms"]
                for a in alarms.values())
-    assert len(alarms) == 3
+    assert len(alarms) == 4
 
 
 def test_emergency_database_raises_connections_and_replicas():

@@ -180,6 +180,8 @@ def test_capacity_plan_carries_database_and_cache():
     assert (db["max_connections"], db["max_connections_reason"]) == (500, (
         "database.max_connections 500 (default 500: novacron 5 raises max_connections to 500 when the pool is "
         "> 80% used); static parameter, applied at the next reboot"))
+    assert (db["connection_replica_alarm"], db["connection_replica_alarm_reason"]) == (
+        400, "novacron 3 checkScalingNeeded: Connections > 400 -> Add read replica (raise database.extra_replicas by 1)")
     assert doc["cache"]["node_type"] == "cache.r5.large" and doc["cache"]["replicas"] == 2
 
 
