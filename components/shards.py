@@ -12,7 +12,9 @@ math-expression alarm), so the alarm count grows with shards/10, not with shards
 - live shard primaries: MAX(DatabaseConnections) > 80% of max_connections (raise max_connections)
   and > 90% (add a replica: raise database.extra_replicas), in the runbook's integer percent
   (500 connections: > 404 and > 454); and MAX(DatabaseConnections) > 400 (novacron 3
-  checkScalingNeeded: add a read replica).
+  checkScalingNeeded: add a read replica);
+- live shard primaries: MIN(FreeStorageSpace) < 15% of allocated (novacron 3: Storage > 85% -> add
+  storage); every instance has RDS storage autoscaling up to data_plan's cap (max_allocated_storage).
 Group k always covers the same instances (shards 10k..10k+9 / the k-th ten replicas in shard order),
 so adding a shard only updates the last group's metrics in place.
 """
@@ -28,7 +30,7 @@ import pulumi_aws as aws
 from components.naming import Naming
 from infra.data_plan import (BACKUP_RETENTION_DAYS, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
                              FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
-                             POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, DatabasePlan)
+                             POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, STORAGE_FULL_PCT, DatabasePlan)
 from infra.shard_map import shard_name
 
 STORAGE_TYPE = "gp3"
@@ -116,7 +118,10 @@ class ShardSet(pulumi.ComponentResource):
             monitoring_role_arn=self.monitoring_role.arn, performance_insights_enabled=True,
             performance_insights_kms_key_id=refs.key_arn,
             performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS), iam_database_authentication_enabled=True)
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS), iam_database_authentication_enabled=True,
+            # novacron 3 Storage > 85% -> add storage: RDS storage autoscaling, an in-place modify (never a
+            # replacement). Replicas get it too: their storage is their own and must keep up with the source.
+            **({"max_allocated_storage": plan.max_allocated_storage_gb} if plan.max_allocated_storage_gb else {}))
 
     def _primary(self, index: int, draining: bool) -> aws.rds.Instance:
         plan, args = self._args.plan, self._args
@@ -157,16 +162,18 @@ class ShardSet(pulumi.ComponentResource):
         return replica
 
     def _max_alarm(self, name: str, metric: str, idents: list[str], threshold: float, description: str,
-                   topic: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:
-        """One alarm on MAX(metric) over up to ALARM_METRICS_MAX instances."""
+                   topic: pulumi.Input[str], opts: pulumi.ResourceOptions, worst: str = "MAX",
+                   comparison: str = "GreaterThanThreshold") -> None:
+        """One alarm on MAX(metric) (or `worst`, e.g. MIN) over up to ALARM_METRICS_MAX instances."""
         queries = [{"id": f"m{i}", "return_data": False,
                     "metric": {"namespace": "AWS/RDS", "metric_name": metric, "period": ALARM_PERIOD_S,
                                "stat": "Maximum", "dimensions": {"DBInstanceIdentifier": ident}}}
                    for i, ident in enumerate(idents)]
-        queries.append({"id": "worst", "expression": "MAX(METRICS())", "label": f"max {metric}", "return_data": True})
+        queries.append({"id": "worst", "expression": f"{worst}(METRICS())", "label": f"{worst.lower()} {metric}",
+                        "return_data": True})
         aws.cloudwatch.MetricAlarm(
             name, metric_queries=queries, evaluation_periods=ALARM_EVALUATION_PERIODS,
-            comparison_operator="GreaterThanThreshold", threshold=threshold,
+            comparison_operator=comparison, threshold=threshold,
             alarm_description=f"{description} (instances: {', '.join(idents)})",
             alarm_actions=[topic], ok_actions=[topic], tags=self._args.naming.tags("data-alarm"), opts=opts)
 
@@ -193,6 +200,16 @@ class ShardSet(pulumi.ComponentResource):
                 f"{self._name}-connections-over-{CONNECTIONS_ADD_REPLICA}-{group // ALARM_METRICS_MAX}",
                 "DatabaseConnections", idents, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
                 args.primary.alarm_topic_arn, child)
+            # novacron 3 checkScalingNeeded: Storage > 85% -> add storage, i.e. MIN(FreeStorageSpace) < 15% of
+            # allocated (bytes). Autoscaling raises allocated storage in place; the alarm stays at 15% of the
+            # configured size, so after an autoscale raise database.storage_gb_per_shard to match.
+            self._max_alarm(
+                f"{self._name}-storage-{STORAGE_FULL_PCT}-{group // ALARM_METRICS_MAX}", "FreeStorageSpace", idents,
+                plan.free_storage_alarm_bytes,
+                f"novacron 3 checkScalingNeeded: storage > {STORAGE_FULL_PCT}% of {plan.storage_gb_per_shard} GB "
+                f"allocated (FreeStorageSpace < {100 - STORAGE_FULL_PCT}%): add storage: raise "
+                f"database.storage_gb_per_shard (autoscaling cap {plan.max_allocated_storage_gb} GB)",
+                args.primary.alarm_topic_arn, child, worst="MIN", comparison="LessThanThreshold")
         for region, idents in self._replica_idents.items():
             refs = args.cross_regions[region] if region else args.primary
             opts = pulumi.ResourceOptions(parent=self, provider=args.providers[region]) if region else child

@@ -41,6 +41,7 @@ def test_shard_primary_inputs_and_options(issue_run):
     i = shard.inputs
     assert i["identifier"] == "prod-db-shard-0" and i["engine"] == "postgres" and i["engineVersion"] == "16"
     assert i["instanceClass"] == "db.r5.2xlarge" and i["allocatedStorage"] == 1000 and i["storageType"] == "gp3"
+    assert i["maxAllocatedStorage"] == 2000  # novacron 3 Storage > 85%: autoscaling up to 2 x allocated
     assert i["storageEncrypted"] is True and i["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:prod-us-east-1-data-key"
     assert i["multiAz"] is True and i["publiclyAccessible"] is False and i["deletionProtection"] is True
     assert i["backupRetentionPeriod"] == 7 and i["skipFinalSnapshot"] is False
@@ -64,6 +65,7 @@ def test_replicas_encrypted_monitored_private_and_disposable(issue_run):
         i = replica.inputs
         assert i["storageEncrypted"] is True and i["kmsKeyId"].endswith("prod-us-east-1-data-key")
         assert i["publiclyAccessible"] is False and i["multiAz"] is True and i["monitoringInterval"] == 60
+        assert i["maxAllocatedStorage"] == 2000 and "allocatedStorage" not in i  # inherits the source's size
         assert i["parameterGroupName"] == "prod-us-east-1-data-db-params" and "username" not in i
         assert replica.options["protect"] is False and i["deletionProtection"] is False
 
@@ -102,13 +104,20 @@ def test_parameter_group_topic_and_alarms(issue_run):
     assert (over["threshold"], over["comparisonOperator"]) == (400, "GreaterThanThreshold")
     assert over["alarmDescription"] == ("novacron 3 checkScalingNeeded: Connections > 400 -> Add read replica (raise "
                                         "database.extra_replicas by 1) (instances: prod-db-shard-0)")
+    storage = alarms["prod-db-storage-85-0"]  # novacron 3: Storage > 85% -> add storage
+    assert (storage["threshold"], storage["comparisonOperator"]) == (150 * 2 ** 30, "LessThanThreshold")
+    assert storage["metricQueries"][0]["metric"]["metricName"] == "FreeStorageSpace"
+    assert storage["metricQueries"][-1]["expression"] == "MIN(METRICS())"
+    assert storage["alarmDescription"] == (
+        "novacron 3 checkScalingNeeded: storage > 85% of 1000 GB allocated (FreeStorageSpace < 15%): add storage: "
+        "raise database.storage_gb_per_shard (autoscaling cap 2000 GB) (instances: prod-db-shard-0)")
     lag = alarms["prod-db-replica-lag-0"]
     assert lag["threshold"] == 1.0  # 1000 ms; CloudWatch ReplicaLag is in seconds
     watched = [q["metric"]["dimensions"]["DBInstanceIdentifier"] for q in lag["metricQueries"] if "metric" in q]
     assert len(watched) == 10  # one math alarm watches at most 10 instances
     assert all(a["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:prod-us-east-1-data-alarms"]
                for a in alarms.values())
-    assert len(alarms) == 4
+    assert len(alarms) == 5
 
 
 def test_emergency_database_raises_connections_and_replicas():

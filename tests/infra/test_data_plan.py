@@ -66,6 +66,26 @@ def test_prod_defaults():
     assert plan.parameter_group_family == "postgres16" and plan.storage_gb_per_shard == 1000
 
 
+def test_prod_storage_is_flagged_above_85_percent_with_autoscaling():
+    # novacron 3 checkScalingNeeded: Storage > 85 -> add storage. prod: 3500 GB / 4 = 875 GB on 1000 GB.
+    plan = plan_database(cfg_for())
+    assert (plan.storage_fill_gb, plan.storage_fill_pct, plan.max_allocated_storage_gb) == (875, 87.5, 2000)
+    assert plan.free_storage_alarm_bytes == 150 * 2 ** 30
+    assert plan.storage_reason == (
+        "3500 GB / 4 shards = 875 GB per shard = 87.5% of 1000 GB allocated; autoscaling up to 2 x 1000 = 2000 GB; "
+        "FreeStorageSpace alarm below 15% free (novacron 3: Storage > 85% -> add storage); above 85% at plan time")
+    assert plan.shard_notes == (
+        "novacron 3 checkScalingNeeded: each shard is planned 87.5% full (875 of 1000 GB) > 85%: raise "
+        "database.storage_gb_per_shard to >= 1030 (in place; never lowered) or lower shard_target_gb for more shards; "
+        "until then storage autoscaling (up to 2000 GB) and the FreeStorageSpace alarm cover it",)
+    roomy = plan_database(cfg_for("database.storage_gb_per_shard=1030"))
+    assert roomy.shard_notes == () and not roomy.storage_reason.endswith("at plan time")
+    assert roomy.max_allocated_storage_gb == 2060
+    at_max = plan_database(cfg_for("database.storage_gb_per_shard=65536", "database.shard_target_gb=1000"))
+    assert at_max.max_allocated_storage_gb is None and "no autoscaling" in at_max.storage_reason
+    assert plan_database(cfg_for("database.storage_gb_per_shard=40000")).max_allocated_storage_gb == 65536
+
+
 def test_dev_is_single_az():
     plan = plan_database(cfg_for(stack="dev"))
     assert not plan.multi_az and plan.shards == 1
