@@ -107,11 +107,11 @@ class ShardSet(pulumi.ComponentResource):
             "replica_count": sum(len(r) for r in self.replicas.values()),
         })
 
-    def _common(self, refs: DataRegionRefs) -> dict[str, object]:
-        """Inputs every instance shares: class, encryption, monitoring, no public access."""
+    def _common(self, refs: DataRegionRefs, instance_class: str) -> dict[str, object]:
+        """Inputs every instance shares: encryption, monitoring, no public access; its class (in-place modify)."""
         plan = self._args.plan
         return dict(
-            instance_class=plan.instance_class, storage_encrypted=True, kms_key_id=refs.key_arn,
+            instance_class=instance_class, storage_encrypted=True, kms_key_id=refs.key_arn,
             publicly_accessible=False, multi_az=plan.multi_az, vpc_security_group_ids=[refs.security_group_id],
             parameter_group_name=refs.parameter_group_name, auto_minor_version_upgrade=True,
             copy_tags_to_snapshot=True, monitoring_interval=MONITORING_INTERVAL_S,
@@ -139,7 +139,7 @@ class ShardSet(pulumi.ComponentResource):
             skip_final_snapshot=False, final_snapshot_identifier=f"{ident}{FINAL_SNAPSHOT_SUFFIX}",
             allow_major_version_upgrade=False,
             tags=args.naming.tags("db-shard", shard=str(index), strategy=plan.strategy), opts=opts,
-            **self._common(args.primary))
+            **self._common(args.primary, plan.instance_class))
 
     def _replica(self, index: int, number: int, primary: aws.rds.Instance, region: str | None,
                  refs: DataRegionRefs) -> aws.rds.Instance:
@@ -154,10 +154,13 @@ class ShardSet(pulumi.ComponentResource):
             extra = {"replicate_source_db": primary.arn, "db_subnet_group_name": refs.subnet_group_name}
         else:
             extra = {"replicate_source_db": primary.identifier}
+        # novacron 5 manage_read_replicas add: --db-instance-class db.r5.xlarge (database.replica_instance_class);
+        # the emergency replica (novacron 2) keeps db.r5.2xlarge. Cross-region replicas are never emergency ones.
+        iclass = args.plan.replica_instance_class if region else args.plan.replica_class(number)
         replica = aws.rds.Instance(
             f"{self._name}-shard-{index}{where}-replica-{number}", identifier=ident, skip_final_snapshot=True,
             deletion_protection=False, tags=args.naming.tags("db-replica", shard=str(index)), opts=opts,
-            **extra, **self._common(refs))
+            **extra, **self._common(refs, iclass))
         self._replica_idents[region].append(ident)
         return replica
 

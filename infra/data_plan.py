@@ -77,6 +77,9 @@ FINAL_SNAPSHOT_SUFFIX = "-final-snapshot"
 # novacron 2 emergency-scale.sh "database": create one more read replica (`$0 up database 1`) and
 # set max_connections = 1000 in the parameter group.
 EMERGENCY_DB_EXTRA_REPLICAS = 1
+# novacron 2 emergency-scale.sh "database": that replica is --db-instance-class db.r5.2xlarge (normal replicas:
+# database.replica_instance_class, novacron 5 manage_read_replicas add: db.r5.xlarge).
+EMERGENCY_REPLICA_INSTANCE_CLASS = "db.r5.2xlarge"
 EMERGENCY_MAX_CONNECTIONS = 1000
 # novacron 2 emergency-scale.sh "cache": --cache-node-type cache.r5.xlarge, --new-replica-count 5.
 EMERGENCY_CACHE_NODE_TYPE = "cache.r5.xlarge"
@@ -149,6 +152,8 @@ class DatabasePlan:
     draining_shards: tuple[int, ...]  # indexes >= shards kept until removal is confirmed
     read_replicas_per_shard: int
     read_replicas_per_shard_reason: str
+    replica_instance_class: str  # normal replicas (novacron 5); emergency ones: EMERGENCY_REPLICA_INSTANCE_CLASS
+    emergency_replicas_per_shard: int  # the highest replica numbers of each shard (novacron 2 emergency)
     max_connections: int
     max_connections_reason: str
     storage_gb_per_shard: int
@@ -170,6 +175,12 @@ class DatabasePlan:
     def read_replicas(self) -> int:
         """Read replicas in the primary region (draining shards keep none: no keys route to them)."""
         return self.read_replicas_per_shard * self.shards
+
+    def replica_class(self, number: int) -> str:
+        """Instance class of a shard's local replica `number`: the top `emergency_replicas_per_shard` are emergency."""
+        if number >= self.read_replicas_per_shard - self.emergency_replicas_per_shard:
+            return EMERGENCY_REPLICA_INSTANCE_CLASS
+        return self.replica_instance_class
 
     @property
     def storage_fill_pct(self) -> float:
@@ -195,7 +206,10 @@ class DatabasePlan:
         """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "engine": self.engine, "engine_version": self.engine_version,
-            "instance_class": self.instance_class, "region": self.primary_region,
+            "instance_class": self.instance_class, "replica_instance_class": self.replica_instance_class,
+            "emergency_replicas_per_shard": self.emergency_replicas_per_shard,
+            "emergency_replica_instance_class": EMERGENCY_REPLICA_INSTANCE_CLASS,
+            "region": self.primary_region,
             "sharding": self.sharding, "strategy": self.strategy,
             "shards": self.shards, "shards_reason": self.shards_reason,
             "draining_shards": list(self.draining_shards),
@@ -366,9 +380,12 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
                 else f"{db.write_qps:g} writes/s / {shards} = {shard_writes:g}"))
     per_shard, rule_reason = replicas_needed(shard_reads, shard_writes)
     reason = f"{split}; {rule_reason}"
+    emergency = 0
     if _emergency_applies(cfg, "database"):
-        per_shard += EMERGENCY_DB_EXTRA_REPLICAS
-        reason += f"; emergency up {cfg.emergency.target}: +{EMERGENCY_DB_EXTRA_REPLICAS} (novacron 2) = {per_shard}"
+        emergency = EMERGENCY_DB_EXTRA_REPLICAS
+        per_shard += emergency
+        reason += (f"; emergency up {cfg.emergency.target}: +{emergency} {EMERGENCY_REPLICA_INSTANCE_CLASS} "
+                   f"(novacron 2) = {per_shard}")
     if db.extra_replicas:
         per_shard += db.extra_replicas
         reason += (f"; database.extra_replicas +{db.extra_replicas} (novacron 5: pool > {POOL_ADD_REPLICA_PCT}% adds a "
@@ -381,6 +398,9 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         notes += (f"read replicas capped at {room} per shard; add shards (lower shard_target_gb) for more read "
                   "capacity",)
         per_shard = room
+        emergency = min(emergency, per_shard)
+    reason += (f"; class {db.replica_instance_class} (database.replica_instance_class; novacron 5 "
+               "manage_read_replicas add)" + (f", emergency {EMERGENCY_REPLICA_INSTANCE_CLASS}" if emergency else ""))
 
     max_conn = db.max_connections
     conn_reason = (f"database.max_connections {max_conn} (default {POOL_RAISED_MAX_CONNECTIONS}: novacron 5 raises "
@@ -403,6 +423,7 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         instance_class=db.instance_class, strategy=strategy, sharding=db.sharding,
         shards=shards, shards_reason=f"{shards_reason}; strategy {strategy} (relay: {db.sharding} -> {strategy})",
         draining_shards=draining, read_replicas_per_shard=per_shard, read_replicas_per_shard_reason=reason,
+        replica_instance_class=db.replica_instance_class, emergency_replicas_per_shard=emergency,
         max_connections=max_conn, max_connections_reason=conn_reason, storage_gb_per_shard=db.storage_gb_per_shard,
         max_allocated_storage_gb=cap, storage_fill_gb=fill, storage_reason=storage_reason,
         multi_az=cfg.environment in MULTI_AZ_ENVIRONMENTS, primary_region=primary,

@@ -66,6 +66,7 @@ def test_replicas_encrypted_monitored_private_and_disposable(issue_run):
         assert i["storageEncrypted"] is True and i["kmsKeyId"].endswith("prod-us-east-1-data-key")
         assert i["publiclyAccessible"] is False and i["multiAz"] is True and i["monitoringInterval"] == 60
         assert i["maxAllocatedStorage"] == 2000 and "allocatedStorage" not in i  # inherits the source's size
+        assert i["instanceClass"] == "db.r5.xlarge"  # novacron 5 manage_read_replicas add
         assert i["parameterGroupName"] == "prod-us-east-1-data-db-params" and "username" not in i
         assert replica.options["protect"] is False and i["deletionProtection"] is False
 
@@ -125,6 +126,10 @@ def test_emergency_database_raises_connections_and_replicas():
     (params,) = of_type(run, "aws:rds/parameterGroup:ParameterGroup")
     assert {p["name"]: p["value"] for p in params.inputs["parameters"]}["max_connections"] == "1000"
     assert len(replicas(run)) == 4 * (3 + 1)
+    # novacron 2: the emergency replica (highest number) is db.r5.2xlarge; the formula's three db.r5.xlarge
+    assert Counter(r.inputs["instanceClass"] for r in replicas(run)) == {"db.r5.xlarge": 12, "db.r5.2xlarge": 4}
+    assert {r.name for r in replicas(run) if r.inputs["instanceClass"] == "db.r5.2xlarge"} == {
+        f"prod-db-shard-{i}-replica-3" for i in range(4)}
     thresholds = {a.name: a.inputs["threshold"] for a in of_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert (thresholds["prod-db-connections-80-0"], thresholds["prod-db-connections-90-0"]) == (809, 909)
 
@@ -166,6 +171,7 @@ def test_cross_region_replicas_use_the_region_provider_and_key():
     assert replica.inputs["replicateSourceDb"] == "arn:aws:rds:us-east-1:123456789012:prod-db-shard-0"
     assert replica.inputs["kmsKeyId"].endswith("prod-eu-west-1-data-key")
     assert replica.inputs["dbSubnetGroupName"] == "prod-eu-west-1-data-db-subnets"
+    assert replica.inputs["instanceClass"] == "db.r5.xlarge"
     assert by_name(run, "prod-db-eu-west-1-replica-lag-0").provider == "aws-eu-west-1"
 
 

@@ -111,6 +111,20 @@ def test_emergency_database_adds_replica_and_connections(target):
     assert "emergency" in plan.max_connections_reason
 
 
+def test_replica_classes_normal_and_emergency():
+    # novacron 5 manage_read_replicas add: db.r5.xlarge; novacron 2 emergency replica: db.r5.2xlarge
+    plan = plan_database(cfg_for())
+    assert [plan.replica_class(j) for j in range(3)] == ["db.r5.xlarge"] * 3
+    up = plan_database(cfg_for("emergency.mode=up", "emergency.target=database"))
+    assert up.emergency_replicas_per_shard == 1
+    assert [up.replica_class(j) for j in range(4)] == ["db.r5.xlarge"] * 3 + ["db.r5.2xlarge"]
+    assert up.read_replicas_per_shard_reason.endswith(
+        "emergency up database: +1 db.r5.2xlarge (novacron 2) = 4; class db.r5.xlarge "
+        "(database.replica_instance_class; novacron 5 manage_read_replicas add), emergency db.r5.2xlarge")
+    large = plan_database(cfg_for("database.replica_instance_class=db.r5.large"))
+    assert large.replica_class(0) == "db.r5.large"
+
+
 def test_emergency_other_targets_leave_data_tier_alone():
     cfg = cfg_for("emergency.mode=up", "emergency.target=api")
     assert plan_database(cfg) == plan_database(cfg_for())
@@ -166,6 +180,7 @@ def test_growth_from_previous_shards_is_fine_and_min_shards_is_a_floor():
     (("database.shard_target_gb=1500",), "database.shard_target_gb"),
     (("database.min_shards=10", "database.max_shards=5"), "database.min_shards"),
     (("database.cross_region_replicas=[mars-1]",), "database.cross_region_replicas"),
+    (("database.replica_instance_class=db.x2g.16xlarge",), "database.replica_instance_class"),
 ])
 def test_bad_database_config_is_one_line(overrides, key):
     platform, _ = stack_platform("prod")
@@ -195,7 +210,10 @@ def test_capacity_plan_carries_database_and_cache():
     assert db["read_replicas"] == 12 and db["read_replicas_per_shard"] == 3
     assert db["read_replicas_per_shard_reason"] == (
         "per shard: 9500 reads/s / 4 shards = 2375, 500 writes/s / 4 = 125; "
-        "reads 2375/(2375 + 125) = 95.0% > 90%: ceil(2375 / 1000) = 3")
+        "reads 2375/(2375 + 125) = 95.0% > 90%: ceil(2375 / 1000) = 3; "
+        "class db.r5.xlarge (database.replica_instance_class; novacron 5 manage_read_replicas add)")
+    assert (db["instance_class"], db["replica_instance_class"], db["emergency_replicas_per_shard"]) == (
+        "db.r5.2xlarge", "db.r5.xlarge", 0)
     assert db["read_replicas_reason"] == "3 per shard x 4 shards in us-east-1"
     assert (db["max_connections"], db["max_connections_reason"]) == (500, (
         "database.max_connections 500 (default 500: novacron 5 raises max_connections to 500 when the pool is "
