@@ -10,7 +10,11 @@ each alarm watches up to 10 instances through a metric-math MAX (the CloudWatch 
 math-expression alarm), so the alarm count grows with shards/10, not with shards:
 - replicas: MAX(ReplicaLag) > 1 s (the runbook's 1000 ms; CloudWatch reports ReplicaLag in seconds);
 - live shard primaries: MAX(DatabaseConnections) > 80% of max_connections (raise max_connections)
-  and > 90% (add a replica: raise database.extra_replicas).
+  and > 90% (add a replica: raise database.extra_replicas), in the runbook's integer percent
+  (500 connections: > 404 and > 454); and MAX(DatabaseConnections) > 400 (novacron 3
+  checkScalingNeeded: add a read replica);
+- live shard primaries: MIN(FreeStorageSpace) < 15% of allocated (novacron 3: Storage > 85% -> add
+  storage); every instance has RDS storage autoscaling up to data_plan's cap (max_allocated_storage).
 Group k always covers the same instances (shards 10k..10k+9 / the k-th ten replicas in shard order),
 so adding a shard only updates the last group's metrics in place.
 """
@@ -24,8 +28,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.data_plan import (BACKUP_RETENTION_DAYS, FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
-                             POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, DatabasePlan)
+from infra.data_plan import (BACKUP_RETENTION_DAYS, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
+                             FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
+                             POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, STORAGE_FULL_PCT, DatabasePlan)
 from infra.shard_map import shard_name
 
 STORAGE_TYPE = "gp3"
@@ -102,18 +107,21 @@ class ShardSet(pulumi.ComponentResource):
             "replica_count": sum(len(r) for r in self.replicas.values()),
         })
 
-    def _common(self, refs: DataRegionRefs) -> dict[str, object]:
-        """Inputs every instance shares: class, encryption, monitoring, no public access."""
+    def _common(self, refs: DataRegionRefs, instance_class: str) -> dict[str, object]:
+        """Inputs every instance shares: encryption, monitoring, no public access; its class (in-place modify)."""
         plan = self._args.plan
         return dict(
-            instance_class=plan.instance_class, storage_encrypted=True, kms_key_id=refs.key_arn,
+            instance_class=instance_class, storage_encrypted=True, kms_key_id=refs.key_arn,
             publicly_accessible=False, multi_az=plan.multi_az, vpc_security_group_ids=[refs.security_group_id],
             parameter_group_name=refs.parameter_group_name, auto_minor_version_upgrade=True,
             copy_tags_to_snapshot=True, monitoring_interval=MONITORING_INTERVAL_S,
             monitoring_role_arn=self.monitoring_role.arn, performance_insights_enabled=True,
             performance_insights_kms_key_id=refs.key_arn,
             performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS), iam_database_authentication_enabled=True)
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS), iam_database_authentication_enabled=True,
+            # novacron 3 Storage > 85% -> add storage: RDS storage autoscaling, an in-place modify (never a
+            # replacement). Replicas get it too: their storage is their own and must keep up with the source.
+            **({"max_allocated_storage": plan.max_allocated_storage_gb} if plan.max_allocated_storage_gb else {}))
 
     def _primary(self, index: int, draining: bool) -> aws.rds.Instance:
         plan, args = self._args.plan, self._args
@@ -131,7 +139,7 @@ class ShardSet(pulumi.ComponentResource):
             skip_final_snapshot=False, final_snapshot_identifier=f"{ident}{FINAL_SNAPSHOT_SUFFIX}",
             allow_major_version_upgrade=False,
             tags=args.naming.tags("db-shard", shard=str(index), strategy=plan.strategy), opts=opts,
-            **self._common(args.primary))
+            **self._common(args.primary, plan.instance_class))
 
     def _replica(self, index: int, number: int, primary: aws.rds.Instance, region: str | None,
                  refs: DataRegionRefs) -> aws.rds.Instance:
@@ -146,24 +154,29 @@ class ShardSet(pulumi.ComponentResource):
             extra = {"replicate_source_db": primary.arn, "db_subnet_group_name": refs.subnet_group_name}
         else:
             extra = {"replicate_source_db": primary.identifier}
+        # novacron 5 manage_read_replicas add: --db-instance-class db.r5.xlarge (database.replica_instance_class);
+        # the emergency replica (novacron 2) keeps db.r5.2xlarge. Cross-region replicas are never emergency ones.
+        iclass = args.plan.replica_instance_class if region else args.plan.replica_class(number)
         replica = aws.rds.Instance(
             f"{self._name}-shard-{index}{where}-replica-{number}", identifier=ident, skip_final_snapshot=True,
             deletion_protection=False, tags=args.naming.tags("db-replica", shard=str(index)), opts=opts,
-            **extra, **self._common(refs))
+            **extra, **self._common(refs, iclass))
         self._replica_idents[region].append(ident)
         return replica
 
     def _max_alarm(self, name: str, metric: str, idents: list[str], threshold: float, description: str,
-                   topic: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:
-        """One alarm on MAX(metric) over up to ALARM_METRICS_MAX instances."""
+                   topic: pulumi.Input[str], opts: pulumi.ResourceOptions, worst: str = "MAX",
+                   comparison: str = "GreaterThanThreshold") -> None:
+        """One alarm on MAX(metric) (or `worst`, e.g. MIN) over up to ALARM_METRICS_MAX instances."""
         queries = [{"id": f"m{i}", "return_data": False,
                     "metric": {"namespace": "AWS/RDS", "metric_name": metric, "period": ALARM_PERIOD_S,
                                "stat": "Maximum", "dimensions": {"DBInstanceIdentifier": ident}}}
                    for i, ident in enumerate(idents)]
-        queries.append({"id": "worst", "expression": "MAX(METRICS())", "label": f"max {metric}", "return_data": True})
+        queries.append({"id": "worst", "expression": f"{worst}(METRICS())", "label": f"{worst.lower()} {metric}",
+                        "return_data": True})
         aws.cloudwatch.MetricAlarm(
             name, metric_queries=queries, evaluation_periods=ALARM_EVALUATION_PERIODS,
-            comparison_operator="GreaterThanThreshold", threshold=threshold,
+            comparison_operator=comparison, threshold=threshold,
             alarm_description=f"{description} (instances: {', '.join(idents)})",
             alarm_actions=[topic], ok_actions=[topic], tags=self._args.naming.tags("data-alarm"), opts=opts)
 
@@ -179,10 +192,27 @@ class ShardSet(pulumi.ComponentResource):
         for group in range(0, len(live), ALARM_METRICS_MAX):
             idents = live[group:group + ALARM_METRICS_MAX]
             for pct, threshold in plan.connection_alarm_thresholds.items():
+                # novacron 5: integer percent (CUR*100/MAX -gt pct), see data_plan.pool_alarm_threshold.
                 self._max_alarm(
                     f"{self._name}-connections-{pct}-{group // ALARM_METRICS_MAX}", "DatabaseConnections", idents,
                     threshold, f"novacron 5: connection pool > {pct}% of max_connections {plan.max_connections}: "
-                               f"{actions[pct]}", args.primary.alarm_topic_arn, child)
+                               f"{actions[pct]}; {plan.connection_alarm_reasons[pct]}",
+                    args.primary.alarm_topic_arn, child)
+            # novacron 3 checkScalingNeeded: Connections > 400 -> add a read replica (absolute count).
+            self._max_alarm(
+                f"{self._name}-connections-over-{CONNECTIONS_ADD_REPLICA}-{group // ALARM_METRICS_MAX}",
+                "DatabaseConnections", idents, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
+                args.primary.alarm_topic_arn, child)
+            # novacron 3 checkScalingNeeded: Storage > 85% -> add storage, i.e. MIN(FreeStorageSpace) < 15% of
+            # allocated (bytes). Autoscaling raises allocated storage in place; the alarm stays at 15% of the
+            # configured size, so after an autoscale raise database.storage_gb_per_shard to match.
+            self._max_alarm(
+                f"{self._name}-storage-{STORAGE_FULL_PCT}-{group // ALARM_METRICS_MAX}", "FreeStorageSpace", idents,
+                plan.free_storage_alarm_bytes,
+                f"novacron 3 checkScalingNeeded: storage > {STORAGE_FULL_PCT}% of {plan.storage_gb_per_shard} GB "
+                f"allocated (FreeStorageSpace < {100 - STORAGE_FULL_PCT}%): add storage: raise "
+                f"database.storage_gb_per_shard (autoscaling cap {plan.max_allocated_storage_gb} GB)",
+                args.primary.alarm_topic_arn, child, worst="MIN", comparison="LessThanThreshold")
         for region, idents in self._replica_idents.items():
             refs = args.cross_regions[region] if region else args.primary
             opts = pulumi.ResourceOptions(parent=self, provider=args.providers[region]) if region else child

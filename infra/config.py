@@ -164,6 +164,9 @@ class DatabaseConfig(_Section):
     # never drifts; the parameter group family is "postgres<major>".
     engine_version: Literal["14", "15", "16", "17"] = "16"
     instance_class: DbInstanceClass = "db.r5.2xlarge"  # novacron 5 add_shard: --db-instance-class db.r5.2xlarge
+    # novacron 5 manage_read_replicas add: --db-instance-class db.r5.xlarge (normal read replicas; the
+    # emergency replica keeps novacron 2's db.r5.2xlarge). A class change is an in-place RDS modify.
+    replica_instance_class: DbInstanceClass = "db.r5.xlarge"
     read_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
     write_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
     size_gb: Annotated[float, Field(ge=0, le=1e7)] = 0

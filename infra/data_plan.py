@@ -8,6 +8,8 @@ as a named constant or function, with a comment citing its section:
 - relay "Database Scaling" -> "Read Replicas" (ReadReplicaScaling.calculateReplicaNeeds).
 - novacron "5. Database Scaling Operations": replication lag, connection pool rules, add/remove shard.
 - novacron "2. Manual Scaling Procedures" (emergency-scale.sh): emergency database and cache.
+- novacron "3. Capacity Planning" checkScalingNeeded: Storage > 85% (autoscaling, alarm, plan flag) and
+  Connections > 400 (add a read replica alarm).
 
 Where the data tier lives: shards are one global dataset, so every shard primary and its
 replicas live in the **primary region** (the one with `primary: true`); regions listed in
@@ -51,6 +53,22 @@ REPLICA_LAG_LIMIT_MS = 1000
 POOL_RAISE_PCT = 80
 POOL_RAISED_MAX_CONNECTIONS = 500  # also the config default of database.max_connections
 POOL_ADD_REPLICA_PCT = 90
+# novacron 3 checkScalingNeeded: `if usage.Connections > 400` -> "Add read replica" (an absolute count,
+# independent of max_connections): one more DatabaseConnections alarm per shard primary.
+CONNECTIONS_ADD_REPLICA = 400
+CONNECTIONS_ADD_REPLICA_REASON = (f"novacron 3 checkScalingNeeded: Connections > {CONNECTIONS_ADD_REPLICA} -> "
+                                  "Add read replica (raise database.extra_replicas by 1)")
+# novacron 3 checkScalingNeeded: `if usage.Storage > 85` -> "Add ... storage". Encoded three ways:
+# RDS storage autoscaling (max_allocated_storage, an in-place modify, never a replacement), a
+# FreeStorageSpace alarm at 15% free of allocated, and the plan flags a shard planned above 85%.
+STORAGE_FULL_PCT = 85
+# Autoscaling cap = 2 x allocated: a shard sized at shard_target_gb (<= allocated) may double before the
+# cap; by then relay "Sharding Strategy" should have added shards (shards_needed), so hitting the cap means
+# resharding is overdue, not that storage should grow without bound (and the bill with it).
+STORAGE_AUTOSCALING_FACTOR = 2
+# RDS for PostgreSQL gp3: at most 65,536 GiB per instance (RDS User Guide, "Amazon RDS DB instance storage").
+RDS_MAX_STORAGE_GB = 65_536
+GIB = 2 ** 30  # allocated_storage is GiB; CloudWatch FreeStorageSpace is bytes
 # novacron 5 "promote": --backup-retention-period 7 (days of automated backups on every primary).
 BACKUP_RETENTION_DAYS = 7
 # novacron 5 remove_shard: --final-snapshot-identifier "$2-final-snapshot".
@@ -59,6 +77,9 @@ FINAL_SNAPSHOT_SUFFIX = "-final-snapshot"
 # novacron 2 emergency-scale.sh "database": create one more read replica (`$0 up database 1`) and
 # set max_connections = 1000 in the parameter group.
 EMERGENCY_DB_EXTRA_REPLICAS = 1
+# novacron 2 emergency-scale.sh "database": that replica is --db-instance-class db.r5.2xlarge (normal replicas:
+# database.replica_instance_class, novacron 5 manage_read_replicas add: db.r5.xlarge).
+EMERGENCY_REPLICA_INSTANCE_CLASS = "db.r5.2xlarge"
 EMERGENCY_MAX_CONNECTIONS = 1000
 # novacron 2 emergency-scale.sh "cache": --cache-node-type cache.r5.xlarge, --new-replica-count 5.
 EMERGENCY_CACHE_NODE_TYPE = "cache.r5.xlarge"
@@ -84,6 +105,23 @@ def parameter_group_family(engine: str, engine_version: str) -> str:
 # The family of DatabaseConfig's default engine and major version (components' default).
 DEFAULT_PARAMETER_GROUP_FAMILY = parameter_group_family(
     DatabaseConfig.model_fields["engine"].default, DatabaseConfig.model_fields["engine_version"].default)
+
+
+def pool_alarm_threshold(max_connections: int, pct: int) -> int:
+    """novacron 5 manage_connection_pool: USAGE_PERCENT=$((CUR*100/MAX)) (integer division), `-gt pct`.
+
+    The rule first fires at the smallest CUR with CUR*100 // MAX > pct, i.e. CUR >= ceil((pct+1) x MAX / 100);
+    a GreaterThanThreshold alarm on the (integer) connection count therefore uses that CUR minus 1.
+    """
+    first = -(-(pct + 1) * max_connections // 100)  # exact integer ceil
+    return first - 1
+
+
+def pool_alarm_reason(max_connections: int, pct: int) -> str:
+    """The threshold's derivation, as the plan and the alarm description show it."""
+    first = pool_alarm_threshold(max_connections, pct) + 1
+    return (f"novacron 5: $((CUR*100/{max_connections})) -gt {pct} first holds at CUR {first} "
+            f"({first}*100/{max_connections} = {first * 100 // max_connections}); alarm > {first - 1}")
 
 
 def _ceil(value: float) -> int:
@@ -114,9 +152,14 @@ class DatabasePlan:
     draining_shards: tuple[int, ...]  # indexes >= shards kept until removal is confirmed
     read_replicas_per_shard: int
     read_replicas_per_shard_reason: str
+    replica_instance_class: str  # normal replicas (novacron 5); emergency ones: EMERGENCY_REPLICA_INSTANCE_CLASS
+    emergency_replicas_per_shard: int  # the highest replica numbers of each shard (novacron 2 emergency)
     max_connections: int
     max_connections_reason: str
     storage_gb_per_shard: int
+    max_allocated_storage_gb: int | None  # RDS storage autoscaling cap (None: allocated is already the RDS max)
+    storage_fill_gb: float  # planned data per shard at the end of the forecast horizon
+    storage_reason: str
     multi_az: bool
     primary_region: str
     cross_region_replicas: dict[str, int]  # region -> replicas per shard there
@@ -133,16 +176,40 @@ class DatabasePlan:
         """Read replicas in the primary region (draining shards keep none: no keys route to them)."""
         return self.read_replicas_per_shard * self.shards
 
+    def replica_class(self, number: int) -> str:
+        """Instance class of a shard's local replica `number`: the top `emergency_replicas_per_shard` are emergency."""
+        if number >= self.read_replicas_per_shard - self.emergency_replicas_per_shard:
+            return EMERGENCY_REPLICA_INSTANCE_CLASS
+        return self.replica_instance_class
+
     @property
-    def connection_alarm_thresholds(self) -> dict[int, float]:
-        """novacron 5 pool rules as DatabaseConnections thresholds: percent -> connections."""
-        return {pct: self.max_connections * pct / 100 for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
+    def storage_fill_pct(self) -> float:
+        """Planned fill of one shard's allocated storage, percent."""
+        return self.storage_fill_gb * 100 / self.storage_gb_per_shard
+
+    @property
+    def free_storage_alarm_bytes(self) -> int:
+        """novacron 3 Storage > 85%: FreeStorageSpace (bytes) below 15% of allocated (LessThanThreshold)."""
+        return self.storage_gb_per_shard * GIB * (100 - STORAGE_FULL_PCT) // 100
+
+    @property
+    def connection_alarm_thresholds(self) -> dict[int, int]:
+        """novacron 5 pool rules as DatabaseConnections thresholds (GreaterThanThreshold): percent -> connections."""
+        return {pct: pool_alarm_threshold(self.max_connections, pct) for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
+
+    @property
+    def connection_alarm_reasons(self) -> dict[int, str]:
+        """Why each pool threshold is what it is (the runbook's integer percent arithmetic)."""
+        return {pct: pool_alarm_reason(self.max_connections, pct) for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
         return {
             "engine": self.engine, "engine_version": self.engine_version,
-            "instance_class": self.instance_class, "region": self.primary_region,
+            "instance_class": self.instance_class, "replica_instance_class": self.replica_instance_class,
+            "emergency_replicas_per_shard": self.emergency_replicas_per_shard,
+            "emergency_replica_instance_class": EMERGENCY_REPLICA_INSTANCE_CLASS,
+            "region": self.primary_region,
             "sharding": self.sharding, "strategy": self.strategy,
             "shards": self.shards, "shards_reason": self.shards_reason,
             "draining_shards": list(self.draining_shards),
@@ -154,9 +221,16 @@ class DatabasePlan:
             "cross_region_replicas": dict(self.cross_region_replicas),
             "cross_region_replicas_reason": self.cross_region_reason,
             "max_connections": self.max_connections, "max_connections_reason": self.max_connections_reason,
-            "storage_gb_per_shard": self.storage_gb_per_shard, "multi_az": self.multi_az,
+            "storage_gb_per_shard": self.storage_gb_per_shard,
+            "max_allocated_storage_gb": self.max_allocated_storage_gb,
+            "storage_fill_gb": self.storage_fill_gb, "storage_fill_pct": round(self.storage_fill_pct, 2),
+            "storage_reason": self.storage_reason,
+            "free_storage_alarm_bytes": self.free_storage_alarm_bytes, "multi_az": self.multi_az,
             "replica_lag_alarm_ms": REPLICA_LAG_LIMIT_MS,
             "connection_alarms": {f"{pct}%": value for pct, value in self.connection_alarm_thresholds.items()},
+            "connection_alarms_reason": {f"{pct}%": r for pct, r in self.connection_alarm_reasons.items()},
+            "connection_replica_alarm": CONNECTIONS_ADD_REPLICA,
+            "connection_replica_alarm_reason": CONNECTIONS_ADD_REPLICA_REASON,
             "notes": list(self.shard_notes),
         }
 
@@ -223,6 +297,36 @@ def replicas_needed(read_qps: float, write_qps: float) -> tuple[int, str]:
                    f"ceil({read_qps:g} / {BALANCED_READS_PER_REPLICA:g})) = {count}")
 
 
+def plan_storage(projected_gb: float, shards: int, allocated_gb: int) -> tuple[int | None, float, str, tuple[str, ...]]:
+    """novacron 3 Storage > 85%: autoscaling cap, planned fill per shard, reason, and a note when above 85%.
+
+    The planner flags a shard planned above 85% but does not raise allocated_storage itself: a value
+    derived from the plan would go down when a shard is added (less data per shard), and RDS cannot
+    shrink storage; autoscaling (up to the cap) and the FreeStorageSpace alarm cover the gap instead,
+    and raising database.storage_gb_per_shard (only ever upward) is the operator's explicit step.
+    """
+    cap = min(allocated_gb * STORAGE_AUTOSCALING_FACTOR, RDS_MAX_STORAGE_GB)
+    fill = round(projected_gb / shards, 6)
+    pct = fill * 100 / allocated_gb
+    if cap > allocated_gb:
+        auto = (f"autoscaling up to {STORAGE_AUTOSCALING_FACTOR} x {allocated_gb} = {cap} GB"
+                + (f" (RDS max {RDS_MAX_STORAGE_GB})" if cap == RDS_MAX_STORAGE_GB else ""))
+    else:
+        cap, auto = None, f"no autoscaling: {allocated_gb} GB is the RDS maximum"
+    reason = (f"{projected_gb:g} GB / {shards} shards = {fill:g} GB per shard = {pct:.1f}% of {allocated_gb} GB "
+              f"allocated; {auto}; FreeStorageSpace alarm below {100 - STORAGE_FULL_PCT}% free "
+              f"(novacron 3: Storage > {STORAGE_FULL_PCT}% -> add storage)")
+    notes: tuple[str, ...] = ()
+    if pct > STORAGE_FULL_PCT:
+        needed = _ceil(fill * 100 / STORAGE_FULL_PCT)
+        reason += f"; above {STORAGE_FULL_PCT}% at plan time"
+        notes = (f"novacron 3 checkScalingNeeded: each shard is planned {pct:.1f}% full ({fill:g} of {allocated_gb} GB) "
+                 f"> {STORAGE_FULL_PCT}%: raise database.storage_gb_per_shard to >= {needed} (in place; never lowered) "
+                 f"or lower shard_target_gb for more shards; until then storage autoscaling"
+                 + (f" (up to {cap} GB)" if cap else " (unavailable)") + " and the FreeStorageSpace alarm cover it",)
+    return cap, fill, reason, notes
+
+
 def _emergency_applies(cfg: PlatformConfig, target: str) -> bool:
     return cfg.emergency.mode == "up" and cfg.emergency.target in (target, "all")
 
@@ -276,9 +380,12 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
                 else f"{db.write_qps:g} writes/s / {shards} = {shard_writes:g}"))
     per_shard, rule_reason = replicas_needed(shard_reads, shard_writes)
     reason = f"{split}; {rule_reason}"
+    emergency = 0
     if _emergency_applies(cfg, "database"):
-        per_shard += EMERGENCY_DB_EXTRA_REPLICAS
-        reason += f"; emergency up {cfg.emergency.target}: +{EMERGENCY_DB_EXTRA_REPLICAS} (novacron 2) = {per_shard}"
+        emergency = EMERGENCY_DB_EXTRA_REPLICAS
+        per_shard += emergency
+        reason += (f"; emergency up {cfg.emergency.target}: +{emergency} {EMERGENCY_REPLICA_INSTANCE_CLASS} "
+                   f"(novacron 2) = {per_shard}")
     if db.extra_replicas:
         per_shard += db.extra_replicas
         reason += (f"; database.extra_replicas +{db.extra_replicas} (novacron 5: pool > {POOL_ADD_REPLICA_PCT}% adds a "
@@ -291,6 +398,9 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         notes += (f"read replicas capped at {room} per shard; add shards (lower shard_target_gb) for more read "
                   "capacity",)
         per_shard = room
+        emergency = min(emergency, per_shard)
+    reason += (f"; class {db.replica_instance_class} (database.replica_instance_class; novacron 5 "
+               "manage_read_replicas add)" + (f", emergency {EMERGENCY_REPLICA_INSTANCE_CLASS}" if emergency else ""))
 
     max_conn = db.max_connections
     conn_reason = (f"database.max_connections {max_conn} (default {POOL_RAISED_MAX_CONNECTIONS}: novacron 5 raises "
@@ -301,6 +411,10 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
     # max_connections is a static PostgreSQL parameter: RDS applies it at the next reboot.
     conn_reason += "; static parameter, applied at the next reboot"
 
+    projected = db.size_gb + db.growth_gb_month * cfg.demand.forecast_days / DAYS_PER_MONTH
+    cap, fill, storage_reason, storage_notes = plan_storage(projected, shards, db.storage_gb_per_shard)
+    notes += storage_notes
+
     cross_reason = (", ".join(f"{r}: {n} per shard (database.cross_region_replicas_per_shard)" for r, n in cross.items())
                     or "none: database.cross_region_replicas is empty")
     return DatabasePlan(
@@ -309,7 +423,9 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         instance_class=db.instance_class, strategy=strategy, sharding=db.sharding,
         shards=shards, shards_reason=f"{shards_reason}; strategy {strategy} (relay: {db.sharding} -> {strategy})",
         draining_shards=draining, read_replicas_per_shard=per_shard, read_replicas_per_shard_reason=reason,
+        replica_instance_class=db.replica_instance_class, emergency_replicas_per_shard=emergency,
         max_connections=max_conn, max_connections_reason=conn_reason, storage_gb_per_shard=db.storage_gb_per_shard,
+        max_allocated_storage_gb=cap, storage_fill_gb=fill, storage_reason=storage_reason,
         multi_az=cfg.environment in MULTI_AZ_ENVIRONMENTS, primary_region=primary,
         cross_region_replicas=cross, cross_region_reason=cross_reason, shard_notes=notes)
 

@@ -41,6 +41,7 @@ def test_shard_primary_inputs_and_options(issue_run):
     i = shard.inputs
     assert i["identifier"] == "prod-db-shard-0" and i["engine"] == "postgres" and i["engineVersion"] == "16"
     assert i["instanceClass"] == "db.r5.2xlarge" and i["allocatedStorage"] == 1000 and i["storageType"] == "gp3"
+    assert i["maxAllocatedStorage"] == 2000  # novacron 3 Storage > 85%: autoscaling up to 2 x allocated
     assert i["storageEncrypted"] is True and i["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:prod-us-east-1-data-key"
     assert i["multiAz"] is True and i["publiclyAccessible"] is False and i["deletionProtection"] is True
     assert i["backupRetentionPeriod"] == 7 and i["skipFinalSnapshot"] is False
@@ -64,6 +65,8 @@ def test_replicas_encrypted_monitored_private_and_disposable(issue_run):
         i = replica.inputs
         assert i["storageEncrypted"] is True and i["kmsKeyId"].endswith("prod-us-east-1-data-key")
         assert i["publiclyAccessible"] is False and i["multiAz"] is True and i["monitoringInterval"] == 60
+        assert i["maxAllocatedStorage"] == 2000 and "allocatedStorage" not in i  # inherits the source's size
+        assert i["instanceClass"] == "db.r5.xlarge"  # novacron 5 manage_read_replicas add
         assert i["parameterGroupName"] == "prod-us-east-1-data-db-params" and "username" not in i
         assert replica.options["protect"] is False and i["deletionProtection"] is False
 
@@ -92,15 +95,30 @@ def test_parameter_group_topic_and_alarms(issue_run):
     assert topic.inputs["kmsMasterKeyId"].endswith("prod-us-east-1-data-key")
     alarms = {a.name: a.inputs for a in of_type(issue_run, "aws:cloudwatch/metricAlarm:MetricAlarm")
               if a.name.startswith("prod-db-")}
-    assert alarms["prod-db-connections-80-0"]["threshold"] == 400
-    assert alarms["prod-db-connections-90-0"]["threshold"] == 450
+    # novacron 5: USAGE_PERCENT=$((CUR*100/500)) -gt 80 first fires at 405 (81%), -gt 90 at 455
+    assert alarms["prod-db-connections-80-0"]["threshold"] == 404
+    assert alarms["prod-db-connections-90-0"]["threshold"] == 454
+    assert alarms["prod-db-connections-80-0"]["alarmDescription"].startswith(
+        "novacron 5: connection pool > 80% of max_connections 500: raise database.max_connections (runbook level "
+        "500; now 500); novacron 5: $((CUR*100/500)) -gt 80 first holds at CUR 405 (405*100/500 = 81); alarm > 404")
+    over = alarms["prod-db-connections-over-400-0"]  # novacron 3: Connections > 400 -> add read replica
+    assert (over["threshold"], over["comparisonOperator"]) == (400, "GreaterThanThreshold")
+    assert over["alarmDescription"] == ("novacron 3 checkScalingNeeded: Connections > 400 -> Add read replica (raise "
+                                        "database.extra_replicas by 1) (instances: prod-db-shard-0)")
+    storage = alarms["prod-db-storage-85-0"]  # novacron 3: Storage > 85% -> add storage
+    assert (storage["threshold"], storage["comparisonOperator"]) == (150 * 2 ** 30, "LessThanThreshold")
+    assert storage["metricQueries"][0]["metric"]["metricName"] == "FreeStorageSpace"
+    assert storage["metricQueries"][-1]["expression"] == "MIN(METRICS())"
+    assert storage["alarmDescription"] == (
+        "novacron 3 checkScalingNeeded: storage > 85% of 1000 GB allocated (FreeStorageSpace < 15%): add storage: "
+        "raise database.storage_gb_per_shard (autoscaling cap 2000 GB) (instances: prod-db-shard-0)")
     lag = alarms["prod-db-replica-lag-0"]
     assert lag["threshold"] == 1.0  # 1000 ms; CloudWatch ReplicaLag is in seconds
     watched = [q["metric"]["dimensions"]["DBInstanceIdentifier"] for q in lag["metricQueries"] if "metric" in q]
     assert len(watched) == 10  # one math alarm watches at most 10 instances
     assert all(a["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:prod-us-east-1-data-alarms"]
                for a in alarms.values())
-    assert len(alarms) == 3
+    assert len(alarms) == 5
 
 
 def test_emergency_database_raises_connections_and_replicas():
@@ -108,6 +126,12 @@ def test_emergency_database_raises_connections_and_replicas():
     (params,) = of_type(run, "aws:rds/parameterGroup:ParameterGroup")
     assert {p["name"]: p["value"] for p in params.inputs["parameters"]}["max_connections"] == "1000"
     assert len(replicas(run)) == 4 * (3 + 1)
+    # novacron 2: the emergency replica (highest number) is db.r5.2xlarge; the formula's three db.r5.xlarge
+    assert Counter(r.inputs["instanceClass"] for r in replicas(run)) == {"db.r5.xlarge": 12, "db.r5.2xlarge": 4}
+    assert {r.name for r in replicas(run) if r.inputs["instanceClass"] == "db.r5.2xlarge"} == {
+        f"prod-db-shard-{i}-replica-3" for i in range(4)}
+    thresholds = {a.name: a.inputs["threshold"] for a in of_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert (thresholds["prod-db-connections-80-0"], thresholds["prod-db-connections-90-0"]) == (809, 909)
 
 
 def test_adding_shards_never_touches_existing_ones():
@@ -147,6 +171,7 @@ def test_cross_region_replicas_use_the_region_provider_and_key():
     assert replica.inputs["replicateSourceDb"] == "arn:aws:rds:us-east-1:123456789012:prod-db-shard-0"
     assert replica.inputs["kmsKeyId"].endswith("prod-eu-west-1-data-key")
     assert replica.inputs["dbSubnetGroupName"] == "prod-eu-west-1-data-db-subnets"
+    assert replica.inputs["instanceClass"] == "db.r5.xlarge"
     assert by_name(run, "prod-db-eu-west-1-replica-lag-0").provider == "aws-eu-west-1"
 
 

@@ -58,9 +58,32 @@ def test_prod_defaults():
     # per shard 2375 reads / 125 writes: 95% reads -> ceil(2375 / 1000) = 3
     assert plan.read_replicas_per_shard == 3 and plan.read_replicas == 12
     assert plan.max_connections == data_plan.POOL_RAISED_MAX_CONNECTIONS == 500
-    assert plan.connection_alarm_thresholds == {80: 400, 90: 450}
+    # novacron 5: $((CUR*100/500)) -gt 80 / -gt 90 first hold at 405 / 455 -> GreaterThanThreshold 404 / 454
+    assert plan.connection_alarm_thresholds == {80: 404, 90: 454}
+    assert plan.connection_alarm_reasons[80] == (
+        "novacron 5: $((CUR*100/500)) -gt 80 first holds at CUR 405 (405*100/500 = 81); alarm > 404")
     assert plan.multi_az and plan.primary_region == "us-east-1"
     assert plan.parameter_group_family == "postgres16" and plan.storage_gb_per_shard == 1000
+
+
+def test_prod_storage_is_flagged_above_85_percent_with_autoscaling():
+    # novacron 3 checkScalingNeeded: Storage > 85 -> add storage. prod: 3500 GB / 4 = 875 GB on 1000 GB.
+    plan = plan_database(cfg_for())
+    assert (plan.storage_fill_gb, plan.storage_fill_pct, plan.max_allocated_storage_gb) == (875, 87.5, 2000)
+    assert plan.free_storage_alarm_bytes == 150 * 2 ** 30
+    assert plan.storage_reason == (
+        "3500 GB / 4 shards = 875 GB per shard = 87.5% of 1000 GB allocated; autoscaling up to 2 x 1000 = 2000 GB; "
+        "FreeStorageSpace alarm below 15% free (novacron 3: Storage > 85% -> add storage); above 85% at plan time")
+    assert plan.shard_notes == (
+        "novacron 3 checkScalingNeeded: each shard is planned 87.5% full (875 of 1000 GB) > 85%: raise "
+        "database.storage_gb_per_shard to >= 1030 (in place; never lowered) or lower shard_target_gb for more shards; "
+        "until then storage autoscaling (up to 2000 GB) and the FreeStorageSpace alarm cover it",)
+    roomy = plan_database(cfg_for("database.storage_gb_per_shard=1030"))
+    assert roomy.shard_notes == () and not roomy.storage_reason.endswith("at plan time")
+    assert roomy.max_allocated_storage_gb == 2060
+    at_max = plan_database(cfg_for("database.storage_gb_per_shard=65536", "database.shard_target_gb=1000"))
+    assert at_max.max_allocated_storage_gb is None and "no autoscaling" in at_max.storage_reason
+    assert plan_database(cfg_for("database.storage_gb_per_shard=40000")).max_allocated_storage_gb == 65536
 
 
 def test_dev_is_single_az():
@@ -86,6 +109,20 @@ def test_emergency_database_adds_replica_and_connections(target):
     assert plan.read_replicas_per_shard == 3 + data_plan.EMERGENCY_DB_EXTRA_REPLICAS
     assert plan.max_connections == data_plan.EMERGENCY_MAX_CONNECTIONS == 1000
     assert "emergency" in plan.max_connections_reason
+
+
+def test_replica_classes_normal_and_emergency():
+    # novacron 5 manage_read_replicas add: db.r5.xlarge; novacron 2 emergency replica: db.r5.2xlarge
+    plan = plan_database(cfg_for())
+    assert [plan.replica_class(j) for j in range(3)] == ["db.r5.xlarge"] * 3
+    up = plan_database(cfg_for("emergency.mode=up", "emergency.target=database"))
+    assert up.emergency_replicas_per_shard == 1
+    assert [up.replica_class(j) for j in range(4)] == ["db.r5.xlarge"] * 3 + ["db.r5.2xlarge"]
+    assert up.read_replicas_per_shard_reason.endswith(
+        "emergency up database: +1 db.r5.2xlarge (novacron 2) = 4; class db.r5.xlarge "
+        "(database.replica_instance_class; novacron 5 manage_read_replicas add), emergency db.r5.2xlarge")
+    large = plan_database(cfg_for("database.replica_instance_class=db.r5.large"))
+    assert large.replica_class(0) == "db.r5.large"
 
 
 def test_emergency_other_targets_leave_data_tier_alone():
@@ -143,6 +180,7 @@ def test_growth_from_previous_shards_is_fine_and_min_shards_is_a_floor():
     (("database.shard_target_gb=1500",), "database.shard_target_gb"),
     (("database.min_shards=10", "database.max_shards=5"), "database.min_shards"),
     (("database.cross_region_replicas=[mars-1]",), "database.cross_region_replicas"),
+    (("database.replica_instance_class=db.x2g.16xlarge",), "database.replica_instance_class"),
 ])
 def test_bad_database_config_is_one_line(overrides, key):
     platform, _ = stack_platform("prod")
@@ -172,11 +210,16 @@ def test_capacity_plan_carries_database_and_cache():
     assert db["read_replicas"] == 12 and db["read_replicas_per_shard"] == 3
     assert db["read_replicas_per_shard_reason"] == (
         "per shard: 9500 reads/s / 4 shards = 2375, 500 writes/s / 4 = 125; "
-        "reads 2375/(2375 + 125) = 95.0% > 90%: ceil(2375 / 1000) = 3")
+        "reads 2375/(2375 + 125) = 95.0% > 90%: ceil(2375 / 1000) = 3; "
+        "class db.r5.xlarge (database.replica_instance_class; novacron 5 manage_read_replicas add)")
+    assert (db["instance_class"], db["replica_instance_class"], db["emergency_replicas_per_shard"]) == (
+        "db.r5.2xlarge", "db.r5.xlarge", 0)
     assert db["read_replicas_reason"] == "3 per shard x 4 shards in us-east-1"
     assert (db["max_connections"], db["max_connections_reason"]) == (500, (
         "database.max_connections 500 (default 500: novacron 5 raises max_connections to 500 when the pool is "
         "> 80% used); static parameter, applied at the next reboot"))
+    assert (db["connection_replica_alarm"], db["connection_replica_alarm_reason"]) == (
+        400, "novacron 3 checkScalingNeeded: Connections > 400 -> Add read replica (raise database.extra_replicas by 1)")
     assert doc["cache"]["node_type"] == "cache.r5.large" and doc["cache"]["replicas"] == 2
 
 
