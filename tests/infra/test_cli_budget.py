@@ -49,7 +49,7 @@ def test_edge_traffic_of_the_stack_drives_cost_and_budget(capsys):
 
 
 def test_emergency_up_within_the_default_ceiling_is_advisory(capsys):
-    # Emergency capacity costs ~$57.7k: over a $40k budget, within the default 1.5 × 40k = $60k.
+    # Emergency capacity costs ~$48.7k: over a $40k budget, within the default 1.5 × 40k = $60k.
     code, out = run_cli(capsys, "--stack", "prod", "--set", "emergency.mode=up", "--set", "budget_usd_month=40000")
     assert code == 0
     assert "EMERGENCY MODE: up (target all); budget ceiling $60,000.00 (default 1.5 × budget)" in out
@@ -59,11 +59,11 @@ def test_emergency_up_within_the_default_ceiling_is_advisory(capsys):
 
 def test_emergency_up_above_the_configured_ceiling_exits_1(capsys):
     code, out = run_cli(capsys, "--stack", "prod", "--set", "emergency.mode=up", "--set", "budget_usd_month=30000",
-                        "--set", "emergency.budget_ceiling_usd_month=50000", "--format", "json")
+                        "--set", "emergency.budget_ceiling_usd_month=45000", "--format", "json")
     doc = json.loads(out)
     assert code == 1
-    assert doc["cost"]["emergency"] == {"mode": "up", "target": "all", "ceiling_usd": 50000.0,
+    assert doc["cost"]["emergency"] == {"mode": "up", "target": "all", "ceiling_usd": 45000.0,
                                         "ceiling_source": "emergency.budget_ceiling_usd_month"}
     assert [p for p in doc["policies"] if p["enforcement"] == "mandatory"] == [{
         "policy": "stack-budget", "enforcement": "mandatory", "resource": "",
-        "message": f"estimated monthly cost ${doc['cost']['monthly_usd']:,.2f} exceeds the emergency ceiling of $50,000.00"}]
+        "message": f"estimated monthly cost ${doc['cost']['monthly_usd']:,.2f} exceeds the emergency ceiling of $45,000.00"}]
