@@ -65,10 +65,6 @@ def _floor_after(schedule: Any, moment: datetime, fallback: int) -> int:
     return int(schedule.curve[local.weekday() * 24 + local.hour])
 
 
-def _hourly_usd(instance_type: str, region: str) -> float:
-    return pricing.EC2_HOURLY_USD[instance_type] * pricing.REGION_MULTIPLIER.get(region, 1.0)
-
-
 def peak_minimum(desired: int, multiplier: float, max_size: int) -> int:
     """ceil(desired x peak_multiplier), capped at the group's max (before any budget scaling)."""
     return min(math.ceil(round(desired * multiplier, 6)), max_size)
@@ -126,7 +122,7 @@ def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) ->
     if not cfg.events:
         return plan
     now = _utc(now or datetime.now(timezone.utc))
-    baseline = sum(t.desired * _hourly_usd(t.instance_type, r.name) * pricing.HOURS_PER_MONTH
+    baseline = sum(t.desired * pricing.on_demand_hourly(t.instance_type, r.name) * pricing.HOURS_PER_MONTH
                    for r in plan.regions.values() for t in r.tiers.values())
     headroom = max(cfg.budget_usd_month - baseline, 0.0)
     wanted: list[tuple[BurstEvent, str, str, int, int, float]] = []  # event, region, tier, base, peak, usd/h/inst
@@ -142,7 +138,8 @@ def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) ->
             for tname in event.tiers:
                 tier = region.tiers[tname]
                 peak = peak_minimum(tier.desired, event.peak_multiplier, tier.max)
-                wanted.append((event, rname, tname, tier.desired, peak, _hourly_usd(tier.instance_type, rname)))
+                usd = pricing.on_demand_hourly(tier.instance_type, rname)
+                wanted.append((event, rname, tname, tier.desired, peak, usd))
     extra_usd = sum((peak - base) * usd * (event_window(e)[1] - event_window(e)[0]).total_seconds() / 3600
                     for e, _, _, base, peak, usd in wanted)
     scale = 1.0 if extra_usd <= headroom or extra_usd == 0 else headroom / extra_usd

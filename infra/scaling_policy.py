@@ -548,9 +548,7 @@ def build_schedule(curve: Sequence[int], lo: int, hi: int, time_zone: str, reaso
                                        min(max(value, out_lo), out_hi)))
     final = tuple(min(max(v, out_lo), out_hi) for v in clamped)
     text = f"{reason}; {len(segs)} transitions -> {len(actions)} scheduled actions (limit {limit})"
-    if action_bounds and out_lo == out_hi:
-        text += f"; values pinned to the emergency minimum {out_lo}"
-    elif action_bounds and action_bounds != (lo, hi):
+    if action_bounds and action_bounds != (lo, hi):
         text += f"; values re-clamped to emergency bounds [{out_lo}, {out_hi}]"
     return TierSchedule(time_zone, final, tuple(actions), text)
 

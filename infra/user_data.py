@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import posixpath
 from typing import Any, Mapping
 
 from infra.scaling_policy import PERIOD_S, TRIGGER_METRICS
@@ -44,7 +45,7 @@ def user_data_script(env: Mapping[str, str]) -> str:
     parts = ["#!/bin/bash", "set -euo pipefail"]
     if env:
         lines = "\n".join(f"{k}={v}" for k, v in sorted(env.items()))
-        parts += ["mkdir -p /etc/scaling-platform", f"cat > {ENV_FILE} <<'EOF'\n{lines}\nEOF"]
+        parts += [f"mkdir -p {posixpath.dirname(ENV_FILE)}", f"cat > {ENV_FILE} <<'EOF'\n{lines}\nEOF"]
     config = json.dumps(cloudwatch_agent_config(), indent=2, sort_keys=True)
     parts += [f"dnf install -y {CWAGENT_PACKAGE}",
               f"cat > {CWAGENT_CONFIG_PATH} <<'EOF'\n{config}\nEOF",
