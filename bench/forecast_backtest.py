@@ -5,7 +5,7 @@
 Origins are weekly, over the last `--weeks` weeks of the trace: origin k sits k weeks before the
 end; every method plans the next 168 hours using only the hours before the origin. Methods:
 
-* `scaling_platform`: `infra.forecast.forecast_demand(...).upper` (this project).
+* `scaling_platform`: `infra.planning.forecast.forecast_demand(...).upper` (this project).
 * `static_peak_x1.2`: 1.2 x the max of the previous 4 weeks (672 h), one flat number for the
   week. Four weeks because it is the usual "last month's peak" rule and spans every weekday
   several times; with fewer than 4 weeks before the origin, whatever history exists.
@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.forecast import HOUR, HOURS_PER_WEEK, forecast_demand  # noqa: E402
-from infra.metrics import HistoryError, HourlyHistory, load_history_csv  # noqa: E402
+from infra.planning.forecast import HOUR, HOURS_PER_WEEK, forecast_demand  # noqa: E402
+from infra.sources.metrics import HistoryError, HourlyHistory, load_history_csv  # noqa: E402
 
 STATIC_WINDOW_HOURS = 4 * HOURS_PER_WEEK
 BASELINE_HEADROOM = 1.2

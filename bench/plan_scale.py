@@ -7,7 +7,7 @@ For the bundled prod stack and a generated 40-region x 64-shard stack it prints 
 - `ratio` = plan_s / floor_s (target <= 1.3) and `per_resource_ms`; `linear_ratio` = per-resource
   time of 40x64 over prod's (target <= 1.3);
 - `floor_collector_paused_s` / `ratio_collector_paused` (information, not a target): the same floor with
-  the cyclic garbage collector paused the way `scaling plan` runs (infra/batch_gc.py), so a reviewer
+  the cyclic garbage collector paused the way `scaling plan` runs (infra/program/batch_gc.py), so a reviewer
   sees how much of the ratio comes from that tuning and how much is left;
 - `stages_s` (one more fresh process): SDK imports, project imports, config+forecast+planning, the mock
   run of the program, policies+cost+output; `own_share_of_sdk` = our stages / the SDK's (target <= 0.3).
@@ -37,14 +37,14 @@ import pulumi, pulumi_aws, pulumi_kubernetes, pulumi_cloudflare  # the four SDKs
 from pulumi.runtime import mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
-from infra.offline import PlanMocks
+from infra.offline.runner import PlanMocks
 
 n = int(sys.argv[1])
-if len(sys.argv) > 2 and sys.argv[2] == "--collector-paused":  # like-for-like with the CLI (infra/batch_gc.py)
+if len(sys.argv) > 2 and sys.argv[2] == "--collector-paused":  # like-for-like with the CLI (infra/program/batch_gc.py)
     import gc
     gc.disable()
 # echo_all: the floor keeps the SDK's full round trip of every input (the plan's own mocks echo
-# only what the program reads back, infra/offline.py READ_BACK — a saving the floor must not get).
+# only what the program reads back, infra/offline/runner.py READ_BACK — a saving the floor must not get).
 pulumi.runtime.set_mocks(PlanMocks(echo_all=True), project="scaling-platform", stack="floor", preview=True,
                          monitor=mocks.MockMonitor(PlanMocks(echo_all=True)))
 
@@ -66,11 +66,14 @@ if len(sys.argv) > 2:
 # program) and what is ours (config, forecast, planning, policy evaluation, cost, output).
 STAGES_PROGRAM = r"""
 import gc, json, sys, time
-gc.disable()  # as `scaling plan` runs (infra/batch_gc.py)
+gc.disable()  # as `scaling plan` runs (infra/program/batch_gc.py)
 t0 = time.perf_counter()
 import pulumi, pulumi_aws, pulumi_kubernetes, pulumi_cloudflare
 t1 = time.perf_counter()
-from infra import cli, offline, planning, program, report
+from infra.cli import main as cli, report
+from infra.offline import runner as offline
+from infra.planning import pipeline as planning
+from infra.program import main as program
 from policies import engine
 t2 = time.perf_counter()
 args = cli.build_parser().parse_args(["plan"] + sys.argv[1:])
@@ -93,7 +96,7 @@ print(json.dumps({"sdk_imports_s": t1 - t0, "project_imports_s": t2 - t1, "confi
 
 def generated_stack(regions: int, shards: int) -> dict:
     """A valid stack with `regions` real AWS regions and a database sized to `shards` shards."""
-    from infra.catalog import AWS_REGIONS
+    from infra.model.catalog import AWS_REGIONS
 
     names = list(AWS_REGIONS)[:regions]
     if len(names) < regions:
@@ -121,7 +124,7 @@ def time_process(cmd: list[str]) -> tuple[float, str]:
 
 
 def measure(stack: str, config_file: Path | None, repeat: int) -> dict:
-    cmd = [sys.executable, "-m", "infra.cli", "plan", "--stack", stack, "--format", "json"]
+    cmd = [sys.executable, "-m", "infra.cli.main", "plan", "--stack", stack, "--format", "json"]
     if config_file:
         cmd += ["--config-file", str(config_file)]
     plan_times, floor_times, paused_floor_times, count = [], [], [], 0

@@ -2,7 +2,7 @@
 
 The scale benchmark's floor (bench/plan_scale.py) registers plain `pulumi.CustomResource`s with three
 inputs; the plan registers typed pulumi_aws classes. This measures, in the same run and under the
-same mocks (infra/offline.py PlanMocks, the SDK's default garbage collection), the three resource types
+same mocks (infra/offline/runner.py PlanMocks, the SDK's default garbage collection), the three resource types
 the 40-region x 64-shard plan registers most (alarms, step policies, scheduled actions):
 
 - `typed_ms`: per-resource time of `aws.<module>.<Class>(name, **kwargs)`;
@@ -46,7 +46,7 @@ import json, sys, time
 import pulumi, pulumi_aws as aws
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
-from infra.offline import PlanMocks, RecordingMonitor
+from infra.offline.runner import PlanMocks, RecordingMonitor
 
 token, module, cls, kwargs_src, mode, count = sys.argv[1:7]
 count = int(count)

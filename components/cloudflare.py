@@ -3,7 +3,7 @@
 novacron "7. Edge Location Scaling" -> cdn_configuration.cloudflare (page rules api bypass /
 static cache_everything, expressed as a Cache Rules ruleset, Cloudflare's replacement for page
 rules) and edge_compute.cloudflare_workers (rate-limiter `*/api/*` 10 ms CPU, auth-validator
-`*/secure/*` 50 ms CPU). Numbers come from infra/edge_plan.py and the Worker sources.
+`*/secure/*` 50 ms CPU). Numbers come from infra/planning/edge_plan.py and the Worker sources.
 
 Every resource goes through the explicit `cloudflare.Provider` passed in `opts.providers`; its
 API token is the secret config `cloudflare:apiToken` (read by the program, never a default).
@@ -21,8 +21,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import pulumi_cloudflare as cloudflare
 
-from infra import edge_plan
-from infra.edge_plan import WorkerPlan
+from infra.planning import edge_plan
+from infra.planning.edge_plan import WorkerPlan
 
 # Cloudflare "automatic" TTL; proxied records ignore TTL anyway.
 AUTO_TTL = 1

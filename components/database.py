@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.data_plan import DEFAULT_PARAMETER_GROUP_FAMILY, POOL_RAISED_MAX_CONNECTIONS
+from infra.planning.data_plan import DEFAULT_PARAMETER_GROUP_FAMILY, POOL_RAISED_MAX_CONNECTIONS
 
 POSTGRES_PORT = 5432
 KMS_DELETION_WINDOW_DAYS = 30  # the longest AWS allows: time to notice a mistaken key deletion

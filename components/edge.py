@@ -2,7 +2,7 @@
 
 novacron "7. Edge Location Scaling" (cdn_configuration.cloudfront, edge_compute.lambda_edge) and
 relay "CDN Integration" (several CDNs, DNS failover). Every number and choice comes from
-`infra/edge_plan.py`; this file only encodes it. All resources use the us-east-1 provider
+`infra/planning/edge_plan.py`; this file only encodes it. All resources use the us-east-1 provider
 (CloudFront, its ACM certificate, Lambda@Edge and CLOUDFRONT-scope WAF live there).
 
 Behaviours (CloudFront only fails an origin group over for GET/HEAD/OPTIONS, and a behaviour
@@ -24,9 +24,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, short_name
-from infra import edge_plan
-from infra.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
-from infra.edge_plan import EdgeFunctionPlan
+from infra.planning import edge_plan
+from infra.planning.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
+from infra.planning.edge_plan import EdgeFunctionPlan
 
 # Lambda@Edge may only have a role trusted by both services (Lambda@Edge developer guide,
 # "Setting IAM permissions and roles for Lambda@Edge").

@@ -1,8 +1,8 @@
 """K8sWorkloads: api and worker Deployments, PDBs, the api HPA and the worker's KEDA ScaledObject.
 
 Replaces the runbook's hand-run kubectl (novacron "2. Manual Scaling Procedures") and encodes
-the "1. Auto-scaling Triggers" table (infra/triggers.py) as HPA/KEDA behaviour. Numbers come
-from infra/edge_plan.py (k8s_workloads, hpa_spec, keda_spec); this file only encodes them.
+the "1. Auto-scaling Triggers" table (infra/model/triggers.py) as HPA/KEDA behaviour. Numbers come
+from infra/planning/edge_plan.py (k8s_workloads, hpa_spec, keda_spec); this file only encodes them.
 
 Deployments leave `spec.replicas` to the autoscalers after creation (ignore_changes), the same
 "never fight the autoscaler" rule the ASGs follow.
@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.edge_plan import WorkloadPlan
+from infra.planning.edge_plan import WorkloadPlan
 
 KEDA_API_VERSION = "keda.sh/v1alpha1"
 PROBE_PERIOD_S = 10

@@ -11,8 +11,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, short_name
-# Only the ALB is public; the policy pack checks the same ports: named once in infra/guardrails.py.
-from infra.guardrails import PUBLIC_PORTS
+# Only the ALB is public; the policy pack checks the same ports: named once in infra/model/guardrails.py.
+from infra.model.guardrails import PUBLIC_PORTS
 
 APP_PORT = 8080
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.2+ only

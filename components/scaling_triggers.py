@@ -1,6 +1,6 @@
 """ScalingTriggers: one tier's CloudWatch alarms and scaling policies, plus its rollback health alarms.
 
-Encodes `infra.scaling_policy.TierScaling.triggers` (novacron "Horizontal Scaling Triggers") and the
+Encodes `infra.planning.scaling_policy.TierScaling.triggers` (novacron "Horizontal Scaling Triggers") and the
 instance-refresh health alarms (novacron gradual_scaling check_health_metrics). One alarm and one
 policy per trigger direction per tier (not per AZ): the resource count stays flat as regions grow.
 """
@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.scaling_policy import PERIOD_S, RolloutPlan, TriggerRule
+from infra.planning.scaling_policy import PERIOD_S, RolloutPlan, TriggerRule
 
 
 def health_alarm_names(name: str, rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> dict[str, str]:

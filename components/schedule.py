@@ -1,6 +1,6 @@
 """CapacitySchedule: scheduled MinSize changes of one Auto Scaling group, in the region's own time zone.
 
-Encodes `infra.scaling_policy.TierSchedule` (novacron schedule_based_scaling + predictive_regional_scaling
+Encodes `infra.planning.scaling_policy.TierSchedule` (novacron schedule_based_scaling + predictive_regional_scaling
 time-of-day factors, or any 168-value hour-of-week curve). Each action sets only MinSize; max and
 desired stay untouched (-1), so the triggers keep working between two actions.
 """
@@ -12,7 +12,7 @@ from typing import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from infra.scaling_policy import ScheduledAction
+from infra.planning.scaling_policy import ScheduledAction
 
 UNCHANGED = -1  # AWS: -1 leaves the size as it is at the scheduled time
 

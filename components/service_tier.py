@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, asg_tags
-from infra.user_data import launch_template_user_data
+from infra.planning.user_data import launch_template_user_data
 
 # Amazon Linux 2023, resolved by EC2 at launch from the public SSM parameter: no AMI id to pin per region.
 AMI_SSM_PARAMETER = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -22,7 +22,7 @@ HEALTH_CHECK_GRACE_S = 300
 
 @dataclass(frozen=True)
 class MixedInstances:
-    """Spot/on-demand split (infra.scaling_policy.SpotPlan); the first type is the planned rung."""
+    """Spot/on-demand split (infra.planning.scaling_policy.SpotPlan); the first type is the planned rung."""
 
     instance_types: Sequence[str]
     on_demand_base: int
@@ -33,7 +33,7 @@ class MixedInstances:
 
 @dataclass(frozen=True)
 class InstanceRefresh:
-    """Rolling instance refresh (infra.scaling_policy.RolloutPlan) with auto-rollback alarms."""
+    """Rolling instance refresh (infra.planning.scaling_policy.RolloutPlan) with auto-rollback alarms."""
 
     min_healthy_percentage: int
     checkpoint_percentages: Sequence[int]
@@ -60,7 +60,7 @@ class ServiceTierArgs:
     mixed_instances: MixedInstances | None = None
     instance_refresh: InstanceRefresh | None = None
     env: Mapping[str, str] = field(default_factory=dict)  # written to /etc/scaling-platform/env by user data
-    # (user data always installs the CloudWatch agent for the memory alarms: infra/user_data.py)
+    # (user data always installs the CloudWatch agent for the memory alarms: infra/planning/user_data.py)
 
 
 class ServiceTier(pulumi.ComponentResource):

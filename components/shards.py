@@ -28,10 +28,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.data_plan import (BACKUP_RETENTION_DAYS, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
+from infra.planning.data_plan import (BACKUP_RETENTION_DAYS, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
                              FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
                              POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, STORAGE_FULL_PCT, DatabasePlan)
-from infra.shard_map import shard_name
+from infra.planning.shard_map import shard_name
 
 STORAGE_TYPE = "gp3"
 MONITORING_INTERVAL_S = 60  # enhanced monitoring granularity

@@ -1,4 +1,4 @@
-"""Pulumi entry point (`main: infra/` in Pulumi.yaml): runs the program in infra/program.py."""
+"""Pulumi entry point (`main: infra/` in Pulumi.yaml): runs the program in infra/program/main.py."""
 import os
 import sys
 
@@ -6,8 +6,8 @@ import sys
 # editable install (`pip install -e .`, in requirements.txt) is missing.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from infra import batch_gc  # noqa: E402
-from infra.program import main  # noqa: E402
+from infra.program import batch_gc  # noqa: E402
+from infra.program.main import main  # noqa: E402
 
-batch_gc.pause_for_program()  # before the SDK's lazy submodule imports (see infra/batch_gc.py)
+batch_gc.pause_for_program()  # before the SDK's lazy submodule imports (see infra/program/batch_gc.py)
 main()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from infra.config import ConfigError
-from infra.recorded import RecordedResource
+from infra.model.recorded import RecordedResource
 from policies.rules import RULES, Rule, prepare_props, resolve_config
 
 CONFIG_DIR = Path(__file__).parent / "config"

@@ -21,7 +21,7 @@ from pulumi_policy import (
 
 from pulumi_policy.proxy import _DictProxy, _ListProxy  # to unwrap, not to re-implement
 
-from infra.recorded import RecordedResource
+from infra.model.recorded import RecordedResource
 from policies.rules import RULES, Rule, prepare_props, resolve_config
 
 PACK_NAME = "scaling-platform-policies"

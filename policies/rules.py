@@ -25,9 +25,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-from infra import guardrails, pricing
-from infra.recorded import RecordedResource
-from infra.references import ReferenceIndex, resolve
+from infra.model import guardrails
+
+from infra.cost import pricing
+from infra.model.recorded import RecordedResource
+from infra.model.references import ReferenceIndex, resolve
 
 ASG = pricing.ASG
 LAUNCH_TEMPLATE = pricing.LAUNCH_TEMPLATE
@@ -288,7 +290,7 @@ def required_tags(resource_type: str, props: Mapping[str, Any], config: Mapping[
 
 def instance_type_allowlist(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], *, name: str = "") -> list[str]:
     """EC2 types (launch templates, ASG overrides), RDS classes and cache node types come from
-    the allowlists, which default to the types `infra/pricing.py` can price."""
+    the allowlists, which default to the types `infra/cost/pricing.py` can price."""
     found: list[tuple[str, str, str]] = []  # (what, value, config key)
     if resource_type == LAUNCH_TEMPLATE and props.get("instanceType"):
         found.append(("instance type", props["instanceType"], "allowed_instance_types"))
@@ -320,7 +322,7 @@ HTTPS_VIEWER_POLICIES = ("redirect-to-https", "https-only")
 # protocols and ciphers between viewers and CloudFront").
 CLOUDFRONT_TLS_POLICIES = ("SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016", "TLSv1.2_2018", "TLSv1.2_2019",
                            "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
-# What the components deploy (infra/guardrails.py, CloudFront Developer Guide): custom origins over
+# What the components deploy (infra/model/guardrails.py, CloudFront Developer Guide): custom origins over
 # TLSv1.2 only, viewers at least TLSv1.2_2021 with a custom certificate; /api/* by its prefix.
 ORIGIN_TLS_PROTOCOLS = list(guardrails.ORIGIN_TLS)
 VIEWER_MIN_TLS = guardrails.VIEWER_MIN_TLS
@@ -404,7 +406,7 @@ def cloudflare_api_cache_bypass(resource_type: str, props: Mapping[str, Any], co
 # ---------------------------------------------------------------------------- stack rules
 
 def estimate_for(resources: list[RecordedResource], config: Mapping[str, Any]) -> pricing.CostEstimate:
-    """The stack's cost as the budget policies see it: `infra.pricing.estimate_stack` with the
+    """The stack's cost as the budget policies see it: `infra.cost.pricing.estimate_stack` with the
     budget config's model and edge traffic. `scaling plan` prints this same estimate."""
     return pricing.estimate_stack(
         resources, model=config.get("pricing_model", "aws"),
@@ -700,7 +702,7 @@ DEFAULT_HARD_LIMITS = {
     "prod": {"min_size": 2, "max_size": guardrails.PROD_MAX_GROUP_SIZE},
 }
 
-DEFAULT_EMERGENCY_CEILING_FACTOR = pricing.EMERGENCY_CEILING_FACTOR  # chosen default, see infra/pricing.py
+DEFAULT_EMERGENCY_CEILING_FACTOR = pricing.EMERGENCY_CEILING_FACTOR  # chosen default, see infra/cost/pricing.py
 
 _ENVIRONMENT = {"type": "string", "default": "",
                 "description": "Stack environment (dev|staging|prod); empty = the resource's environment tag"}
@@ -717,7 +719,7 @@ _BUDGET_SCHEMA = {
     "emergency_ceiling_factor": {"type": "number", "minimum": 1, "default": DEFAULT_EMERGENCY_CEILING_FACTOR,
                                  "description": "Ceiling = this × budget_usd when emergency_ceiling_usd is 0"},
     "pricing_model": {"type": "string", "enum": list(pricing.MODELS), "default": "aws",
-                      "description": "infra.pricing model: aws (cited price list) or flat (relay)"},
+                      "description": "infra.cost.pricing model: aws (cited price list) or flat (relay)"},
     "edge_gb_month": {"type": "number", "minimum": 0, "default": 0,
                       "description": "Expected CloudFront data transfer out, GB per month"},
     "edge_requests_month": {"type": "number", "minimum": 0, "default": 0,

@@ -22,7 +22,7 @@ def stack_platform(stack: str = "prod", overrides: tuple[str, ...] = ()) -> tupl
 @functools.lru_cache(maxsize=16)
 def run_stack(stack: str = "prod", overrides: tuple[str, ...] = ()):
     """OfflineRun of the program for a stack; cached, since a run costs ~0.5-1 s."""
-    from infra.offline import run_program
+    from infra.offline.runner import run_program
 
     platform, other = stack_platform(stack, overrides)
     return run_program(stack, platform, other)

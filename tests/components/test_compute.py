@@ -204,7 +204,7 @@ def test_emergency_env_is_merged_with_the_agent_user_data():
 def test_memory_alarms_read_what_the_agent_publishes(prod_run):
     import json
 
-    from infra.user_data import cloudwatch_agent_config
+    from infra.planning.user_data import cloudwatch_agent_config
     config = cloudwatch_agent_config()
     assert json.dumps(config, indent=2, sort_keys=True) == CWAGENT_CONFIG
     metrics = config["metrics"]
@@ -242,7 +242,7 @@ def test_spot_max_price_per_class(prod_run):
 
 
 def test_spot_cost_lines_use_each_class_factor(prod_run):
-    from infra.pricing import estimate_stack
+    from infra.cost.pricing import estimate_stack
     lines = {line.item: line for line in estimate_stack(prod_run.resources).lines}
     api, worker = lines["prod-us-east-1-api-asg"], lines["prod-us-east-1-worker-asg"]
     # api 14 (base 10 on demand, 30 % of 4 above it): 2.8 spot at x 0.7

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from edge.lambda_edge.request_router import parse_routing_table
-from infra import edge_plan
+from infra.planning import edge_plan
 from infra.config import ConfigError, parse_platform
 from tests.conftest import by_name, of_type, run_stack, stack_platform
 

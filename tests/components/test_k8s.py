@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.triggers import trigger
+from infra.model.triggers import trigger
 from tests.conftest import by_name, of_type, run_stack
 
 K8S = ("kubernetes.enabled=true",)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.recorded import RecordedResource
+from infra.model.recorded import RecordedResource
 
 TAGS = {"environment": "prod", "owner": "platform", "cost-center": "cc-100"}
 

@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from infra.edge_plan import MANAGED_CACHE_POLICIES
-from infra.recorded import RecordedResource
+from infra.planning.edge_plan import MANAGED_CACHE_POLICIES
+from infra.model.recorded import RecordedResource
 from policies import rules
 from policies.engine import evaluate, load_policy_config
 from policies.rules import RULES_BY_NAME, resolve_config

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from infra.config import ConfigError
-from infra.recorded import RecordedResource
+from infra.model.recorded import RecordedResource
 from policies.engine import Verdict, evaluate, has_mandatory, load_policy_config
 
 

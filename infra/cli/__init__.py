@@ -1,0 +1,1 @@
+"""The `scaling` command: plan, forecast, report and charts."""

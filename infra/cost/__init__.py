@@ -1,0 +1,1 @@
+"""Price tables and the cost estimator (pure)."""

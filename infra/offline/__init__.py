@@ -1,0 +1,1 @@
+"""Runs the program under the Pulumi SDK mocks and records every registration."""

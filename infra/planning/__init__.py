@@ -1,0 +1,1 @@
+"""Pure planners: forecast -> compute -> data -> scaling -> bursts -> edge/k8s (plan_stack)."""

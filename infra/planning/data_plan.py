@@ -1,0 +1,457 @@
+"""Data-tier planner: shards, read replicas, connection limits and the cache, each with a reason.
+
+Pure (no pulumi, no boto3). `components/database.py`, `components/shards.py` and
+`components/cache.py` only encode what this module decides. Every runbook rule lives here once,
+as a named constant or function, with a comment citing its section:
+
+- relay "Database Scaling" -> "Sharding Strategy" (DatabaseSharding): shard count and strategy.
+- relay "Database Scaling" -> "Read Replicas" (ReadReplicaScaling.calculateReplicaNeeds).
+- novacron "5. Database Scaling Operations": replication lag, connection pool rules, add/remove shard.
+- novacron "2. Manual Scaling Procedures" (emergency-scale.sh): emergency database and cache.
+- novacron "3. Capacity Planning" checkScalingNeeded: Storage > 85% (autoscaling, alarm, plan flag) and
+  Connections > 400 (add a read replica alarm).
+
+Where the data tier lives: shards are one global dataset, so every shard primary and its
+replicas live in the **primary region** (the one with `primary: true`); regions listed in
+`database.cross_region_replicas` get read replicas of every shard. Every region gets its own cache.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.model.catalog import CACHE_NODE_TYPES
+from infra.config import PLATFORM_KEY, ConfigError, DatabaseConfig, PlatformConfig
+# Multi-AZ environments are also enforced by the policy pack: named once in infra/model/guardrails.py.
+from infra.model.guardrails import MULTI_AZ_ENVIRONMENTS  # noqa: F401 (re-exported)
+
+# relay "Sharding Strategy": shardingStrategies { user: hash_based, transaction: time_based,
+# content: geographic, governance: replicated }.
+SHARDING_STRATEGIES: dict[str, str] = {
+    "user": "hash",
+    "transaction": "time",
+    "content": "geographic",
+    "governance": "replicated",
+}
+
+# relay "Read Replicas" calculateReplicaNeeds: (read share above, reads per replica); else branch below.
+REPLICA_RULES: tuple[tuple[float, float], ...] = (
+    (0.9, 1000.0),  # very read-heavy: 1 replica per 1000 reads/s
+    (0.7, 2000.0),  # moderately read-heavy: 1 per 2000 reads/s
+)
+BALANCED_READS_PER_REPLICA = 5000.0  # balanced or write-heavy: max(1, ceil(reads / 5000))
+MIN_BALANCED_REPLICAS = 1
+# RDS for PostgreSQL allows at most 15 read replicas per source instance (RDS User Guide,
+# "Working with DB instance read replicas", quotas; 2026).
+RDS_MAX_REPLICAS_PER_SOURCE = 15
+
+# novacron 5 manage_read_replicas "sync": alert if replication lag > 1000 (ms). CloudWatch's RDS
+# `ReplicaLag` metric is in seconds, so the alarm threshold is 1000 / 1000 = 1 s.
+REPLICA_LAG_LIMIT_MS = 1000
+# novacron 5 manage_connection_pool: > 80% -> max_connections 500; > 90% -> add a read replica.
+POOL_RAISE_PCT = 80
+POOL_RAISED_MAX_CONNECTIONS = 500  # also the config default of database.max_connections
+POOL_ADD_REPLICA_PCT = 90
+# novacron 3 checkScalingNeeded: `if usage.Connections > 400` -> "Add read replica" (an absolute count,
+# independent of max_connections): one more DatabaseConnections alarm per shard primary.
+CONNECTIONS_ADD_REPLICA = 400
+CONNECTIONS_ADD_REPLICA_REASON = (f"novacron 3 checkScalingNeeded: Connections > {CONNECTIONS_ADD_REPLICA} -> "
+                                  "Add read replica (raise database.extra_replicas by 1)")
+# novacron 3 checkScalingNeeded: `if usage.Storage > 85` -> "Add ... storage". Encoded three ways:
+# RDS storage autoscaling (max_allocated_storage, an in-place modify, never a replacement), a
+# FreeStorageSpace alarm at 15% free of allocated, and the plan flags a shard planned above 85%.
+STORAGE_FULL_PCT = 85
+# Autoscaling cap = 2 x allocated: a shard sized at shard_target_gb (<= allocated) may double before the
+# cap; by then relay "Sharding Strategy" should have added shards (shards_needed), so hitting the cap means
+# resharding is overdue, not that storage should grow without bound (and the bill with it).
+STORAGE_AUTOSCALING_FACTOR = 2
+# RDS for PostgreSQL gp3: at most 65,536 GiB per instance (RDS User Guide, "Amazon RDS DB instance storage").
+RDS_MAX_STORAGE_GB = 65_536
+GIB = 2 ** 30  # allocated_storage is GiB; CloudWatch FreeStorageSpace is bytes
+# novacron 5 "promote": --backup-retention-period 7 (days of automated backups on every primary).
+BACKUP_RETENTION_DAYS = 7
+# novacron 5 remove_shard: --final-snapshot-identifier "$2-final-snapshot".
+FINAL_SNAPSHOT_SUFFIX = "-final-snapshot"
+
+# novacron 2 emergency-scale.sh "database": create one more read replica (`$0 up database 1`) and
+# set max_connections = 1000 in the parameter group.
+EMERGENCY_DB_EXTRA_REPLICAS = 1
+# novacron 2 emergency-scale.sh "database": that replica is --db-instance-class db.r5.2xlarge (normal replicas:
+# database.replica_instance_class, novacron 5 manage_read_replicas add: db.r5.xlarge).
+EMERGENCY_REPLICA_INSTANCE_CLASS = "db.r5.2xlarge"
+EMERGENCY_MAX_CONNECTIONS = 1000
+# novacron 2 emergency-scale.sh "cache": --cache-node-type cache.r5.xlarge, --new-replica-count 5.
+EMERGENCY_CACHE_NODE_TYPE = "cache.r5.xlarge"
+EMERGENCY_CACHE_REPLICAS = 5
+
+# MULTI_AZ_ENVIRONMENTS (the runbook's replicas: --multi-az true): infra/model/guardrails.py.
+# Growth per month -> per forecast horizon: a month is 30 days (novacron "3. Capacity Planning").
+DAYS_PER_MONTH = 30
+
+
+class DataPlanError(ConfigError):
+    """A data-tier setting the planner cannot honour; one line naming the key and what is allowed."""
+
+    def __init__(self, key: str, message: str, source: str = "stack config"):
+        super().__init__(source, f"{PLATFORM_KEY}.{key}", message)
+
+
+def parameter_group_family(engine: str, engine_version: str) -> str:
+    """RDS parameter group family of an engine major version: "postgres" + "16" -> "postgres16"."""
+    return f"{engine}{engine_version}"
+
+
+# The family of DatabaseConfig's default engine and major version (components' default).
+DEFAULT_PARAMETER_GROUP_FAMILY = parameter_group_family(
+    DatabaseConfig.model_fields["engine"].default, DatabaseConfig.model_fields["engine_version"].default)
+
+
+def pool_alarm_threshold(max_connections: int, pct: int) -> int:
+    """novacron 5 manage_connection_pool: USAGE_PERCENT=$((CUR*100/MAX)) (integer division), `-gt pct`.
+
+    The rule first fires at the smallest CUR with CUR*100 // MAX > pct, i.e. CUR >= ceil((pct+1) x MAX / 100);
+    a GreaterThanThreshold alarm on the (integer) connection count therefore uses that CUR minus 1.
+    """
+    first = -(-(pct + 1) * max_connections // 100)  # exact integer ceil
+    return first - 1
+
+
+def pool_alarm_reason(max_connections: int, pct: int) -> str:
+    """The threshold's derivation, as the plan and the alarm description show it."""
+    first = pool_alarm_threshold(max_connections, pct) + 1
+    return (f"novacron 5: $((CUR*100/{max_connections})) -gt {pct} first holds at CUR {first} "
+            f"({first}*100/{max_connections} = {first * 100 // max_connections}); alarm > {first - 1}")
+
+
+def _ceil(value: float) -> int:
+    # Guard float noise: 9500/1000 must be 10 even if represented as 10.000000000000002.
+    return math.ceil(round(value, 9))
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """One shard index of the shard map; `draining` while its data moves off before removal."""
+
+    index: int
+    draining: bool  # kept only while its data migrates away (allow_shard_removal); no keys route to it
+
+
+@dataclass(frozen=True)
+class DatabasePlan:
+    """Everything the database components encode. Counts are plain ints; reasons sit beside them."""
+
+    engine: str
+    engine_version: str
+    parameter_group_family: str
+    instance_class: str
+    strategy: str
+    sharding: str
+    shards: int  # shards that hold data (the shard map routes to 0..shards-1)
+    shards_reason: str
+    draining_shards: tuple[int, ...]  # indexes >= shards kept until removal is confirmed
+    read_replicas_per_shard: int
+    read_replicas_per_shard_reason: str
+    replica_instance_class: str  # normal replicas (novacron 5); emergency ones: EMERGENCY_REPLICA_INSTANCE_CLASS
+    emergency_replicas_per_shard: int  # the highest replica numbers of each shard (novacron 2 emergency)
+    max_connections: int
+    max_connections_reason: str
+    storage_gb_per_shard: int
+    max_allocated_storage_gb: int | None  # RDS storage autoscaling cap (None: allocated is already the RDS max)
+    storage_fill_gb: float  # planned data per shard at the end of the forecast horizon
+    storage_reason: str
+    multi_az: bool
+    primary_region: str
+    cross_region_replicas: dict[str, int]  # region -> replicas per shard there
+    cross_region_reason: str
+    shard_notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def shard_indexes(self) -> tuple[int, ...]:
+        """Every shard the program declares: the live ones and any still draining."""
+        return tuple(range(self.shards)) + self.draining_shards
+
+    @property
+    def read_replicas(self) -> int:
+        """Read replicas in the primary region (draining shards keep none: no keys route to them)."""
+        return self.read_replicas_per_shard * self.shards
+
+    def replica_class(self, number: int) -> str:
+        """Instance class of a shard's local replica `number`: the top `emergency_replicas_per_shard` are emergency."""
+        if number >= self.read_replicas_per_shard - self.emergency_replicas_per_shard:
+            return EMERGENCY_REPLICA_INSTANCE_CLASS
+        return self.replica_instance_class
+
+    @property
+    def storage_fill_pct(self) -> float:
+        """Planned fill of one shard's allocated storage, percent."""
+        return self.storage_fill_gb * 100 / self.storage_gb_per_shard
+
+    @property
+    def free_storage_alarm_bytes(self) -> int:
+        """novacron 3 Storage > 85%: FreeStorageSpace (bytes) below 15% of allocated (LessThanThreshold)."""
+        return self.storage_gb_per_shard * GIB * (100 - STORAGE_FULL_PCT) // 100
+
+    @property
+    def connection_alarm_thresholds(self) -> dict[int, int]:
+        """novacron 5 pool rules as DatabaseConnections thresholds (GreaterThanThreshold): percent -> connections."""
+        return {pct: pool_alarm_threshold(self.max_connections, pct) for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
+
+    @property
+    def connection_alarm_reasons(self) -> dict[int, str]:
+        """Why each pool threshold is what it is (the runbook's integer percent arithmetic)."""
+        return {pct: pool_alarm_reason(self.max_connections, pct) for pct in (POOL_RAISE_PCT, POOL_ADD_REPLICA_PCT)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
+        return {
+            "engine": self.engine, "engine_version": self.engine_version,
+            "instance_class": self.instance_class, "replica_instance_class": self.replica_instance_class,
+            "emergency_replicas_per_shard": self.emergency_replicas_per_shard,
+            "emergency_replica_instance_class": EMERGENCY_REPLICA_INSTANCE_CLASS,
+            "region": self.primary_region,
+            "sharding": self.sharding, "strategy": self.strategy,
+            "shards": self.shards, "shards_reason": self.shards_reason,
+            "draining_shards": list(self.draining_shards),
+            "read_replicas_per_shard": self.read_replicas_per_shard,
+            "read_replicas_per_shard_reason": self.read_replicas_per_shard_reason,
+            "read_replicas": self.read_replicas,
+            "read_replicas_reason": (f"{self.read_replicas_per_shard} per shard x {self.shards} shards "
+                                     f"in {self.primary_region}"),
+            "cross_region_replicas": dict(self.cross_region_replicas),
+            "cross_region_replicas_reason": self.cross_region_reason,
+            "max_connections": self.max_connections, "max_connections_reason": self.max_connections_reason,
+            "storage_gb_per_shard": self.storage_gb_per_shard,
+            "max_allocated_storage_gb": self.max_allocated_storage_gb,
+            "storage_fill_gb": self.storage_fill_gb, "storage_fill_pct": round(self.storage_fill_pct, 2),
+            "storage_reason": self.storage_reason,
+            "free_storage_alarm_bytes": self.free_storage_alarm_bytes, "multi_az": self.multi_az,
+            "replica_lag_alarm_ms": REPLICA_LAG_LIMIT_MS,
+            "connection_alarms": {f"{pct}%": value for pct, value in self.connection_alarm_thresholds.items()},
+            "connection_alarms_reason": {f"{pct}%": r for pct, r in self.connection_alarm_reasons.items()},
+            "connection_replica_alarm": CONNECTIONS_ADD_REPLICA,
+            "connection_replica_alarm_reason": CONNECTIONS_ADD_REPLICA_REASON,
+            "notes": list(self.shard_notes),
+        }
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    """The per-region ElastiCache Redis replication group: node type, replicas, version, regions."""
+
+    node_type: str
+    node_type_reason: str
+    replicas: int
+    replicas_reason: str
+    engine_version: str
+    snapshot_retention_days: int
+    regions: tuple[str, ...]
+
+    @property
+    def automatic_failover(self) -> bool:
+        """True with at least one replica: ElastiCache needs one to fail over to (and for Multi-AZ)."""
+        return self.replicas >= 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
+        return {
+            "engine": "redis", "engine_version": self.engine_version,
+            "node_type": self.node_type, "node_type_reason": self.node_type_reason,
+            "replicas": self.replicas, "replicas_reason": self.replicas_reason,
+            "automatic_failover": self.automatic_failover, "regions": list(self.regions),
+            "snapshot_retention_days": self.snapshot_retention_days,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# relay "Sharding Strategy": createShardingPlan projectedShards.
+
+
+def shards_needed(size_gb: float, growth_gb_month: float, forecast_days: int, shard_target_gb: float) -> tuple[int, str]:
+    """ceil((size + growth/month x days/30) / target), at least 1."""
+    growth = growth_gb_month * forecast_days / DAYS_PER_MONTH
+    projected = size_gb + growth
+    raw = _ceil(projected / shard_target_gb)
+    count = max(1, raw)
+    reason = (f"ceil(({size_gb:g} GB + {growth_gb_month:g} GB/month x {forecast_days}/{DAYS_PER_MONTH} months) / "
+              f"{shard_target_gb:g} GB per shard) = ceil({projected:g} / {shard_target_gb:g}) = {raw}")
+    if count != raw:
+        reason += ", at least 1"
+    return count, reason
+
+
+# relay "Read Replicas": calculateReplicaNeeds.
+
+
+def replicas_needed(read_qps: float, write_qps: float) -> tuple[int, str]:
+    """ceil(read/1000) if reads > 90% of load, ceil(read/2000) if > 70%, else max(1, ceil(read/5000))."""
+    total = read_qps + write_qps
+    share = read_qps / total if total > 0 else 0.0
+    head = f"reads {read_qps:g}/({read_qps:g} + {write_qps:g}) = {share:.1%}"
+    for above, per_replica in REPLICA_RULES:
+        if share > above:
+            count = _ceil(read_qps / per_replica)
+            return count, f"{head} > {above:.0%}: ceil({read_qps:g} / {per_replica:g}) = {count}"
+    count = max(MIN_BALANCED_REPLICAS, _ceil(read_qps / BALANCED_READS_PER_REPLICA))
+    return count, (f"{head} <= {REPLICA_RULES[-1][0]:.0%}: max({MIN_BALANCED_REPLICAS}, "
+                   f"ceil({read_qps:g} / {BALANCED_READS_PER_REPLICA:g})) = {count}")
+
+
+def plan_storage(projected_gb: float, shards: int, allocated_gb: int) -> tuple[int | None, float, str, tuple[str, ...]]:
+    """novacron 3 Storage > 85%: autoscaling cap, planned fill per shard, reason, and a note when above 85%.
+
+    The planner flags a shard planned above 85% but does not raise allocated_storage itself: a value
+    derived from the plan would go down when a shard is added (less data per shard), and RDS cannot
+    shrink storage; autoscaling (up to the cap) and the FreeStorageSpace alarm cover the gap instead,
+    and raising database.storage_gb_per_shard (only ever upward) is the operator's explicit step.
+    """
+    cap = min(allocated_gb * STORAGE_AUTOSCALING_FACTOR, RDS_MAX_STORAGE_GB)
+    fill = round(projected_gb / shards, 6)
+    pct = fill * 100 / allocated_gb
+    if cap > allocated_gb:
+        auto = (f"autoscaling up to {STORAGE_AUTOSCALING_FACTOR} x {allocated_gb} = {cap} GB"
+                + (f" (RDS max {RDS_MAX_STORAGE_GB})" if cap == RDS_MAX_STORAGE_GB else ""))
+    else:
+        cap, auto = None, f"no autoscaling: {allocated_gb} GB is the RDS maximum"
+    reason = (f"{projected_gb:g} GB / {shards} shards = {fill:g} GB per shard = {pct:.1f}% of {allocated_gb} GB "
+              f"allocated; {auto}; FreeStorageSpace alarm below {100 - STORAGE_FULL_PCT}% free "
+              f"(novacron 3: Storage > {STORAGE_FULL_PCT}% -> add storage)")
+    notes: tuple[str, ...] = ()
+    if pct > STORAGE_FULL_PCT:
+        needed = _ceil(fill * 100 / STORAGE_FULL_PCT)
+        reason += f"; above {STORAGE_FULL_PCT}% at plan time"
+        notes = (f"novacron 3 checkScalingNeeded: each shard is planned {pct:.1f}% full ({fill:g} of {allocated_gb} GB) "
+                 f"> {STORAGE_FULL_PCT}%: raise database.storage_gb_per_shard to >= {needed} (in place; never lowered) "
+                 f"or lower shard_target_gb for more shards; until then storage autoscaling"
+                 + (f" (up to {cap} GB)" if cap else " (unavailable)") + " and the FreeStorageSpace alarm cover it",)
+    return cap, fill, reason, notes
+
+
+def _emergency_applies(cfg: PlatformConfig, target: str) -> bool:
+    return cfg.emergency.mode == "up" and cfg.emergency.target in (target, "all")
+
+
+def _plan_shard_count(cfg: PlatformConfig) -> tuple[int, str, tuple[int, ...], tuple[str, ...]]:
+    db = cfg.database
+    needed, reason = shards_needed(db.size_gb, db.growth_gb_month, cfg.demand.forecast_days, db.shard_target_gb)
+    if needed < db.min_shards:
+        needed, reason = db.min_shards, f"{reason}; raised to database.min_shards {db.min_shards}"
+    if needed > db.max_shards:
+        raise DataPlanError("database.max_shards",
+                            f"the data needs {needed} shards ({reason}) but max_shards is {db.max_shards}; "
+                            "raise max_shards or shard_target_gb (<= storage_gb_per_shard)")
+    previous = db.previous_shards
+    if previous is None or needed >= previous:
+        if previous is not None and needed > previous:
+            reason += f"; adds shards {previous}..{needed - 1} (shards 0..{previous - 1} unchanged)"
+        return needed, reason, (), ()
+    if not db.allow_shard_removal:
+        raise DataPlanError("database.previous_shards",
+                            f"{previous} shards are deployed but the plan needs {needed} ({reason}); shards are never "
+                            "removed implicitly: keep min_shards >= previous_shards, or set "
+                            "database.allow_shard_removal: true to drain shards "
+                            f"{needed}..{previous - 1} (novacron 5 remove_shard)")
+    draining = tuple(range(needed, previous))
+    note = (f"novacron 5 remove_shard: shards {needed}..{previous - 1} are draining: no keys route to them, they are "
+            "unprotected and deleted with a final snapshot once database.previous_shards is lowered to "
+            f"{needed} after their data has migrated")
+    return needed, f"{reason}; {previous} deployed, allow_shard_removal: draining {len(draining)}", draining, (note,)
+
+
+def plan_database(cfg: PlatformConfig) -> DatabasePlan:
+    """Shards, replicas per shard and max_connections for the stack (data tier in the primary region)."""
+    db = cfg.database
+    primary = cfg.primary_region.name
+    names = [r.name for r in cfg.regions]
+    for i, region in enumerate(db.cross_region_replicas):
+        if region not in names or region == primary:
+            raise DataPlanError(f"database.cross_region_replicas[{i}]",
+                                f"{region!r} must be a configured region other than the primary {primary}; "
+                                f"allowed: {', '.join(n for n in names if n != primary) or '(none)'}")
+    shards, shards_reason, draining, notes = _plan_shard_count(cfg)
+    strategy = SHARDING_STRATEGIES[db.sharding]
+
+    # relay "Read Replicas": per shard, with load split evenly over shards. A replicated shard
+    # (governance) holds everything, so each receives every write and 1/N of the reads.
+    shard_reads = db.read_qps / shards
+    shard_writes = db.write_qps if strategy == "replicated" else db.write_qps / shards
+    split = (f"per shard: {db.read_qps:g} reads/s / {shards} shards = {shard_reads:g}, "
+             + (f"every write on every replicated shard = {shard_writes:g}" if strategy == "replicated"
+                else f"{db.write_qps:g} writes/s / {shards} = {shard_writes:g}"))
+    per_shard, rule_reason = replicas_needed(shard_reads, shard_writes)
+    reason = f"{split}; {rule_reason}"
+    emergency = 0
+    if _emergency_applies(cfg, "database"):
+        emergency = EMERGENCY_DB_EXTRA_REPLICAS
+        per_shard += emergency
+        reason += (f"; emergency up {cfg.emergency.target}: +{emergency} {EMERGENCY_REPLICA_INSTANCE_CLASS} "
+                   f"(novacron 2) = {per_shard}")
+    if db.extra_replicas:
+        per_shard += db.extra_replicas
+        reason += (f"; database.extra_replicas +{db.extra_replicas} (novacron 5: pool > {POOL_ADD_REPLICA_PCT}% adds a "
+                   f"replica) = {per_shard}")
+    cross = {region: db.cross_region_replicas_per_shard for region in db.cross_region_replicas}
+    room = RDS_MAX_REPLICAS_PER_SOURCE - sum(cross.values())
+    if per_shard > room:
+        reason += (f"; capped at {room}: RDS allows {RDS_MAX_REPLICAS_PER_SOURCE} replicas per source"
+                   + (f" and {sum(cross.values())} are cross-region" if cross else ""))
+        notes += (f"read replicas capped at {room} per shard; add shards (lower shard_target_gb) for more read "
+                  "capacity",)
+        per_shard = room
+        emergency = min(emergency, per_shard)
+    reason += (f"; class {db.replica_instance_class} (database.replica_instance_class; novacron 5 "
+               "manage_read_replicas add)" + (f", emergency {EMERGENCY_REPLICA_INSTANCE_CLASS}" if emergency else ""))
+
+    max_conn = db.max_connections
+    conn_reason = (f"database.max_connections {max_conn} (default {POOL_RAISED_MAX_CONNECTIONS}: novacron 5 raises "
+                   f"max_connections to {POOL_RAISED_MAX_CONNECTIONS} when the pool is > {POOL_RAISE_PCT}% used)")
+    if _emergency_applies(cfg, "database") and max_conn < EMERGENCY_MAX_CONNECTIONS:
+        max_conn = EMERGENCY_MAX_CONNECTIONS
+        conn_reason += f"; emergency up {cfg.emergency.target}: {EMERGENCY_MAX_CONNECTIONS} (novacron 2)"
+    # max_connections is a static PostgreSQL parameter: RDS applies it at the next reboot.
+    conn_reason += "; static parameter, applied at the next reboot"
+
+    projected = db.size_gb + db.growth_gb_month * cfg.demand.forecast_days / DAYS_PER_MONTH
+    cap, fill, storage_reason, storage_notes = plan_storage(projected, shards, db.storage_gb_per_shard)
+    notes += storage_notes
+
+    cross_reason = (", ".join(f"{r}: {n} per shard (database.cross_region_replicas_per_shard)" for r, n in cross.items())
+                    or "none: database.cross_region_replicas is empty")
+    return DatabasePlan(
+        engine=db.engine, engine_version=db.engine_version,
+        parameter_group_family=parameter_group_family(db.engine, db.engine_version),
+        instance_class=db.instance_class, strategy=strategy, sharding=db.sharding,
+        shards=shards, shards_reason=f"{shards_reason}; strategy {strategy} (relay: {db.sharding} -> {strategy})",
+        draining_shards=draining, read_replicas_per_shard=per_shard, read_replicas_per_shard_reason=reason,
+        replica_instance_class=db.replica_instance_class, emergency_replicas_per_shard=emergency,
+        max_connections=max_conn, max_connections_reason=conn_reason, storage_gb_per_shard=db.storage_gb_per_shard,
+        max_allocated_storage_gb=cap, storage_fill_gb=fill, storage_reason=storage_reason,
+        multi_az=cfg.environment in MULTI_AZ_ENVIRONMENTS, primary_region=primary,
+        cross_region_replicas=cross, cross_region_reason=cross_reason, shard_notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# ElastiCache (novacron 2 emergency "cache").
+
+
+def _larger_node(configured: str, floor: str) -> str:
+    # CACHE_NODE_TYPES is ordered smallest to largest; emergency never shrinks a bigger node.
+    return max(configured, floor, key=CACHE_NODE_TYPES.index)
+
+
+def plan_cache(cfg: PlatformConfig) -> CachePlan:
+    """Node type and replica count of every region's Redis replication group."""
+    cache = cfg.cache
+    node, node_reason = cache.node_type, f"cache.node_type {cache.node_type}"
+    replicas, replicas_reason = cache.replicas, f"cache.replicas {cache.replicas}"
+    if _emergency_applies(cfg, "cache"):
+        node = _larger_node(cache.node_type, EMERGENCY_CACHE_NODE_TYPE)
+        node_reason += f"; emergency up {cfg.emergency.target}: at least {EMERGENCY_CACHE_NODE_TYPE} (novacron 2) = {node}"
+        replicas = max(cache.replicas, EMERGENCY_CACHE_REPLICAS)
+        replicas_reason += (f"; emergency up {cfg.emergency.target}: at least {EMERGENCY_CACHE_REPLICAS} replicas "
+                            f"(novacron 2) = {replicas}")
+    if replicas < 1:
+        replicas_reason += "; no replica: automatic failover and Multi-AZ are off"
+    return CachePlan(node_type=node, node_type_reason=node_reason, replicas=replicas, replicas_reason=replicas_reason,
+                     engine_version=cache.engine_version, snapshot_retention_days=cache.snapshot_retention_days,
+                     regions=tuple(r.name for r in cfg.regions))

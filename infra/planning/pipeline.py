@@ -1,0 +1,43 @@
+"""The one entry point from a validated config to a CapacityPlan, used by the Pulumi program and by
+`scaling plan` alike: demand history -> forecast -> capacity plan -> burst events.
+
+No pulumi, no boto3: reads the configured history CSV (infra/sources/metrics.py) and calls the pure planners.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from infra.planning import burst, capacity
+from infra.config import PlatformConfig
+from infra.planning.forecast import DemandForecast, forecast_demand
+from infra.sources.metrics import HourlyHistory, load_history_csv
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def history_path(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR) -> Path | None:
+    """The configured demand history, relative paths taken from the project directory."""
+    if not cfg.demand.history_csv:
+        return None
+    path = Path(cfg.demand.history_csv)
+    return path if path.is_absolute() else base_dir / path
+
+
+def load_demand(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR) -> tuple[HourlyHistory | None, DemandForecast | None]:
+    """(history, forecast over the planning horizon of forecast_days x 24 h), or (None, None) without
+    a configured history. Raises infra.sources.metrics.HistoryError (one line: file, row, what is allowed)."""
+    path = history_path(cfg, base_dir)
+    if path is None:
+        return None, None
+    history = load_history_csv(path)
+    return history, forecast_demand(history, hours=cfg.demand.forecast_days * 24,
+                                    growth_rate_monthly=cfg.demand.growth_rate_monthly)
+
+
+def plan_stack(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR, now: datetime | None = None,
+               forecast: DemandForecast | None = None) -> capacity.CapacityPlan:
+    """Everything the program builds, decided up front."""
+    forecast = forecast if forecast is not None else load_demand(cfg, base_dir)[1]
+    plan = capacity.plan_capacity(cfg, forecast)
+    return burst.apply_bursts(cfg, plan, now)

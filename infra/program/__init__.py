@@ -1,0 +1,1 @@
+"""The Pulumi program: builds components/ from a CapacityPlan; decides nothing."""

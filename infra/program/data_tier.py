@@ -1,0 +1,68 @@
+"""Build the data tier from the plan: per region a DataRegion and a Cache; in the primary region the
+ShardSet (shard primaries, replicas, alarms). Called once by `infra.program.main.build`.
+
+Decision (DESIGN "Where the data tier lives"): shards are one global dataset, so every shard
+primary lives in the primary region; `database.cross_region_replicas` regions get read replicas
+(through their own provider, KMS key, subnet group and parameter group). Every region gets a cache.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cache import Cache, CacheArgs
+from components.database import DataRegion, DataRegionArgs
+from components.naming import Naming
+from components.region import Region
+from components.shards import DataRegionRefs, ShardSet, ShardSetArgs
+from infra.planning.capacity import CapacityPlan
+from infra.config import PlatformConfig
+from infra.planning.shard_map import build_shard_map
+
+
+def _refs(data: DataRegion) -> DataRegionRefs:
+    assert data.subnet_group and data.security_group and data.parameter_group and data.topic
+    return DataRegionRefs(key_arn=data.key.arn, subnet_group_name=data.subnet_group.name,
+                          security_group_id=data.security_group.id,
+                          parameter_group_name=data.parameter_group.name, alarm_topic_arn=data.topic.arn)
+
+
+def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, regions: Mapping[str, Region],
+                    providers: Mapping[str, aws.Provider]) -> dict[str, object]:
+    """Create the data tier; return the stack outputs `shard_map`, `database` and `caches`."""
+    stack = naming.stack
+    db, cache_plan = plan.database, plan.cache
+    assert db is not None and cache_plan is not None
+    primary = db.primary_region
+    account_id = aws.get_caller_identity_output(
+        opts=pulumi.InvokeOutputOptions(provider=providers[primary])).account_id
+    data: dict[str, DataRegion] = {}
+    caches: dict[str, Cache] = {}
+    for name, region in regions.items():
+        opts = pulumi.ResourceOptions(providers={"aws": providers[name]})
+        private = [subnet.id for subnet in region.private_subnets]
+        data[name] = DataRegion(f"{stack}-{name}-data", DataRegionArgs(
+            naming=naming, region=name, account_id=account_id, vpc_id=region.vpc.id, subnet_ids=private,
+            app_security_group_id=region.app_sg.id, rds=name == primary or name in db.cross_region_replicas,
+            parameter_group_family=db.parameter_group_family, max_connections=db.max_connections), opts=opts)
+        caches[name] = Cache(f"{stack}-{name}-cache", CacheArgs(
+            naming=naming, region=name, plan=cache_plan, vpc_id=region.vpc.id, subnet_ids=private,
+            app_security_group_id=region.app_sg.id, kms_key_arn=data[name].key.arn), opts=opts)
+    shards = ShardSet(f"{stack}-db", ShardSetArgs(
+        naming=naming, plan=db, primary=_refs(data[primary]),
+        cross_regions={name: _refs(data[name]) for name in db.cross_region_replicas},
+        providers={name: providers[name] for name in db.cross_region_replicas}),
+        opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
+    return {
+        "shard_map": build_shard_map(cfg, db, stack),
+        "database": {
+            "region": primary, "shard_count": db.shards, "strategy": db.strategy,
+            "read_replicas": db.read_replicas, "max_connections": db.max_connections,
+            "endpoints": {name: shards.primaries[i].address for i, name in
+                          ((i, f"{stack}-db-shard-{i}") for i in db.shard_indexes)},
+            "alarm_topic_arn": data[primary].topic.arn if data[primary].topic else None,
+        },
+        "caches": {name: cache.group.primary_endpoint_address for name, cache in caches.items()},
+    }

@@ -1,0 +1,1 @@
+"""Demand history loaders (CSV, CloudWatch)."""
