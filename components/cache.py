@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from components.database import stateful
 from components.naming import Naming, short_name
-from infra.planning.data_plan import FINAL_SNAPSHOT_SUFFIX, CachePlan
+from infra.model.data import FINAL_SNAPSHOT_SUFFIX, CachePlan
 
 REDIS_PORT = 6379
 REPLICATION_GROUP_ID_MAX = 40  # ElastiCache limit on replication_group_id

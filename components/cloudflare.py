@@ -21,8 +21,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import pulumi_cloudflare as cloudflare
 
-from infra.planning import edge_plan
-from infra.planning.edge_plan import WorkerPlan
+from infra.model import edge as edge_model
+from infra.model.edge import WorkerPlan
 
 # Cloudflare "automatic" TTL; proxied records ignore TTL anyway.
 AUTO_TTL = 1
@@ -62,7 +62,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         for worker in args.workers:
             bindings = [{"name": k, "type": "plain_text", "text": v} for k, v in sorted(worker.vars.items())]
             bindings += [{"name": k, "type": "secret_text", "text": args.secrets[k]} for k in worker.secrets]
-            source = (edge_plan.WORKERS_DIR / worker.file).read_text(encoding="utf-8")
+            source = (edge_model.WORKERS_DIR / worker.file).read_text(encoding="utf-8")
             script = cloudflare.WorkersScript(
                 f"{name}-{worker.name}", account_id=args.account_id, script_name=f"{args.stack}-{worker.name}",
                 content=source, main_module=worker.file, compatibility_date=args.compatibility_date,
@@ -72,7 +72,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             for index, pattern in enumerate(worker.routes):
                 self.routes[f"{worker.name}-{index}"] = cloudflare.WorkersRoute(
                     f"{name}-{worker.name}-route{'' if index == 0 else index}", zone_id=args.zone_id,
-                    pattern=edge_plan.worker_route(pattern, args.hostname), script=script.script_name,
+                    pattern=edge_model.worker_route(pattern, args.hostname), script=script.script_name,
                     opts=child)
         self.register_outputs({"record": self.record.name, "ruleset_id": self.cache_rules.id,
                                "scripts": {n: s.script_name for n, s in self.scripts.items()}})

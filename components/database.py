@@ -19,7 +19,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.planning.data_plan import DEFAULT_PARAMETER_GROUP_FAMILY, POOL_RAISED_MAX_CONNECTIONS
 
 POSTGRES_PORT = 5432
 KMS_DELETION_WINDOW_DAYS = 30  # the longest AWS allows: time to notice a mistaken key deletion
@@ -55,8 +54,8 @@ class DataRegionArgs:
     subnet_ids: Sequence[pulumi.Input[str]]  # private subnets only
     app_security_group_id: pulumi.Input[str]
     rds: bool  # this region holds shard primaries or replicas
-    parameter_group_family: str = DEFAULT_PARAMETER_GROUP_FAMILY
-    max_connections: int = POOL_RAISED_MAX_CONNECTIONS
+    parameter_group_family: str
+    max_connections: int
 
 
 class DataRegion(pulumi.ComponentResource):

@@ -2,7 +2,7 @@
 
 novacron "7. Edge Location Scaling" (cdn_configuration.cloudfront, edge_compute.lambda_edge) and
 relay "CDN Integration" (several CDNs, DNS failover). Every number and choice comes from
-`infra/planning/edge_plan.py`; this file only encodes it. All resources use the us-east-1 provider
+`infra/planning/edge_model.py`; this file only encodes it. All resources use the us-east-1 provider
 (CloudFront, its ACM certificate, Lambda@Edge and CLOUDFRONT-scope WAF live there).
 
 Behaviours (CloudFront only fails an origin group over for GET/HEAD/OPTIONS, and a behaviour
@@ -24,9 +24,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, short_name
-from infra.planning import edge_plan
-from infra.planning.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
-from infra.planning.edge_plan import EdgeFunctionPlan
+from infra.model import edge as edge_model
+from infra.model import guardrails
+from infra.model.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
+from infra.model.edge import EdgeFunctionPlan
 
 # Lambda@Edge may only have a role trusted by both services (Lambda@Edge developer guide,
 # "Setting IAM permissions and roles for Lambda@Edge").
@@ -57,7 +58,7 @@ class EdgeArgs:
 
     naming: Naming
     origins: Sequence[EdgeOrigin]                   # in failover order: [0] = /api/* and group primary
-    routing_table: pulumi.Input[Mapping[str, Any]]  # routing.json content (edge_plan.routing_table)
+    routing_table: pulumi.Input[Mapping[str, Any]]  # routing.json content (edge_model.routing_table)
     functions: Sequence[EdgeFunctionPlan]
     price_class: str
     default_cache_policy_id: str
@@ -94,7 +95,7 @@ class Edge(pulumi.ComponentResource):
                                               policy_arn=BASIC_LOGGING_POLICY_ARN, opts=child)
         self.functions: dict[str, aws.lambda_.Function] = {}
         for fn in args.functions:
-            source = pulumi.FileAsset(str(edge_plan.LAMBDA_EDGE_DIR / fn.source_file))
+            source = pulumi.FileAsset(str(edge_model.LAMBDA_EDGE_DIR / fn.source_file))
             if fn.name == "request-router":
                 # routing.json is built from the plan in memory, never written into the tree.
                 code = pulumi.Output.from_input(args.routing_table).apply(
@@ -118,8 +119,8 @@ class Edge(pulumi.ComponentResource):
         self.static_policy = aws.cloudfront.CachePolicy(
             f"{name}-static-cache", name=short_name(f"{name}-static-1y", 64),
             comment="novacron §7 /static/* max-age-31536000",
-            min_ttl=edge_plan.STATIC_MAX_AGE_S, default_ttl=edge_plan.STATIC_MAX_AGE_S,
-            max_ttl=edge_plan.STATIC_MAX_AGE_S,
+            min_ttl=edge_model.STATIC_MAX_AGE_S, default_ttl=edge_model.STATIC_MAX_AGE_S,
+            max_ttl=edge_model.STATIC_MAX_AGE_S,
             parameters_in_cache_key_and_forwarded_to_origin={
                 "cookies_config": {"cookie_behavior": "none"}, "headers_config": {"header_behavior": "none"},
                 "query_strings_config": {"query_string_behavior": "none"},
@@ -137,7 +138,7 @@ class Edge(pulumi.ComponentResource):
                     "limit": args.api_rate_limit_per_5min, "aggregate_key_type": "IP",
                     "evaluation_window_sec": WAF_EVALUATION_WINDOW_S,
                     "scope_down_statement": {"byte_match_statement": {
-                        "positional_constraint": "STARTS_WITH", "search_string": edge_plan.API_PREFIX,
+                        "positional_constraint": "STARTS_WITH", "search_string": guardrails.API_PREFIX,
                         "field_to_match": {"uri_path": {}},
                         "text_transformations": [{"priority": 0, "type": "NONE"}]}}}},
                 "visibility_config": {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
@@ -148,24 +149,24 @@ class Edge(pulumi.ComponentResource):
 
         # --- Distribution
         origins = [{
-            "origin_id": edge_plan.origin_id(o.region), "domain_name": o.domain_name,
+            "origin_id": edge_model.origin_id(o.region), "domain_name": o.domain_name,
             "custom_origin_config": {"http_port": 80, "https_port": 443,
                                      "origin_protocol_policy": args.origin_protocol_policy,
-                                     "origin_ssl_protocols": list(edge_plan.ORIGIN_TLS)}}
+                                     "origin_ssl_protocols": list(guardrails.ORIGIN_TLS)}}
             for o in args.origins]
-        primary_id = edge_plan.origin_id(args.origins[0].region)
+        primary_id = edge_model.origin_id(args.origins[0].region)
         origin_groups = []
         cached_target = primary_id
         if len(args.origins) >= 2:
             origin_groups = [{"origin_id": ORIGIN_GROUP_ID,
-                              "failover_criteria": {"status_codes": list(edge_plan.FAILOVER_STATUS_CODES)},
+                              "failover_criteria": {"status_codes": list(edge_model.FAILOVER_STATUS_CODES)},
                               "members": [{"origin_id": primary_id},
-                                          {"origin_id": edge_plan.origin_id(args.origins[1].region)}]}]
+                                          {"origin_id": edge_model.origin_id(args.origins[1].region)}]}]
             cached_target = ORIGIN_GROUP_ID
         viewer_policy = "redirect-to-https"
         if args.certificate_arn:
             viewer_certificate = {"acm_certificate_arn": args.certificate_arn, "ssl_support_method": "sni-only",
-                                  "minimum_protocol_version": edge_plan.VIEWER_MIN_TLS}
+                                  "minimum_protocol_version": guardrails.VIEWER_MIN_TLS}
         else:
             # Limitation: the default *.cloudfront.net certificate ignores minimum_protocol_version
             # (CloudFront keeps TLSv1 for it); set edge.cloudfront.acm_certificate_arn in real stacks.
@@ -177,21 +178,21 @@ class Edge(pulumi.ComponentResource):
             origins=origins, origin_groups=origin_groups or None,
             default_cache_behavior={
                 "target_origin_id": cached_target, "viewer_protocol_policy": viewer_policy,
-                "allowed_methods": list(edge_plan.READ_METHODS), "cached_methods": list(edge_plan.CACHED_METHODS),
+                "allowed_methods": list(edge_model.READ_METHODS), "cached_methods": list(edge_model.CACHED_METHODS),
                 "cache_policy_id": args.default_cache_policy_id, "compress": True,
                 "lambda_function_associations": associations("default")},
             ordered_cache_behaviors=[
-                {"path_pattern": edge_plan.API_PATH, "target_origin_id": primary_id,
+                {"path_pattern": guardrails.API_PATH, "target_origin_id": primary_id,
                  "viewer_protocol_policy": viewer_policy,
-                 "allowed_methods": list(edge_plan.ALL_METHODS), "cached_methods": list(edge_plan.CACHED_METHODS),
-                 "cache_policy_id": edge_plan.MANAGED_CACHE_POLICIES["CachingDisabled"],
-                 "origin_request_policy_id": edge_plan.ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT,
-                 "compress": True, "lambda_function_associations": associations(edge_plan.API_PATH)},
-                {"path_pattern": edge_plan.STATIC_PATH, "target_origin_id": cached_target,
+                 "allowed_methods": list(edge_model.ALL_METHODS), "cached_methods": list(edge_model.CACHED_METHODS),
+                 "cache_policy_id": edge_model.MANAGED_CACHE_POLICIES["CachingDisabled"],
+                 "origin_request_policy_id": edge_model.ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT,
+                 "compress": True, "lambda_function_associations": associations(guardrails.API_PATH)},
+                {"path_pattern": edge_model.STATIC_PATH, "target_origin_id": cached_target,
                  "viewer_protocol_policy": viewer_policy,
-                 "allowed_methods": list(edge_plan.READ_METHODS), "cached_methods": list(edge_plan.CACHED_METHODS),
+                 "allowed_methods": list(edge_model.READ_METHODS), "cached_methods": list(edge_model.CACHED_METHODS),
                  "cache_policy_id": self.static_policy.id, "compress": True,
-                 "lambda_function_associations": associations(edge_plan.STATIC_PATH)},
+                 "lambda_function_associations": associations(edge_model.STATIC_PATH)},
             ],
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate=viewer_certificate,

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.planning.edge_plan import WorkloadPlan
+from infra.model.edge import WorkloadPlan
 
 KEDA_API_VERSION = "keda.sh/v1alpha1"
 PROBE_PERIOD_S = 10

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, short_name
+
 # Only the ALB is public; the policy pack checks the same ports: named once in infra/model/guardrails.py.
 from infra.model.guardrails import PUBLIC_PORTS
 

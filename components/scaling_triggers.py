@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.planning.scaling_policy import PERIOD_S, RolloutPlan, TriggerRule
+from infra.model.scaling import PERIOD_S, RolloutPlan, TriggerRule
 
 
 def health_alarm_names(name: str, rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from infra.planning.scaling_policy import ScheduledAction
+from infra.model.scaling import ScheduledAction
 
 UNCHANGED = -1  # AWS: -1 leaves the size as it is at the scheduled time
 

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, asg_tags
-from infra.planning.user_data import launch_template_user_data
+from infra.model.user_data import launch_template_user_data
 
 # Amazon Linux 2023, resolved by EC2 at launch from the public SSM parameter: no AMI id to pin per region.
 AMI_SSM_PARAMETER = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -60,7 +60,7 @@ class ServiceTierArgs:
     mixed_instances: MixedInstances | None = None
     instance_refresh: InstanceRefresh | None = None
     env: Mapping[str, str] = field(default_factory=dict)  # written to /etc/scaling-platform/env by user data
-    # (user data always installs the CloudWatch agent for the memory alarms: infra/planning/user_data.py)
+    # (user data always installs the CloudWatch agent for the memory alarms: infra.model.user_data.py)
 
 
 class ServiceTier(pulumi.ComponentResource):

@@ -28,10 +28,19 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.planning.data_plan import (BACKUP_RETENTION_DAYS, CONNECTIONS_ADD_REPLICA, CONNECTIONS_ADD_REPLICA_REASON,
-                             FINAL_SNAPSHOT_SUFFIX, POOL_ADD_REPLICA_PCT, POOL_RAISE_PCT,
-                             POOL_RAISED_MAX_CONNECTIONS, REPLICA_LAG_LIMIT_MS, STORAGE_FULL_PCT, DatabasePlan)
-from infra.planning.shard_map import shard_name
+from infra.model.data import (
+    BACKUP_RETENTION_DAYS,
+    CONNECTIONS_ADD_REPLICA,
+    CONNECTIONS_ADD_REPLICA_REASON,
+    FINAL_SNAPSHOT_SUFFIX,
+    POOL_ADD_REPLICA_PCT,
+    POOL_RAISE_PCT,
+    POOL_RAISED_MAX_CONNECTIONS,
+    REPLICA_LAG_LIMIT_MS,
+    STORAGE_FULL_PCT,
+    DatabasePlan,
+    shard_name,
+)
 
 STORAGE_TYPE = "gp3"
 MONITORING_INTERVAL_S = 60  # enhanced monitoring granularity
@@ -192,7 +201,7 @@ class ShardSet(pulumi.ComponentResource):
         for group in range(0, len(live), ALARM_METRICS_MAX):
             idents = live[group:group + ALARM_METRICS_MAX]
             for pct, threshold in plan.connection_alarm_thresholds.items():
-                # novacron 5: integer percent (CUR*100/MAX -gt pct), see data_plan.pool_alarm_threshold.
+                # novacron 5: integer percent (CUR*100/MAX -gt pct), see infra.model.data.pool_alarm_threshold.
                 self._max_alarm(
                     f"{self._name}-connections-{pct}-{group // ALARM_METRICS_MAX}", "DatabaseConnections", idents,
                     threshold, f"novacron 5: connection pool > {pct}% of max_connections {plan.max_connections}: "

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.planning.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
+from infra.model.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-
 from pulumi_policy.proxy import _DictProxy, _ListProxy  # to unwrap, not to re-implement
 
 from infra.model.recorded import RecordedResource

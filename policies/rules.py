@@ -25,20 +25,41 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-from infra.model import guardrails
-
 from infra.cost import pricing
+from infra.cost.edge_pricing import lambda_for
+from infra.cost.lines import CostEstimate, PricingError
+from infra.cost.prices import (
+    ALLOWED_INSTANCE_TYPES,
+    CACHE_NODE_HOURLY_USD,
+    EMERGENCY_CEILING_FACTOR,
+    MODELS,
+    RDS_HOURLY_USD,
+)
+from infra.model import guardrails
 from infra.model.recorded import RecordedResource
 from infra.model.references import ReferenceIndex, resolve
+from infra.model.resource_types import (
+    ASG,
+    CACHE_GROUP,
+    DISTRIBUTION,
+    EBS_VOLUME,
+    LAMBDA_FUNCTION,
+    LAUNCH_TEMPLATE,
+    LOAD_BALANCER,
+    NAT_GATEWAY,
+    RDS_INSTANCE,
+    WEB_ACL,
+    WORKERS_ROUTE,
+)
 
-ASG = pricing.ASG
-LAUNCH_TEMPLATE = pricing.LAUNCH_TEMPLATE
-RDS_INSTANCE = pricing.RDS_INSTANCE
-CACHE_GROUP = pricing.CACHE_GROUP
-EBS_VOLUME = pricing.EBS_VOLUME
-LOAD_BALANCER = pricing.LOAD_BALANCER
-NAT_GATEWAY = pricing.NAT_GATEWAY
-DISTRIBUTION = pricing.DISTRIBUTION
+ASG = ASG
+LAUNCH_TEMPLATE = LAUNCH_TEMPLATE
+RDS_INSTANCE = RDS_INSTANCE
+CACHE_GROUP = CACHE_GROUP
+EBS_VOLUME = EBS_VOLUME
+LOAD_BALANCER = LOAD_BALANCER
+NAT_GATEWAY = NAT_GATEWAY
+DISTRIBUTION = DISTRIBUTION
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SCALING_POLICY = "aws:autoscaling/policy:Policy"
@@ -312,11 +333,11 @@ def instance_type_allowlist(resource_type: str, props: Mapping[str, Any], config
 
 # ---------------------------------------------------------------------------- edge rules
 
-LAMBDA_FUNCTION = pricing.LAMBDA_FUNCTION
-WEB_ACL = pricing.WEB_ACL
+LAMBDA_FUNCTION = LAMBDA_FUNCTION
+WEB_ACL = WEB_ACL
 CLOUDFLARE_RULESET = "cloudflare:index/ruleset:Ruleset"
 CLOUDFLARE_RECORDS = ("cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/record:Record")
-WORKERS_ROUTE = pricing.WORKERS_ROUTE
+WORKERS_ROUTE = WORKERS_ROUTE
 HTTPS_VIEWER_POLICIES = ("redirect-to-https", "https-only")
 # CloudFront viewer security policies, weakest first (CloudFront Developer Guide, "Supported
 # protocols and ciphers between viewers and CloudFront").
@@ -405,7 +426,7 @@ def cloudflare_api_cache_bypass(resource_type: str, props: Mapping[str, Any], co
 
 # ---------------------------------------------------------------------------- stack rules
 
-def estimate_for(resources: list[RecordedResource], config: Mapping[str, Any]) -> pricing.CostEstimate:
+def estimate_for(resources: list[RecordedResource], config: Mapping[str, Any]) -> CostEstimate:
     """The stack's cost as the budget policies see it: `infra.cost.pricing.estimate_stack` with the
     budget config's model and edge traffic. `scaling plan` prints this same estimate."""
     return pricing.estimate_stack(
@@ -439,7 +460,7 @@ def stack_budget(resources: list[RecordedResource], config: Mapping[str, Any]) -
     budget). A budget of 0 means "no budget configured" (no check)."""
     try:
         cost, budget, emergency, ceiling = _budget_numbers(resources, config)
-    except pricing.PricingError as err:
+    except PricingError as err:
         return [Violation(None, f"cannot price the stack: {err}")]
     if budget <= 0 or (emergency and ceiling <= 0):
         return []
@@ -454,7 +475,7 @@ def stack_budget_advisory(resources: list[RecordedResource], config: Mapping[str
     still under the mandatory ceiling (above it, `stack-budget` reports instead)."""
     try:
         cost, budget, emergency, ceiling = _budget_numbers(resources, config)
-    except pricing.PricingError:
+    except PricingError:
         return []  # stack-budget reports it, once
     if budget <= 0:
         return []
@@ -657,7 +678,7 @@ def _lambda_edge_functions(resources: list[RecordedResource]) -> tuple[list[Reco
                     for label, b in _behaviors(d.inputs) for a in b.get("lambdaFunctionAssociations") or []]
     edge = {fn.name: fn for fn in functions if tags_of(fn.inputs).get("role") == "edge-function"}
     for _, _, arn in associations:
-        fn = pricing._lambda_for(arn, functions)
+        fn = lambda_for(arn, functions)
         if fn is not None:
             edge[fn.name] = fn
     return list(edge.values()), associations
@@ -702,7 +723,7 @@ DEFAULT_HARD_LIMITS = {
     "prod": {"min_size": 2, "max_size": guardrails.PROD_MAX_GROUP_SIZE},
 }
 
-DEFAULT_EMERGENCY_CEILING_FACTOR = pricing.EMERGENCY_CEILING_FACTOR  # chosen default, see infra/cost/pricing.py
+DEFAULT_EMERGENCY_CEILING_FACTOR = EMERGENCY_CEILING_FACTOR  # chosen default, see infra/cost/pricing.py
 
 _ENVIRONMENT = {"type": "string", "default": "",
                 "description": "Stack environment (dev|staging|prod); empty = the resource's environment tag"}
@@ -718,7 +739,7 @@ _BUDGET_SCHEMA = {
                                              "0 = emergency_ceiling_factor × budget_usd"},
     "emergency_ceiling_factor": {"type": "number", "minimum": 1, "default": DEFAULT_EMERGENCY_CEILING_FACTOR,
                                  "description": "Ceiling = this × budget_usd when emergency_ceiling_usd is 0"},
-    "pricing_model": {"type": "string", "enum": list(pricing.MODELS), "default": "aws",
+    "pricing_model": {"type": "string", "enum": list(MODELS), "default": "aws",
                       "description": "infra.cost.pricing model: aws (cited price list) or flat (relay)"},
     "edge_gb_month": {"type": "number", "minimum": 0, "default": 0,
                       "description": "Expected CloudFront data transfer out, GB per month"},
@@ -774,13 +795,13 @@ RULES: tuple[Rule, ...] = (
     Rule("instance-type-allowlist", "EC2 instance types, RDS classes and cache node types come from the allowlists.",
          MANDATORY, "resource", instance_type_allowlist, {
              "allowed_instance_types": {"type": "array", "items": {"type": "string"},
-                                        "default": list(pricing.ALLOWED_INSTANCE_TYPES),
+                                        "default": list(ALLOWED_INSTANCE_TYPES),
                                         "description": "EC2 instance types the platform may run"},
              "allowed_db_instance_classes": {"type": "array", "items": {"type": "string"},
-                                             "default": list(pricing.RDS_HOURLY_USD),
+                                             "default": list(RDS_HOURLY_USD),
                                              "description": "RDS instance classes the platform may run"},
              "allowed_cache_node_types": {"type": "array", "items": {"type": "string"},
-                                          "default": list(pricing.CACHE_NODE_HOURLY_USD),
+                                          "default": list(CACHE_NODE_HOURLY_USD),
                                           "description": "ElastiCache node types the platform may run"},
          }),
     Rule("edge-https-only", "CloudFront serves viewers over HTTPS only and reaches custom origins over TLSv1.2.",

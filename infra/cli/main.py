@@ -11,8 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from infra.config import (
+    ConfigError,
+    PlatformConfig,
+    apply_overrides,
+    parse_platform,
+    read_stack_file,
+)
+from infra.cost.prices import PRICE_SOURCE
 from infra.program import batch_gc
-from infra.config import ConfigError, PlatformConfig, apply_overrides, parse_platform, read_stack_file
 from infra.sources.metrics import HistoryError
 
 EXIT_OK, EXIT_POLICY, EXIT_BAD_INPUT = 0, 1, 2
@@ -88,13 +95,12 @@ def cost_section(cfg: PlatformConfig, resources: list, policy_config: dict[str, 
     """The plan's `cost`: the budget policy's own estimate (`rules.estimate_for` over the
     `stack-budget` config, edge traffic included) against the stack budget, plus the emergency
     ceiling when emergency mode is up."""
-    from infra.cost import pricing
     from policies import engine, rules
 
     budget = engine.rule_config(rules.RULES_BY_NAME["stack-budget"], policy_config)
     estimate = rules.estimate_for(resources, budget)
     out = {"monthly_usd": round(estimate.monthly_usd, 2), "budget_usd": cfg.budget_usd_month,
-           "model": budget.get("pricing_model", "aws"), "source": pricing.PRICE_SOURCE,
+           "model": budget.get("pricing_model", "aws"), "source": PRICE_SOURCE,
            "lines": [{"item": line.item, "monthly_usd": round(line.monthly_usd, 2), "reason": line.reason}
                      for line in estimate.lines]}
     if budget.get("emergency"):
@@ -115,9 +121,9 @@ def _history_override(args: argparse.Namespace) -> list[str]:
 
 def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     """Everything `scaling plan` does; returns (text to print, exit code)."""
+    from infra.cli import report
     from infra.offline import runner as offline
     from infra.planning import pipeline as planning
-    from infra.cli import report
     from policies import engine
 
     args.overrides = list(args.overrides) + _history_override(args)

@@ -15,10 +15,23 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from infra.model.catalog import AWS_REGIONS, CACHE_NODE_TYPES, DB_INSTANCE_CLASSES, INSTANCE_TYPES
 from infra.config.scaling import ScalingConfig, scaling_errors
+from infra.model.catalog import (
+    AWS_REGIONS,
+    CACHE_NODE_TYPES,
+    DB_INSTANCE_CLASSES,
+    INSTANCE_TYPES,
+)
 
 PROJECT = "scaling-platform"
 PLATFORM_KEY = f"{PROJECT}:platform"

@@ -20,12 +20,11 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import PLATFORM_KEY, PROJECT
 from infra.model.recorded import RecordedResource
+from infra.model.unknown import SDK_UNKNOWN, SECRET_TEXT, UNKNOWN_TEXT
 
-SECRET_TEXT = "[secret]"
-UNKNOWN_TEXT = "[unknown]"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_UNKNOWN = SDK_UNKNOWN
 MOCK_ACCOUNT = "123456789012"
 
 
@@ -204,7 +203,9 @@ def run_program(stack: str, platform: Mapping[str, Any], other: Mapping[str, Any
     `plan` is that precomputed CapacityPlan, handed to the program so it is not planned twice.
     `echo_all` makes the mock provider echo every input (see READ_BACK).
     """
-    from infra.program import main as program  # imported here so planners stay importable without the SDK cost
+    from infra.program import (
+        main as program,  # imported here so planners stay importable without the SDK cost
+    )
 
     config, secret_keys = stack_config(platform, other or {})
     pulumi.runtime.set_all_config(config, secret_keys)

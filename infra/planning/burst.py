@@ -19,7 +19,7 @@ For each event and tier, in every healthy region:
   (priced with infra/cost/pricing.py); if not, every event's extra is scaled down to fit and the
   reason says so.
 All these moments are one-time ASG scheduled actions (UTC) beside the recurring ones. A group allows
-125 scheduled actions: infra/scaling_policy.fit_schedule reserves room for `reserved_actions` (an
+125 scheduled actions: infra/planning/schedule.fit_schedule reserves room for `reserved_actions` (an
 upper bound of what is added here) by merging recurring transitions (higher value kept), and a plan
 that still does not fit fails with a ConfigError on `events`; `apply_bursts` checks the total again.
 """
@@ -27,93 +27,25 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from infra.cost import pricing
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
+from infra.cost import pricing
+from infra.cost.prices import HOURS_PER_MONTH
+from infra.model.scaling import MAX_SCHEDULED_ACTIONS, ScheduledAction, TierSchedule
+from infra.planning.schedule import (
+    COOLDOWN_MINUTES,
+    HOLD_DELAY_MINUTES,
+    _floor_after,
+    _stamp,
+    _utc,
+    event_window,
+    holds,
+    peak_minimum,
+)
 
-# novacron "3. Capacity Planning" PlanForBurst: "Gradually reduce capacity over 30 minutes".
-COOLDOWN_MINUTES = 30
 HOURS_PER_WEEK = 168
-# AWS orders no two scheduled actions of the same instant: a re-assert comes one minute after the
-# recurring action it overrides (recurrences fire on whole minutes; one minute is the smallest distinct step).
-HOLD_DELAY_MINUTES = 1
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def _stamp(moment: datetime) -> str:
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def event_window(event: BurstEvent) -> tuple[datetime, datetime]:
-    """(pre-warm start, release) in UTC."""
-    start = _utc(event.start)
-    return (start - timedelta(minutes=event.warmup_minutes),
-            start + timedelta(hours=event.duration_hours, minutes=COOLDOWN_MINUTES))
-
-
-def _floor_after(schedule: Any, moment: datetime, fallback: int) -> int:
-    """The recurring schedule's minimum at `moment` (its own time zone), else the plan's min."""
-    if schedule is None or not schedule.curve:
-        return fallback
-    local = moment.astimezone(ZoneInfo(schedule.time_zone))
-    return int(schedule.curve[local.weekday() * 24 + local.hour])
-
-
-def peak_minimum(desired: int, multiplier: float, max_size: int) -> int:
-    """ceil(desired x peak_multiplier), capped at the group's max (before any budget scaling)."""
-    return min(math.ceil(round(desired * multiplier, 6)), max_size)
-
-
-@dataclasses.dataclass(frozen=True)
-class Hold:
-    """A one-time re-assert of an event minimum after a recurring action that fired inside the window."""
-
-    at: datetime  # UTC, HOLD_DELAY_MINUTES after `fired_at`
-    minimum: int  # the highest minimum of the events whose window covers the firing
-    event: str  # the first of those events (config order): names the action
-    fired: Any  # the recurring infra.planning.scaling_policy.ScheduledAction
-    fired_at: datetime
-
-
-def holds(schedule: Any, windows: list[tuple[str, datetime, datetime, int]]) -> list[Hold]:
-    """Re-asserts needed for `windows` (event name, pre-warm, release, minimum to hold): one per
-    instant a recurring action of `schedule` fires in [pre-warm, release) with a value below the
-    minimum, unless the release comes first. Sorted by time; one per instant across events."""
-    if schedule is None:
-        return []
-    from infra.planning.scaling_policy import fire_times  # late: scaling_policy imports capacity
-
-    found: dict[datetime, Hold] = {}
-    for action in schedule.actions:
-        if action.recurrence is None:
-            continue
-        for name, begin, release, minimum in windows:
-            if action.min_size >= minimum:
-                continue
-            for fired in fire_times(action, schedule.time_zone, begin, release):
-                at = fired + timedelta(minutes=HOLD_DELAY_MINUTES)
-                if at >= release:  # the release (or the schedule after it) decides from then on
-                    continue
-                prev = found.get(at)
-                found[at] = Hold(at, max(minimum, prev.minimum), prev.event, action, fired) if prev else \
-                    Hold(at, minimum, name, action, fired)
-    return sorted(found.values(), key=lambda h: h.at)
-
-
-def reserved_actions(cfg: PlatformConfig, tier: str, schedule: Any, desired: int, max_size: int) -> int:
-    """Upper bound of the one-time actions `apply_bursts` adds to one group of `tier` with this
-    recurring schedule: pre-warm and release per event, plus the re-asserts with every event at its
-    full peak (past events and the budget scaling can only lower what is needed)."""
-    events = [event for event in cfg.events if tier in event.tiers]
-    windows = [(event.name, *event_window(event), peak_minimum(desired, event.peak_multiplier, max_size))
-               for event in events]
-    return 2 * len(events) + len(holds(schedule, windows))
 
 
 def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) -> Any:
@@ -122,7 +54,7 @@ def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) ->
     if not cfg.events:
         return plan
     now = _utc(now or datetime.now(timezone.utc))
-    baseline = sum(t.desired * pricing.on_demand_hourly(t.instance_type, r.name) * pricing.HOURS_PER_MONTH
+    baseline = sum(t.desired * pricing.on_demand_hourly(t.instance_type, r.name) * HOURS_PER_MONTH
                    for r in plan.regions.values() for t in r.tiers.values())
     headroom = max(cfg.budget_usd_month - baseline, 0.0)
     wanted: list[tuple[BurstEvent, str, str, int, int, float]] = []  # event, region, tier, base, peak, usd/h/inst
@@ -173,7 +105,6 @@ def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) ->
 def _with_event_actions(rname: str, tier: Any, items: list[tuple[BurstEvent, int, int, int]],
                         headroom: float) -> tuple[Any, dict[str, dict[str, Any]]]:
     """One tier of one region with all its events' one-time actions, and the per-event summary entries."""
-    from infra.planning.scaling_policy import MAX_SCHEDULED_ACTIONS, ScheduledAction, TierSchedule  # late: see holds
 
     schedule = tier.scaling.schedule if tier.scaling is not None else None
     windows = [(event.name, *event_window(event), max(target, tier.min)) for event, _, _, target in items]

@@ -8,69 +8,33 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from infra.model.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
 from infra.config import PlatformConfig, RegionConfig
-from infra.planning.data_plan import CachePlan, DatabasePlan, plan_cache, plan_database
+from infra.model.capacity import (
+    MAX_SCALE_LEVEL,
+    NODE_TYPES,
+    RESOURCE_PROFILES,
+    STORAGE_TB_THRESHOLDS,
+    TPS_THRESHOLDS,
+    USER_THRESHOLDS,
+    CapacityPlan,
+    Figure,
+    NodePlan,
+    RegionPlan,
+    TierPlan,
+)
+from infra.model.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
+from infra.planning.forecast import hour_of_week_curve
 
 # ---------------------------------------------------------------------------------------------
 # relay "Horizontal Scaling" -> "Node Distribution" (NodeScaling): node types and thresholds.
 
 
-@dataclass(frozen=True)
-class NodeTypeLimits:
-    """relay NodeScaling.nodeTypes limits of one node type: min, optimal and max counts."""
-
-    min_count: int
-    optimal_count: int
-    max_count: int
-
-
-NODE_TYPES: dict[str, NodeTypeLimits] = {
-    "validator": NodeTypeLimits(21, 51, 101),
-    "relay": NodeTypeLimits(100, 500, 1000),
-    "storage": NodeTypeLimits(50, 200, 500),
-    "gateway": NodeTypeLimits(20, 100, 200),
-}
-# Scale level = how many of these thresholds a metric meets (0..4).
-USER_THRESHOLDS = (1_000, 10_000, 100_000, 1_000_000)
-TPS_THRESHOLDS = (10, 100, 1_000, 10_000)
-STORAGE_TB_THRESHOLDS = (1, 10, 100, 1_000)
-MAX_SCALE_LEVEL = 4
-
 # relay "Vertical Scaling" -> "Resource Scaling" (ResourceScaling.resourceProfiles):
 # cpu in vCPU, memory in GiB, storage in GB, bandwidth in Mbps.
 
-
-@dataclass(frozen=True)
-class ResourceProfile:
-    """One relay resource profile: vCPU, GiB memory, GB storage, Mbps bandwidth and its EC2 type."""
-
-    cpu: int
-    memory_gib: int
-    storage_gb: int
-    bandwidth_mbps: int
-    instance_type: str  # the EC2 type that provides exactly this cpu/memory
-
-
-RESOURCE_PROFILES: dict[str, ResourceProfile] = {
-    "light": ResourceProfile(2, 4, 100, 100, "c5.large"),
-    "standard": ResourceProfile(4, 8, 500, 500, "c5.xlarge"),
-    "heavy": ResourceProfile(8, 16, 1000, 1000, "c5.2xlarge"),
-    "enterprise": ResourceProfile(16, 32, 2000, 2000, "c5.4xlarge"),
-}
-
-# relay "Network Scaling" -> "Load Balancing": healthCheck { interval: 30, timeout: 10 } (seconds).
-HEALTH_CHECK_INTERVAL_S = 30
-HEALTH_CHECK_TIMEOUT_S = 10
-# Route53 health checks (regional ALBs, multi-CDN records): unhealthy after 3 consecutive failures.
-# The runbooks give no count (relay "Load Balancing" names only interval and timeout): this
-# project's choice, Route53's default FailureThreshold.
-HEALTH_CHECK_FAILURE_THRESHOLD = 3
-# novacron "2. Manual Scaling Procedures" scale_down_safely: `sleep 30  # Wait for LB to remove from rotation`.
-DRAIN_SECONDS = 30
 
 # Digits kept before rounding up, so 13200.000000000002 rps does not become one extra instance.
 _ROUND_DIGITS = 6
@@ -82,119 +46,6 @@ def _ceil(value: float) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # Plan data
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A planned number and the sentence a reviewer reads to check it."""
-
-    value: float
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, as the plan document shows it."""
-        return {"value": self.value, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class TierPlan:
-    """min/desired/max of one tier in one region (ASG bounds), each with its reason."""
-
-    tier: str
-    instance_type: str
-    profile: str
-    min: int
-    desired: int
-    max: int
-    reason: str
-    reasons: dict[str, str]
-    demand: float  # demand units this region/tier must serve (rps or jobs/s) after growth
-    scaling: Any = None  # infra.planning.scaling_policy.TierScaling: triggers, schedule, spot, refresh, ladder
-    # With a demand history: instances per hour of week (UTC, Monday 00:00 first) from the
-    # forecast's calibrated upper band; the schedule encodes it as the ASG's minimum.
-    forecast_curve: tuple[int, ...] | None = None
-    forecast_reason: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, as the plan document shows it."""
-        return {
-            "min": self.min, "desired": self.desired, "max": self.max, "reason": self.reason,
-            "reasons": dict(self.reasons), "instance_type": self.instance_type,
-            "profile": self.profile, "demand": round(self.demand, 3),
-            **(self.scaling.to_dict() if self.scaling is not None else {}),
-        }
-
-
-@dataclass(frozen=True)
-class RegionPlan:
-    """One region: primary/failed flags, time zone, latency, AZ count, Route53 weight and its tiers."""
-
-    name: str
-    primary: bool
-    failed: bool
-    timezone: str
-    latency_ms: float
-    az_count: int
-    weight: Figure
-    tiers: dict[str, TierPlan]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, as the plan document shows it."""
-        return {
-            "primary": self.primary, "failed": self.failed, "timezone": self.timezone,
-            "latency_ms": self.latency_ms, "az_count": self.az_count,
-            "weight": int(self.weight.value), "weight_reason": self.weight.reason,
-            "tiers": {name: tier.to_dict() for name, tier in self.tiers.items()},
-        }
-
-
-@dataclass(frozen=True)
-class NodePlan:
-    """relay "Node Distribution": the scale level and the count of every node type, with reasons."""
-
-    level: Figure
-    counts: dict[str, Figure]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, as the plan document shows it."""
-        return {
-            "level": int(self.level.value), "level_reason": self.level.reason,
-            "types": {
-                name: {"count": int(fig.value), "min": NODE_TYPES[name].min_count,
-                       "optimal": NODE_TYPES[name].optimal_count, "max": NODE_TYPES[name].max_count,
-                       "reason": fig.reason}
-                for name, fig in self.counts.items()
-            },
-        }
-
-
-@dataclass(frozen=True)
-class CapacityPlan:
-    """Everything the program builds, decided up front. `to_dict()` is the plan JSON's `capacity`."""
-
-    environment: str
-    growth: Figure
-    regions: dict[str, RegionPlan]
-    nodes: NodePlan
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    emergency: dict[str, Any] = field(default_factory=dict)  # infra.planning.scaling_policy.emergency_block
-    database: DatabasePlan | None = None  # infra/planning/data_plan.py: shards, replicas, max_connections
-    cache: CachePlan | None = None  # infra/planning/data_plan.py: per-region Redis
-    bursts: dict[str, Any] = field(default_factory=dict)  # infra/planning/burst.py: pre-warmed events
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, as the plan document shows it."""
-        return {
-            "emergency": dict(self.emergency),
-            "environment": self.environment,
-            "growth_factor": self.growth.to_dict(),
-            "regions": {name: region.to_dict() for name, region in self.regions.items()},
-            "nodes": self.nodes.to_dict(),
-            "notes": list(self.notes),
-            **({"database": self.database.to_dict()} if self.database else {}),
-            **({"cache": self.cache.to_dict()} if self.cache else {}),
-            **({"bursts": dict(self.bursts)} if self.bursts else {}),
-        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,7 +163,6 @@ class DemandCurve:
 
 def demand_curve(forecast: Any, unit: str) -> DemandCurve:
     """infra.planning.forecast.DemandForecast (history units) -> DemandCurve in requests/s."""
-    from infra.planning.forecast import hour_of_week_curve
 
     per_second = 1 / 3600 if unit == "requests_per_hour" else 1.0
     curve = tuple(v * per_second for v in hour_of_week_curve(forecast))
@@ -463,8 +313,8 @@ def route_weights(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan]]) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def plan_capacity(cfg: PlatformConfig, forecast: Any = None) -> CapacityPlan:
-    """The whole plan for one stack; `forecast` (infra.planning.forecast.DemandForecast of the configured
+def plan_compute(cfg: PlatformConfig, forecast: Any = None) -> CapacityPlan:
+    """Regions, tiers, failover, weights and nodes (no data tier, no scaling yet); `forecast` (infra.planning.forecast.DemandForecast of the configured
     history) replaces `peak_rps x growth` as the demand the tiers are sized for."""
     growth = growth_factor(cfg.demand.growth_rate_monthly, cfg.demand.forecast_days)
     curve = demand_curve(forecast, cfg.demand.history_unit) if forecast is not None else None
@@ -479,7 +329,4 @@ def plan_capacity(cfg: PlatformConfig, forecast: Any = None) -> CapacityPlan:
         for r in cfg.regions
     }
     nodes = plan_nodes(cfg.demand.users, cfg.demand.tps, cfg.demand.storage_tb)
-    plan = CapacityPlan(environment=cfg.environment, growth=growth, regions=regions, nodes=nodes, notes=tuple(notes),
-                        database=plan_database(cfg), cache=plan_cache(cfg))
-    from infra.planning.scaling_policy import apply_scaling  # imports this module; imported late to stay one-way
-    return apply_scaling(cfg, plan)
+    return CapacityPlan(environment=cfg.environment, growth=growth, regions=regions, nodes=nodes, notes=tuple(notes))

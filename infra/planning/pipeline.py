@@ -1,16 +1,22 @@
 """The one entry point from a validated config to a CapacityPlan, used by the Pulumi program and by
-`scaling plan` alike: demand history -> forecast -> capacity plan -> burst events.
+`scaling plan` alike. This is the only place the pipeline order is written:
+demand history -> forecast -> compute (regions, tiers, failover, weights, nodes) -> data (shards,
+replicas, caches) -> scaling (triggers, vertical, spot, schedule, rollout, emergency) -> burst events.
 
 No pulumi, no boto3: reads the configured history CSV (infra/sources/metrics.py) and calls the pure planners.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
-from infra.planning import burst, capacity
 from infra.config import PlatformConfig
+from infra.model.capacity import CapacityPlan
+from infra.planning import burst, capacity
+from infra.planning.data_plan import plan_cache, plan_database
 from infra.planning.forecast import DemandForecast, forecast_demand
+from infra.planning.scaling_policy import apply_scaling
 from infra.sources.metrics import HourlyHistory, load_history_csv
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -35,9 +41,17 @@ def load_demand(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR) -> tuple[Hour
                                     growth_rate_monthly=cfg.demand.growth_rate_monthly)
 
 
+def plan_capacity(cfg: PlatformConfig, forecast: DemandForecast | None = None) -> CapacityPlan:
+    """Compute, data tier and scaling for one stack (no burst events); `forecast` (the configured
+    history's DemandForecast) replaces `peak_rps x growth` as the demand the tiers are sized for."""
+    plan = capacity.plan_compute(cfg, forecast)
+    plan = dataclasses.replace(plan, database=plan_database(cfg), cache=plan_cache(cfg))
+    return apply_scaling(cfg, plan)
+
+
 def plan_stack(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR, now: datetime | None = None,
-               forecast: DemandForecast | None = None) -> capacity.CapacityPlan:
+               forecast: DemandForecast | None = None) -> CapacityPlan:
     """Everything the program builds, decided up front."""
     forecast = forecast if forecast is not None else load_demand(cfg, base_dir)[1]
-    plan = capacity.plan_capacity(cfg, forecast)
+    plan = plan_capacity(cfg, forecast)
     return burst.apply_bursts(cfg, plan, now)

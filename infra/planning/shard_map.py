@@ -18,11 +18,11 @@ numbered 0..N-1 forever; a new shard always gets the next index).
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from infra.config import PlatformConfig
-from infra.planning.data_plan import DatabasePlan, plan_database
+from infra.model.data import DatabasePlan, shard_name
+from infra.planning.data_plan import plan_database
 
 # Time sharding: months per shard = shard_target_gb / growth_gb_month (the months a shard takes to
 # fill, relay createShardingPlan's target size); 12 when the data does not grow.
@@ -32,14 +32,6 @@ KEY_HASH = "blake2b digest_size=8 of the UTF-8 key, read big-endian (unsigned 64
 # (2014), Fig. 1; Guava, go-jump and the other ports use the same, so any client routes keys like us.
 _JUMP_MULTIPLIER = 2862933555777941757
 _MASK64 = (1 << 64) - 1
-
-
-def shard_name(stack: str, index: int) -> str:
-    """Logical name and RDS identifier of shard `index`: stable forever, so shard 4 never renames 0-3."""
-    base = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-") or "stack"
-    if not base[0].isalpha():
-        base = f"s-{base}"
-    return f"{base}-db-shard-{index}"
 
 
 def key_hash(key: str) -> int:

@@ -17,8 +17,8 @@ from components.database import DataRegion, DataRegionArgs
 from components.naming import Naming
 from components.region import Region
 from components.shards import DataRegionRefs, ShardSet, ShardSetArgs
-from infra.planning.capacity import CapacityPlan
 from infra.config import PlatformConfig
+from infra.model.capacity import CapacityPlan
 from infra.planning.shard_map import build_shard_map
 
 

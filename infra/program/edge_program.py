@@ -19,9 +19,10 @@ import pulumi_aws as aws
 
 from components.naming import Naming
 from components.traffic import RegionEndpoint
-from infra.planning import capacity, edge_plan
-from infra.planning.capacity import CapacityPlan
 from infra.config import PROJECT, PlatformConfig
+from infra.model.capacity import HEALTH_CHECK_INTERVAL_S, CapacityPlan
+from infra.model.edge import MANAGED_CACHE_POLICIES
+from infra.planning import edge_plan
 
 EDGE_REGION = "us-east-1"  # CloudFront, its ACM certificates, Lambda@Edge and CLOUDFRONT WAF
 _PREVIEW_PLACEHOLDER = "preview-placeholder"
@@ -49,8 +50,9 @@ def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, provider
         edge_aws = providers.get(EDGE_REGION) or aws.Provider(f"aws-{EDGE_REGION}", region=EDGE_REGION)
         outputs["edge"] = _build_cdns(cfg, plan, naming, edge_aws, by_region)
     if cfg.kubernetes.enabled:
-        from components.k8s import K8sWorkloads, K8sWorkloadsArgs
         import pulumi_kubernetes as k8s
+
+        from components.k8s import K8sWorkloads, K8sWorkloadsArgs
 
         provider = k8s.Provider(f"k8s-{stack}", kubeconfig=_secret(PROJECT, "kubeconfig", "kubernetes.enabled"))
         workloads = edge_plan.k8s_workloads(cfg, plan)
@@ -99,7 +101,7 @@ def _build_cdns(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, edge_aw
                 cfg, plan, {n: edge_plan.origin_domain(cfg, n, dns) for n, dns in zip(regions, names)}))
         component = Edge(f"{stack}-edge", EdgeArgs(
             naming=naming, origins=origins, routing_table=table, functions=edge_plan.edge_functions(cfg),
-            price_class=cf.price_class, default_cache_policy_id=edge_plan.MANAGED_CACHE_POLICIES[cf.default_cache_policy],
+            price_class=cf.price_class, default_cache_policy_id=MANAGED_CACHE_POLICIES[cf.default_cache_policy],
             certificate_arn=cf.acm_certificate_arn, hostname=edge.hostname,
             api_rate_limit_per_5min=cf.api_rate_limit_per_5min, log_prefix=cf.log_bucket_prefix,
             origin_protocol_policy=cf.origin_protocol_policy,
@@ -137,6 +139,6 @@ def _build_cdns(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, edge_aw
         CdnDns(f"{stack}-cdn-dns", CdnDnsArgs(
             naming=naming, hosted_zone_id=cfg.dns.hosted_zone_id, hostname=edge.hostname, targets=cdn_targets,
             weights=edge_plan.cdn_weights(cfg), health_checks=health_checks,
-            health_check_path=cfg.dns.health_check_path, request_interval_s=capacity.HEALTH_CHECK_INTERVAL_S),
+            health_check_path=cfg.dns.health_check_path, request_interval_s=HEALTH_CHECK_INTERVAL_S),
             opts=pulumi.ResourceOptions(providers={"aws": edge_aws}))
     return out

@@ -2,7 +2,7 @@
 
 `infra/__main__.py` calls `main()` under the Pulumi CLI; `infra/offline/runner.py` calls it under the SDK
 mocks for `scaling plan` and the tests. Nothing here decides a number: every size comes from
-`infra.planning.capacity.plan_capacity`.
+`infra.planning.pipeline.plan_capacity`.
 """
 from __future__ import annotations
 
@@ -12,12 +12,26 @@ import pulumi_aws as aws
 from components.identity import InstanceIdentity, InstanceIdentityArgs
 from components.naming import Naming
 from components.region import Region, RegionArgs
-from components.scaling_triggers import ScalingTriggers, ScalingTriggersArgs, health_alarm_names
+from components.scaling_triggers import (
+    ScalingTriggers,
+    ScalingTriggersArgs,
+    health_alarm_names,
+)
 from components.schedule import CapacitySchedule, CapacityScheduleArgs
-from components.service_tier import InstanceRefresh, MixedInstances, ServiceTier, ServiceTierArgs
+from components.service_tier import (
+    InstanceRefresh,
+    MixedInstances,
+    ServiceTier,
+    ServiceTierArgs,
+)
 from components.traffic import RegionEndpoint, TrafficRouting, TrafficRoutingArgs
-from infra.planning import capacity
 from infra.config import PROJECT, ConfigError, PlatformConfig, parse_platform
+from infra.model.capacity import (
+    DRAIN_SECONDS,
+    HEALTH_CHECK_INTERVAL_S,
+    HEALTH_CHECK_TIMEOUT_S,
+    CapacityPlan,
+)
 from infra.program.data_tier import build_data_tier
 from infra.program.edge_program import build_edge
 
@@ -37,7 +51,7 @@ def aws_provider(region: str) -> aws.Provider:
     return aws.Provider(f"aws-{region}", region=region)
 
 
-def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]:
+def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
     """Create every component from the plan; return the stack outputs."""
     stack = pulumi.get_stack()
     naming = Naming(stack=stack, environment=cfg.environment, owner=cfg.owner, cost_center=cfg.cost_center)
@@ -54,8 +68,8 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
         region = Region(f"{stack}-{region_cfg.name}", RegionArgs(
             naming=naming, region=region_cfg.name, vpc_cidr_index=index, az_count=region_plan.az_count,
             health_check_path=cfg.dns.health_check_path if cfg.dns else "/health",
-            health_check_interval_s=capacity.HEALTH_CHECK_INTERVAL_S,
-            health_check_timeout_s=capacity.HEALTH_CHECK_TIMEOUT_S, drain_seconds=capacity.DRAIN_SECONDS,
+            health_check_interval_s=HEALTH_CHECK_INTERVAL_S,
+            health_check_timeout_s=HEALTH_CHECK_TIMEOUT_S, drain_seconds=DRAIN_SECONDS,
             certificate_arn=region_cfg.certificate_arn), opts=opts)
         built_regions[region_cfg.name] = region
         groups = {}
@@ -81,7 +95,7 @@ def build(cfg: PlatformConfig, plan: capacity.CapacityPlan) -> dict[str, object]
     if cfg.dns:
         TrafficRouting(f"{stack}-dns", TrafficRoutingArgs(
             naming=naming, hosted_zone_id=cfg.dns.hosted_zone_id, record_name=cfg.dns.record_name,
-            health_check_path=cfg.dns.health_check_path, request_interval_s=capacity.HEALTH_CHECK_INTERVAL_S,
+            health_check_path=cfg.dns.health_check_path, request_interval_s=HEALTH_CHECK_INTERVAL_S,
             endpoints=endpoints), opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
     data_outputs = build_data_tier(cfg, plan, naming, built_regions, providers)
     edge_outputs = build_edge(cfg, plan, naming, providers, endpoints)
@@ -119,7 +133,7 @@ def _build_scaling(tier_id: str, tier_name: str, scaling, group: ServiceTier, re
             asg_name=asg_name, time_zone=scaling.schedule.time_zone, actions=scaling.schedule.actions), opts=opts)
 
 
-def main(plan: capacity.CapacityPlan | None = None) -> None:
+def main(plan: CapacityPlan | None = None) -> None:
     """Pulumi program entry point.
 
     `plan` lets the offline runner hand in the plan it already computed from the same config
@@ -127,8 +141,8 @@ def main(plan: capacity.CapacityPlan | None = None) -> None:
     """
     cfg = load_config()
     if plan is None:
-        from infra.sources.metrics import HistoryError
         from infra.planning.pipeline import plan_stack
+        from infra.sources.metrics import HistoryError
 
         try:
             plan = plan_stack(cfg)

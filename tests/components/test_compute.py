@@ -204,7 +204,7 @@ def test_emergency_env_is_merged_with_the_agent_user_data():
 def test_memory_alarms_read_what_the_agent_publishes(prod_run):
     import json
 
-    from infra.planning.user_data import cloudwatch_agent_config
+    from infra.model.user_data import cloudwatch_agent_config
     config = cloudwatch_agent_config()
     assert json.dumps(config, indent=2, sort_keys=True) == CWAGENT_CONFIG
     metrics = config["metrics"]

@@ -6,8 +6,12 @@ import json
 import pytest
 
 from edge.lambda_edge.request_router import parse_routing_table
-from infra.planning import edge_plan
 from infra.config import ConfigError, parse_platform
+from infra.model.edge import (
+    MANAGED_CACHE_POLICIES,
+    ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT,
+)
+from infra.planning import edge_plan
 from tests.conftest import by_name, of_type, run_stack, stack_platform
 
 DIST = "aws:cloudfront/distribution:Distribution"
@@ -56,7 +60,7 @@ def test_origins_are_https_only_albs_in_a_failover_group(dist):
 def test_api_behavior_no_cache_all_methods_router_and_modifier(dist):
     api = behavior(dist, "/api/*")
     assert api["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
-    assert api["originRequestPolicyId"] == edge_plan.ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT
+    assert api["originRequestPolicyId"] == ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT
     assert sorted(api["allowedMethods"]) == sorted(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"])
     # An origin group cannot take POST: /api/* goes to the primary ALB, the router picks the region.
     assert api["targetOriginId"] == "alb-us-east-1"
@@ -76,7 +80,7 @@ def test_static_behavior_one_year_from_the_origin_group(prod, dist):
     assert policy.inputs["minTtl"] == policy.inputs["defaultTtl"] == policy.inputs["maxTtl"] == 31536000
     default = dist.inputs["defaultCacheBehavior"]
     assert default["targetOriginId"] == "alb-failover"
-    assert default["cachePolicyId"] == edge_plan.MANAGED_CACHE_POLICIES["CachingOptimized"]
+    assert default["cachePolicyId"] == MANAGED_CACHE_POLICIES["CachingOptimized"]
     assert [a["eventType"] for a in default["lambdaFunctionAssociations"]] == ["origin-response"]
 
 

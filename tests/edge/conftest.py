@@ -6,7 +6,6 @@ import json
 import shutil
 
 import pytest
-
 from edge_helpers import EXAMPLE_TABLE, LAMBDA_DIR, load_module
 
 

@@ -10,7 +10,6 @@ import sys
 from collections import Counter
 
 import pytest
-
 from edge_helpers import EXAMPLE_TABLE, LAMBDA_DIR
 
 DOMAINS = {o["region"]: o["domain"] for o in EXAMPLE_TABLE["origins"]}

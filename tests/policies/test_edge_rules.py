@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from infra.planning.edge_plan import MANAGED_CACHE_POLICIES
+from infra.model.edge import MANAGED_CACHE_POLICIES
 from infra.model.recorded import RecordedResource
 from policies import rules
 from policies.engine import evaluate, load_policy_config

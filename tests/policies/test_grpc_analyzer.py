@@ -18,7 +18,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from policies.engine import evaluate, load_policy_config
 

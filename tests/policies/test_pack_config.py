@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from infra.cost.prices import EMERGENCY_CEILING_FACTOR
 from infra.model import guardrails
-
-from infra.cost import pricing
 from infra.model.triggers import trigger
 from policies import rules
 
@@ -57,7 +56,7 @@ def test_budget_and_emergency_ceiling_match_the_stack_file(stack):
     config, platform = _pack_config(stack), _platform(stack)
     budget = platform["budget_usd_month"]
     explicit = (platform.get("emergency") or {}).get("budget_ceiling_usd_month")
-    ceiling = explicit or pricing.EMERGENCY_CEILING_FACTOR * budget  # as infra.planning.scaling_policy.emergency_ceiling_usd
+    ceiling = explicit or EMERGENCY_CEILING_FACTOR * budget  # as infra.planning.scaling_policy.emergency_ceiling_usd
     for name in BUDGET_POLICIES:
         entry = config[name]
         assert entry["budget_usd"] == budget, (name, entry["budget_usd"], budget)

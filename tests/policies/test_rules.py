@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 from policies import rules
 from policies.rules import RULES_BY_NAME, resolve_config
 

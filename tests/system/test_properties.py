@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infra.cli import main as cli
-from infra.planning.capacity import plan_capacity
-from infra.model.catalog import AWS_REGIONS, INSTANCE_TYPES
 from infra.config import ConfigError, parse_platform
 from infra.cost.pricing import estimate_stack
+from infra.model.catalog import AWS_REGIONS, INSTANCE_TYPES
 from infra.model.recorded import RecordedResource
+from infra.planning.pipeline import plan_capacity
 from tests.conftest import ROOT
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

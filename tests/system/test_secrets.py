@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.cli import main as cli, report
-from infra.offline.runner import SECRET_TEXT
+from infra.cli import main as cli
+from infra.cli import report
+from infra.model.unknown import SECRET_TEXT
 from tests.conftest import ROOT
 
 SENTINEL = "s3ntinel-9f2c41d7"

@@ -52,8 +52,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infra.model.catalog import CACHE_NODE_TYPES
 from infra.config import parse_platform
+from infra.model.catalog import CACHE_NODE_TYPES
 from tests.conftest import ROOT
 
 RDS = "aws:rds/instance:Instance"

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from infra.cli import main as cli, report
+from infra.cli import main as cli
+from infra.cli import report
 from policies import engine
 from tests.conftest import ROOT
 

@@ -7,7 +7,18 @@ from pathlib import Path
 import pytest
 
 from infra.cost import pricing
-from infra.cost.pricing import HOURS_PER_MONTH, PricingError, estimate_stack
+from infra.cost.edge_pricing import cloudfront_transfer
+from infra.cost.lines import PricingError
+from infra.cost.prices import (
+    CACHE_NODE_HOURLY_USD,
+    EC2_HOURLY_USD,
+    FLAT_MODEL,
+    HOURS_PER_MONTH,
+    NO_MAX_PRICE_SPOT_FACTOR,
+    PRICE_SOURCE,
+    RDS_HOURLY_USD,
+)
+from infra.cost.pricing import estimate_stack
 from infra.model.recorded import RecordedResource as R
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -48,7 +59,7 @@ def test_spot_share_at_its_class_max_price():
 
 
 def test_spot_without_max_price_is_capped_at_on_demand():
-    assert pricing.NO_MAX_PRICE_SPOT_FACTOR == 1.0
+    assert NO_MAX_PRICE_SPOT_FACTOR == 1.0
     line = estimate_stack([lt(gb=0.0), asg(pct_on_demand=30.0)]).lines[0]
     assert line.monthly_usd == pytest.approx(25 * 0.085 * 730)
     assert line.reason == "25 × c5.large × $0.085/h × 730 h, 70% spot at ×1"
@@ -109,7 +120,7 @@ def test_alb_nat_and_edge():
 
 
 def test_flat_model_is_relays():
-    assert pricing.FLAT_MODEL == {"compute_hourly": 0.10, "storage_gb_month": 0.10,
+    assert FLAT_MODEL == {"compute_hourly": 0.10, "storage_gb_month": 0.10,
                                   "bandwidth_gb": 0.09, "database_hourly": 0.20}
     est = estimate_stack([lt(gb=0.0), asg(), R("aws:rds/instance:Instance", "db", {"instanceClass": "db.r5.large"})],
                          model="flat")
@@ -134,8 +145,8 @@ def test_one_instance_month_is_the_cited_hourly_price_times_730_hours(itype, hou
 
 def test_price_source_and_month_length_are_the_documented_ones():
     docs = (Path(pricing.__file__).parents[2] / "docs" / "policies.md").read_text()
-    assert pricing.PRICE_SOURCE == "AWS public price list, on-demand Linux, us-east-1, retrieved 2025-01-15"
-    assert f"{pricing.PRICE_SOURCE} (`PRICE_SOURCE`)" in docs
+    assert PRICE_SOURCE == "AWS public price list, on-demand Linux, us-east-1, retrieved 2025-01-15"
+    assert f"{PRICE_SOURCE} (`PRICE_SOURCE`)" in docs
     assert f"`HOURS_PER_MONTH = {HOURS_PER_MONTH:g}`" in docs  # the code's month length is the documented 730 h
 
 
@@ -149,15 +160,15 @@ def test_pricing_is_pure():
 def test_every_catalog_instance_type_has_a_price():
     from infra.model import catalog
 
-    assert set(catalog.INSTANCE_TYPES) <= set(pricing.EC2_HOURLY_USD)
-    assert set(catalog.DB_INSTANCE_CLASSES) <= set(pricing.RDS_HOURLY_USD)
-    assert set(catalog.CACHE_NODE_TYPES) <= set(pricing.CACHE_NODE_HOURLY_USD)
+    assert set(catalog.INSTANCE_TYPES) <= set(EC2_HOURLY_USD)
+    assert set(catalog.DB_INSTANCE_CLASSES) <= set(RDS_HOURLY_USD)
+    assert set(catalog.CACHE_NODE_TYPES) <= set(CACHE_NODE_HOURLY_USD)
 
 
 # ---- edge and the small monthly items (numbers from the cited table)
 
 def test_cloudfront_transfer_is_tiered():
-    cost, how = pricing.cloudfront_transfer(35_000)
+    cost, how = cloudfront_transfer(35_000)
     assert cost == pytest.approx(10_240 * 0.085 + 24_760 * 0.080) == pytest.approx(2851.2)
     assert how == "10,240 GB × $0.085 + 24,760 GB × $0.08"
 
@@ -212,7 +223,7 @@ def test_health_checks_kms_eip_sns_and_alarms():
 
 def test_emergency_ceiling_factor_is_the_documented_default():
     from infra.config import parse_platform
-    from infra.planning.scaling_policy import emergency_ceiling_usd
+    from infra.planning.emergency import emergency_ceiling_usd
     from policies import rules
     from tests.conftest import stack_platform
 

@@ -6,7 +6,8 @@ nothing reads back a property the mocks did not echo (it would show as "[unknown
 """
 from __future__ import annotations
 
-from infra.offline.runner import UNKNOWN_TEXT, run_program
+from infra.model.unknown import UNKNOWN_TEXT
+from infra.offline.runner import run_program
 from tests.conftest import run_stack, stack_platform
 
 K8S = ("kubernetes.enabled=true",)

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from infra.cost import pricing
-from infra.planning import scaling_policy as sp
-from infra.planning.burst import HOLD_DELAY_MINUTES, reserved_actions
 from infra.config import ConfigError, apply_overrides, parse_platform, read_stack_file
+from infra.cost.prices import EC2_HOURLY_USD, HOURS_PER_MONTH, REGION_MULTIPLIER
+from infra.model.scaling import MAX_SCHEDULED_ACTIONS
 from infra.planning.pipeline import plan_stack
+from infra.planning.schedule import HOLD_DELAY_MINUTES, reserved_actions
 from tests.conftest import ROOT, by_name, run_stack
 
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
@@ -34,7 +34,7 @@ def actions(p, region: str, tier: str) -> dict[str, object]:
 
 def usd_per_hour(region: str, tier) -> float:
     """The cited on-demand price x the region multiplier (infra/cost/pricing.py)."""
-    return pricing.EC2_HOURLY_USD[tier.instance_type] * pricing.REGION_MULTIPLIER.get(region, 1.0)
+    return EC2_HOURLY_USD[tier.instance_type] * REGION_MULTIPLIER.get(region, 1.0)
 
 
 def tiers_of(p):
@@ -43,7 +43,7 @@ def tiers_of(p):
 
 def planned_compute_usd(p) -> float:
     """Monthly on-demand cost of the planned desired counts: desired x $/h x 730 h, every tier."""
-    return sum(t.desired * usd_per_hour(r, t) * pricing.HOURS_PER_MONTH for r, t in tiers_of(p))
+    return sum(t.desired * usd_per_hour(r, t) * HOURS_PER_MONTH for r, t in tiers_of(p))
 
 
 def extra_usd(p, multiplier: float, hours: float) -> float:
@@ -253,7 +253,7 @@ def test_scheduled_action_limit_holds_with_the_re_asserts():
     release = datetime(2027, 1, 1, 0, 30, tzinfo=timezone.utc)
     for region, tier in tiers_of(p):
         schedule = tier.scaling.schedule
-        assert len(schedule.actions) <= sp.MAX_SCHEDULED_ACTIONS, (region, tier.tier)
+        assert len(schedule.actions) <= MAX_SCHEDULED_ACTIONS, (region, tier.tier)
         assert "more kept free for the burst events' one-time actions (AWS limit 125" in schedule.reason
         minimum = p.bursts["events"]["month"]["tiers"][f"{region}/{tier.tier}"]["min_during_event"]
         assert all(m <= HOLD_DELAY_MINUTES for *_, m in _dips(schedule, minimum, begin, release)), (region, tier.tier)

@@ -5,17 +5,19 @@ import math
 
 import pytest
 
-from infra.planning import capacity
 from infra.config import apply_overrides, parse_platform, read_stack_file
+from infra.model.capacity import RESOURCE_PROFILES, USER_THRESHOLDS, CapacityPlan
+from infra.planning import capacity
+from infra.planning.pipeline import plan_capacity
 from tests.conftest import ROOT
 
 
-def plan(*overrides: str) -> capacity.CapacityPlan:
+def plan(*overrides: str) -> CapacityPlan:
     stack_file = read_stack_file(ROOT / "Pulumi.prod.yaml")
-    return capacity.plan_capacity(parse_platform(apply_overrides(stack_file.platform, list(overrides), "f"), "f"))
+    return plan_capacity(parse_platform(apply_overrides(stack_file.platform, list(overrides), "f"), "f"))
 
 
-def tiers(p: capacity.CapacityPlan, tier: str) -> dict[str, tuple[int, int, int]]:
+def tiers(p: CapacityPlan, tier: str) -> dict[str, tuple[int, int, int]]:
     return {name: (r.tiers[tier].min, r.tiers[tier].desired, r.tiers[tier].max) for name, r in p.regions.items()}
 
 
@@ -61,8 +63,8 @@ def test_node_distribution_levels_and_counts():
     assert capacity.plan_nodes(0, 0, 0).counts["relay"].value == 100
     assert {k: v.value for k, v in capacity.plan_nodes(2e6, 0, 0).counts.items()} == {
         "validator": 101, "relay": 1000, "storage": 500, "gateway": 200}
-    assert capacity.scale_level(1000, capacity.USER_THRESHOLDS) == 1
-    assert capacity.scale_level(999, capacity.USER_THRESHOLDS) == 0
+    assert capacity.scale_level(1000, USER_THRESHOLDS) == 1
+    assert capacity.scale_level(999, USER_THRESHOLDS) == 0
     one = capacity.plan_nodes(users=5000, tps=0, storage_tb=0)  # level 1: 50 + 450/4 = 162.5 -> 163
     assert one.counts["storage"].value == 163
 
@@ -73,7 +75,7 @@ def test_resource_profiles_map_to_instance_types():
     assert capacity.select_profile(8, 16, storage_gb=1000, bandwidth_mbps=1000) == "heavy"
     assert capacity.select_profile(16, 32) == "enterprise"
     assert capacity.select_profile(32, 64) == "custom"
-    assert {n: p.instance_type for n, p in capacity.RESOURCE_PROFILES.items()} == {
+    assert {n: p.instance_type for n, p in RESOURCE_PROFILES.items()} == {
         "light": "c5.large", "standard": "c5.xlarge", "heavy": "c5.2xlarge", "enterprise": "c5.4xlarge"}
     assert plan().regions["us-east-1"].tiers["api"].profile == "light"
 

@@ -6,10 +6,21 @@ import sys
 
 import pytest
 
-from infra.planning import data_plan
-from infra.planning.capacity import plan_capacity
 from infra.config import ConfigError, parse_platform
-from infra.planning.data_plan import DataPlanError, plan_cache, plan_database, replicas_needed, shards_needed
+from infra.model.data import (
+    EMERGENCY_DB_EXTRA_REPLICAS,
+    EMERGENCY_MAX_CONNECTIONS,
+    POOL_RAISED_MAX_CONNECTIONS,
+)
+from infra.planning import data_plan
+from infra.planning.data_plan import (
+    DataPlanError,
+    plan_cache,
+    plan_database,
+    replicas_needed,
+    shards_needed,
+)
+from infra.planning.pipeline import plan_capacity
 from tests.conftest import ROOT, stack_platform
 
 
@@ -57,7 +68,7 @@ def test_prod_defaults():
     assert plan.shards == 4 and plan.strategy == "hash"
     # per shard 2375 reads / 125 writes: 95% reads -> ceil(2375 / 1000) = 3
     assert plan.read_replicas_per_shard == 3 and plan.read_replicas == 12
-    assert plan.max_connections == data_plan.POOL_RAISED_MAX_CONNECTIONS == 500
+    assert plan.max_connections == POOL_RAISED_MAX_CONNECTIONS == 500
     # novacron 5: $((CUR*100/500)) -gt 80 / -gt 90 first hold at 405 / 455 -> GreaterThanThreshold 404 / 454
     assert plan.connection_alarm_thresholds == {80: 404, 90: 454}
     assert plan.connection_alarm_reasons[80] == (
@@ -106,8 +117,8 @@ def test_replicated_shards_take_every_write():
 @pytest.mark.parametrize("target", ["database", "all"])
 def test_emergency_database_adds_replica_and_connections(target):
     plan = plan_database(cfg_for("emergency.mode=up", f"emergency.target={target}"))
-    assert plan.read_replicas_per_shard == 3 + data_plan.EMERGENCY_DB_EXTRA_REPLICAS
-    assert plan.max_connections == data_plan.EMERGENCY_MAX_CONNECTIONS == 1000
+    assert plan.read_replicas_per_shard == 3 + EMERGENCY_DB_EXTRA_REPLICAS
+    assert plan.max_connections == EMERGENCY_MAX_CONNECTIONS == 1000
     assert "emergency" in plan.max_connections_reason
 
 

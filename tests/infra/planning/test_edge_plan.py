@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from infra.model.triggers import TRIGGERS, trigger
-from tests.system.test_layering import SDKS, imports_of
 from tests.conftest import ROOT
+from tests.system.test_layering import SDKS, imports_of
 
 
 @pytest.mark.parametrize("path", ["infra/planning/edge_plan.py", "infra/model/triggers.py", "edge/lambda_edge/request_router.py",
@@ -32,6 +32,6 @@ def test_worker_limits_are_read_from_the_worker_sources():
 
 
 def test_worker_route_narrows_any_host_to_the_service():
-    from infra.planning.edge_plan import worker_route
+    from infra.model.edge import worker_route
     assert worker_route("*/api/*", "www.example.com") == "www.example.com/api/*"
     assert worker_route("x.example.com/a/*", "www.example.com") == "x.example.com/a/*"

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.planning.capacity import plan_capacity
 from infra.config import ConfigError, parse_platform
+from infra.model.scaling import LADDERS, MAX_SCHEDULED_ACTIONS
 from infra.planning import scaling_policy as sp
+from infra.planning.pipeline import plan_capacity
+from infra.planning.rollout import plan_rollout
+from infra.planning.schedule import build_schedule, cost_schedule_curve, floor_curve
+from infra.planning.vertical import plan_vertical
 from tests.conftest import ROOT, stack_platform
 
 
@@ -75,31 +79,31 @@ def test_trigger_bounds_union_within_plan():
 
 # ------------------------------------------------------------------ ladders
 
-LADDER_STEPS = [(name, a, b) for name, rungs in sp.LADDERS.items() for a, b in zip(rungs, rungs[1:])]
+LADDER_STEPS = [(name, a, b) for name, rungs in LADDERS.items() for a, b in zip(rungs, rungs[1:])]
 
 
 @pytest.mark.parametrize("ladder,frm,to", LADDER_STEPS)
 def test_memory_over_80_moves_one_rung(ladder, frm, to):
-    vert = sp.plan_vertical(frm, ladder, 0, 85, desired=10, max_size=100)
+    vert = plan_vertical(frm, ladder, 0, 85, desired=10, max_size=100)
     assert (vert.to_type, vert.added_instances) == (to, 0)
     assert f"{frm} -> {to}" in vert.reason
 
 
-@pytest.mark.parametrize("ladder", list(sp.LADDERS))
+@pytest.mark.parametrize("ladder", list(LADDERS))
 def test_top_rung_stays(ladder):
-    top = sp.LADDERS[ladder][-1]
-    vert = sp.plan_vertical(top, ladder, 0, 95, desired=10, max_size=100)
+    top = LADDERS[ladder][-1]
+    vert = plan_vertical(top, ladder, 0, 95, desired=10, max_size=100)
     assert vert.to_type == top and "no higher rung" in vert.reason
 
 
 def test_cpu_over_70_adds_int_cpu_over_70_first():
-    vert = sp.plan_vertical("c5.large", "cpu", 150, 85, desired=10, max_size=100)
+    vert = plan_vertical("c5.large", "cpu", 150, 85, desired=10, max_size=100)
     assert vert.added_instances == 2  # int(150/70)
     assert vert.to_type == "c5.xlarge"  # memory > 80 still moves the rung
 
 
 def test_cpu_add_past_max_moves_rung_instead():
-    vert = sp.plan_vertical("c5.large", "cpu", 150, 0, desired=99, max_size=100)
+    vert = plan_vertical("c5.large", "cpu", 150, 0, desired=99, max_size=100)
     assert (vert.added_instances, vert.to_type) == (0, "c5.xlarge")
 
 
@@ -115,7 +119,7 @@ def test_defaults_trigger_nothing_and_plan_applies_ladder():
 # ------------------------------------------------------------------ schedules
 
 def test_cost_schedule_curve_is_the_runbook_week():
-    curve = sp.cost_schedule_curve(cfg_of().scaling.schedules.entries)
+    curve = cost_schedule_curve(cfg_of().scaling.schedules.entries)
     mon, sat, sun = 0, 5 * 24, 6 * 24
     assert curve[mon + 7] == 3 and curve[mon + 8] == 25 and curve[mon + 9] == 20 and curve[mon + 18] == 5
     assert curve[24 + 3] == 5 and curve[sat + 0] == 3 and curve[sun + 12] == 3
@@ -123,7 +127,7 @@ def test_cost_schedule_curve_is_the_runbook_week():
 
 def test_floor_curve_combines_schedule_and_factors():
     cfg = cfg_of()
-    curve, reason = sp.floor_curve(cfg, desired=14, lo=10, hi=100)
+    curve, reason = floor_curve(cfg, desired=14, lo=10, hi=100)
     assert len(curve) == 168
     assert curve[3] == 10              # night: max(3, int(14 x 0.7)=9) -> clamped to min 10
     assert curve[7] == 16              # morning: int(14 x 1.2) = 16
@@ -146,14 +150,14 @@ def test_prod_schedule_in_region_time_zone():
 def test_build_schedule_merges_clamps_and_limits():
     curve = [5] * 168
     curve[30:40] = [50] * 10
-    sched = sp.build_schedule(curve, 6, 40, "UTC", "test")
+    sched = build_schedule(curve, 6, 40, "UTC", "test")
     assert [(a.recurrence, a.min_size) for a in sched.actions] == [("0 6 * * TUE", 40), ("0 16 * * TUE", 6)]
     assert max(sched.curve) == 40 and min(sched.curve) == 6
     zigzag = [i % 2 * 10 + i for i in range(168)]  # 168 transitions
-    limited = sp.build_schedule(zigzag, 0, 1000, "UTC", "test")
-    assert len(limited.actions) <= sp.MAX_SCHEDULED_ACTIONS
+    limited = build_schedule(zigzag, 0, 1000, "UTC", "test")
+    assert len(limited.actions) <= MAX_SCHEDULED_ACTIONS
     with pytest.raises(ValueError, match="need 168"):
-        sp.build_schedule([1] * 24, 0, 10, "UTC", "test")
+        build_schedule([1] * 24, 0, 10, "UTC", "test")
 
 
 # ------------------------------------------------------------------ spot and rollout
@@ -178,13 +182,13 @@ def test_spot_classes():
 
 
 def test_rollout_from_gradual_scaling():
-    roll = sp.plan_rollout(cfg_of(), "api", desired=14)
+    roll = plan_rollout(cfg_of(), "api", desired=14)
     assert (roll.min_healthy_percentage, roll.checkpoint_delay_s, roll.auto_rollback) == (90, 120, True)
     assert roll.checkpoint_percentages == (15, 29, 43, 58, 72, 86, 100)  # steps of 2 of 14
     assert roll.health_thresholds == {"error-rate": 1.0, "latency": 0.5, "cpu": 85}
     assert (roll.health_statistic, roll.health_period_s, roll.health_evaluation_periods) == ("Average", 60, 1)
     assert roll.health_alarms["latency"] == "TargetResponseTime Average of 60 s, 1 period > 500 ms"
-    assert len(sp.plan_rollout(cfg_of(), "worker", desired=200).checkpoint_percentages) == 10
+    assert len(plan_rollout(cfg_of(), "worker", desired=200).checkpoint_percentages) == 10
 
 
 # ------------------------------------------------------------------ emergency

@@ -9,8 +9,16 @@ from dataclasses import replace
 import pytest
 
 from infra.config import parse_platform
+from infra.model.data import shard_name
 from infra.planning.data_plan import plan_database
-from infra.planning.shard_map import KEY_HASH, build_shard_map, jump_hash, key_hash, route, shard_map_for, shard_name
+from infra.planning.shard_map import (
+    KEY_HASH,
+    build_shard_map,
+    jump_hash,
+    key_hash,
+    route,
+    shard_map_for,
+)
 from tests.conftest import stack_platform
 
 KEYS = [f"user-{i}" for i in range(100_000)]

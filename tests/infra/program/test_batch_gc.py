@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from infra.program import batch_gc
-
 from infra.cli import main as cli
+from infra.program import batch_gc
 
 
 @pytest.fixture(autouse=True)

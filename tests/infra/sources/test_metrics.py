@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from infra.cli import main as cli
-from infra.sources.metrics import MIN_OBSERVED_HOURS, HistoryError, HourlyHistory, load_history_csv, load_history_cloudwatch
+from infra.sources.metrics import (
+    MIN_OBSERVED_HOURS,
+    HistoryError,
+    HourlyHistory,
+    load_history_cloudwatch,
+    load_history_csv,
+)
 from tests.conftest import ROOT
 
 TRACES = Path("/work/shared/traces")

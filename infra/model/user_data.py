@@ -13,7 +13,7 @@ import json
 import posixpath
 from typing import Any, Mapping
 
-from infra.planning.scaling_policy import PERIOD_S, TRIGGER_METRICS
+from infra.model.scaling import PERIOD_S, TRIGGER_METRICS
 
 ENV_FILE = "/etc/scaling-platform/env"
 CWAGENT_PACKAGE = "amazon-cloudwatch-agent"  # in the AL2023 repositories (dnf)

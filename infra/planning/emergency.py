@@ -1,0 +1,87 @@
+"""Emergency mode (novacron "2. Manual Scaling Procedures" emergency-scale.sh up|down|reset): bounds and ceiling. Pure."""
+from __future__ import annotations
+
+from typing import Any
+
+from infra.config import PlatformConfig
+from infra.cost.prices import EMERGENCY_CEILING_FACTOR
+from infra.model.scaling import (
+    COMPUTE_TIERS,
+    EMERGENCY_API_FACTOR,
+    EMERGENCY_API_K8S_RESOURCES,
+    EMERGENCY_DOWN_MIN,
+    EMERGENCY_RESET,
+    EMERGENCY_WORKER_ENV,
+)
+
+
+def _emergency_tiers(target: str) -> tuple[str, ...]:
+    if target == "all":
+        return COMPUTE_TIERS
+    return (target,) if target in COMPUTE_TIERS else ()
+
+
+def emergency_bounds(cfg: PlatformConfig, tier: str, lo: int, desired: int, hi: int) -> tuple[int, int, int, str]:
+    """(min, desired, max, what changed) for one tier under cfg.emergency (unchanged when not targeted)."""
+    em = cfg.emergency
+    if em.mode == "none" or tier not in _emergency_tiers(em.target):
+        return lo, desired, hi, ""
+    if em.mode == "up" and tier == "api":
+        # novacron §2 scale_up_emergency api: new_count = current_count * 2. The ASG ignores changes to
+        # desiredCapacity once it exists, so only the minimum moves a running group: the minimum is raised
+        # to the doubled desired (capped at max), as capacity.redistribute_failed does for a failed region.
+        n_d = desired * EMERGENCY_API_FACTOR
+        n_hi = max(hi, n_d)
+        n_lo = min(max(lo * EMERGENCY_API_FACTOR, n_d), n_hi)
+        why = (f"up: desired {desired}->{n_d} (x{EMERGENCY_API_FACTOR}), min {lo}->{n_lo} (raised to the doubled "
+               f"desired, capped at max, so the running group grows: desired is ignored once the ASG exists), "
+               f"max {hi}->{n_hi}")
+    elif em.mode == "up":
+        step = em.worker_step
+        n_lo, n_d = lo + step, desired + step
+        n_hi = max(hi, n_d)
+        why = f"up: min {lo}->{n_lo}, desired {desired}->{n_d} (+{step} worker_step), max {hi}->{n_hi}"
+    elif em.mode == "down":
+        n_lo = EMERGENCY_DOWN_MIN[tier]
+        n_hi = max(hi, n_lo)
+        n_d = min(max(desired, n_lo), n_hi)
+        why = f"down: min {lo}->{n_lo} (never below {n_lo}); scale-in triggers shrink the group"
+    else:
+        n_lo, n_hi, n_d = EMERGENCY_RESET["min"], EMERGENCY_RESET["max"], EMERGENCY_RESET["desired"]
+        why = f"reset: min {lo}->{n_lo}, desired {desired}->{n_d}, max {hi}->{n_hi} (baseline)"
+    return n_lo, n_d, n_hi, why
+
+
+def emergency_ceiling_usd(cfg: PlatformConfig) -> float:
+    """What `stack-budget` enforces in this mode: in `up`, emergency.budget_ceiling_usd_month or
+    EMERGENCY_CEILING_FACTOR × budget; otherwise the budget itself."""
+
+    if cfg.emergency.mode != "up":
+        return cfg.budget_usd_month
+    return cfg.emergency.budget_ceiling_usd_month or EMERGENCY_CEILING_FACTOR * cfg.budget_usd_month
+
+
+def emergency_block(cfg: PlatformConfig, changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plan's `emergency` section: mode and target, and while active the changes, budget ceiling and note."""
+    em = cfg.emergency
+    active = em.mode != "none"
+    block: dict[str, Any] = {"active": active, "mode": em.mode, "target": em.target}
+    if not active:
+        return block
+    tiers = _emergency_tiers(em.target)
+    block.update({
+        "compute_tiers": list(tiers), "changes": changes,
+        "budget_usd_month": cfg.budget_usd_month,
+        "budget_ceiling_usd_month": em.budget_ceiling_usd_month,
+        "note": (f"EMERGENCY MODE {em.mode.upper()} ACTIVE for {em.target}: capacity departs from the computed "
+                 f"plan; spend may exceed budget {cfg.budget_usd_month:g} only up to the ceiling "
+                 f"{emergency_ceiling_usd(cfg):g} USD/month. "
+                 "Set emergency.mode=none to return to the plan (nothing is destroyed)."),
+    })
+    if em.mode == "up" and "api" in tiers:
+        block["k8s_api_resources"] = EMERGENCY_API_K8S_RESOURCES
+    if em.mode == "up" and "worker" in tiers:
+        block["worker_env"] = dict(EMERGENCY_WORKER_ENV)
+    if em.target in ("database", "cache", "all"):
+        block["data_tier"] = f"{'database/cache' if em.target == 'all' else em.target}: handled by the data-tier planner"
+    return block
