@@ -32,7 +32,7 @@ def write_region_charts(directory: Path, cfg: PlatformConfig, plan: Any, history
     import matplotlib.pyplot as plt
 
     total_weight = sum(r.traffic_weight for r in cfg.regions)
-    rpi = cfg.tiers.api.requests_per_instance
+    rpi = cfg.tiers.api.per_instance
     written = []
     for region_cfg, name in zip(cfg.regions, chart_names(cfg)):
         region = plan.regions[region_cfg.name]

@@ -32,6 +32,7 @@ from infra.model.catalog import (
     DB_INSTANCE_CLASSES,
     INSTANCE_TYPES,
 )
+from infra.model.tiers import DEFAULT_ROLES, ROLES, TierRole
 
 PROJECT = "scaling-platform"
 PLATFORM_KEY = f"{PROJECT}:platform"
@@ -124,7 +125,7 @@ class BurstEvent(_Section):
     duration_hours: Annotated[float, Field(gt=0, le=24 * 31)]
     peak_multiplier: Annotated[float, Field(ge=1, le=100)]
     warmup_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 15
-    tiers: list[Literal["api", "worker"]] = ["api", "worker"]
+    tiers: list[str] | None = None  # tier names; None = every tier
 
 
 class _TierConfig(_Section):
@@ -142,27 +143,89 @@ class _TierConfig(_Section):
     spot_class: str | None = None
 
 
-class ApiTierConfig(_TierConfig):
-    """The serving fleet behind each region's ALB."""
+class TierConfig(_TierConfig):
+    """One compute fleet planned in every region; its `role` (infra/model/tiers.py) decides how it is
+    sized and scaled. `api` defaults to role stateless, `worker` to batch; other tiers name their role."""
 
-    requests_per_instance: Annotated[float, Field(gt=0, le=1e7)]
-    min_instances: NonNegInt = 3
-    max_instances: Annotated[int, Field(ge=1, le=10_000)] = 100
+    role: Literal["stateless", "batch"]
+    # per-instance capacity: stateless tiers in requests/s, batch tiers in jobs/s (the role's capacity_key)
+    requests_per_instance: Annotated[float, Field(gt=0, le=1e7)] | None = None
+    jobs_per_instance: Annotated[float, Field(gt=0, le=1e7)] | None = None
+    min_instances: NonNegInt
+    max_instances: Annotated[int, Field(ge=1, le=10_000)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_defaults(cls, data: object) -> object:
+        """min/max default to the role's (api 3/100, worker 5/200: the runbooks' fleets)."""
+        if isinstance(data, dict) and data.get("role") in ROLES:
+            role = ROLES[data["role"]]
+            data = {"min_instances": role.default_min_instances, "max_instances": role.default_max_instances} | data
+        return data
+
+    @property
+    def per_instance(self) -> float:
+        """Per-instance capacity in the role's demand unit."""
+        return float(getattr(self, ROLES[self.role].capacity_key))
 
 
-class WorkerTierConfig(_TierConfig):
-    """The background job fleet (queue consumers)."""
-
-    jobs_per_instance: Annotated[float, Field(gt=0, le=1e7)]
-    min_instances: NonNegInt = 5
-    max_instances: Annotated[int, Field(ge=1, le=10_000)] = 200
+TIER_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")  # part of resource names: short, lowercase
 
 
-class TiersConfig(_Section):
-    """The two fleets planned in every region: `api` (serving) and `worker` (queue consumers)."""
+class TiersConfig(BaseModel):
+    """The fleets planned in every region: `api` (the front, serving fleet behind the ALB), `worker`
+    (queue consumers) and any further tier (`tiers.<name>` with a `role`)."""
 
-    api: ApiTierConfig
-    worker: WorkerTierConfig
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, TierConfig]  # type: ignore[assignment]
+
+    api: TierConfig
+    worker: TierConfig
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_roles(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        out = {}
+        for name, tier in data.items():
+            if not isinstance(name, str) or not TIER_NAME.match(name):
+                raise _KeyError(f"tiers.{name}", "a tier name is 1-12 lowercase letters or digits, starting with a letter")
+            if isinstance(tier, dict) and "role" not in tier:
+                if name not in DEFAULT_ROLES:
+                    raise _KeyError(f"tiers.{name}.role", f"required for tier {name!r}; allowed: {', '.join(ROLES)}")
+                tier = {"role": DEFAULT_ROLES[name]} | tier
+            out[name] = tier
+        return out
+
+    @model_validator(mode="after")
+    def _capacity_of_role(self) -> "TiersConfig":
+        for name, tier in self.items():
+            role = ROLES[tier.role]
+            # the role's own key first: a missing capacity is the more useful message
+            for key in sorted(("requests_per_instance", "jobs_per_instance"), key=lambda k: k != role.capacity_key):
+                if key == role.capacity_key and getattr(tier, key) is None:
+                    raise _KeyError(f"tiers.{name}.{key}",
+                                    f"required for a {tier.role} tier (per-instance capacity in {role.unit})")
+                if key != role.capacity_key and getattr(tier, key) is not None:
+                    raise _KeyError(f"tiers.{name}.{key}", f"not used by a {tier.role} tier; allowed: {role.capacity_key}")
+        return self
+
+    def items(self) -> list[tuple[str, TierConfig]]:
+        """(name, config) of every tier: api, worker, then the others in stack-file order."""
+        return [("api", self.api), ("worker", self.worker), *(self.model_extra or {}).items()]
+
+    def names(self) -> list[str]:
+        """Every tier's name, in plan order."""
+        return [name for name, _ in self.items()]
+
+    def get(self, name: str) -> TierConfig:
+        """The config of tier `name` (KeyError if there is none)."""
+        return dict(self.items())[name]
+
+    def role(self, name: str) -> TierRole:
+        """The role of tier `name` (infra/model/tiers.py)."""
+        return ROLES[self.get(name).role]
 
 
 class DatabaseConfig(_Section):
@@ -242,7 +305,7 @@ class EmergencyConfig(_Section):
     """Emergency scaling switch (relay "Emergency Scaling Procedures", novacron emergency-scale.sh)."""
 
     mode: Literal["none", "up", "down", "reset"] = "none"
-    target: Literal["api", "worker", "database", "cache", "all"] = "all"
+    target: str = "all"  # a tier name, database, cache or all (checked against `tiers`)
     worker_step: Annotated[int, Field(ge=1, le=1000)] = EMERGENCY_WORKER_STEP
     budget_ceiling_usd_month: Annotated[float | None, Field(gt=0)] = None
 
@@ -344,8 +407,7 @@ class PlatformConfig(_Section):
         for i, name in enumerate(self.failover_priority):
             if name not in AWS_REGIONS:
                 raise _KeyError(f"failover_priority[{i}]", f"unknown AWS region {name!r}")
-        for tier_name in ("api", "worker"):
-            tier = getattr(self.tiers, tier_name)
+        for tier_name, tier in self.tiers.items():
             if tier.min_instances > tier.max_instances:
                 raise _KeyError(f"tiers.{tier_name}.min_instances",
                                 f"{tier.min_instances} > max_instances {tier.max_instances}; need min <= max")
@@ -363,13 +425,33 @@ class PlatformConfig(_Section):
         problem = scaling_errors(self.scaling, INSTANCE_TYPES)
         if problem:
             raise _KeyError(*problem)
-        for tier_name in ("api", "worker"):
-            chosen = getattr(self.tiers, tier_name).spot_class
+        self._check_tier_references()
+        for tier_name, tier_cfg in self.tiers.items():
+            chosen = tier_cfg.spot_class
             if chosen is not None and chosen != "on_demand" and chosen not in self.scaling.spot.classes:
                 raise _KeyError(f"tiers.{tier_name}.spot_class",
                                 f"unknown spot class {chosen!r}; allowed: on_demand, "
                                 f"{', '.join(self.scaling.spot.classes)}")
         return self
+
+    def _check_tier_references(self) -> None:
+        """Every tier named by a trigger, the schedules, an event or the emergency target exists."""
+        names = self.tiers.names()
+        refs = [(f"scaling.triggers.{row}.tiers", getattr(self.scaling.triggers, row).tiers or [])
+                for row in type(self.scaling.triggers).model_fields]
+        refs.append(("scaling.schedules.tiers", self.scaling.schedules.tiers or []))
+        refs += [(f"events[{i}].tiers", event.tiers or []) for i, event in enumerate(self.events)]
+        for key, listed in refs:
+            for j, name in enumerate(listed):
+                if name not in names:
+                    raise _KeyError(f"{key}[{j}]", f"unknown tier {name!r}; allowed: {', '.join(names)}")
+        targets = [*names, "database", "cache", "all"]
+        if self.emergency.target not in targets:
+            raise _KeyError("emergency.target", f"{self.emergency.target!r} is not allowed; allowed: {', '.join(targets)}")
+
+    def event_tiers(self, event: BurstEvent) -> list[str]:
+        """The tiers a burst event pre-warms (every tier when it names none)."""
+        return list(event.tiers) if event.tiers is not None else self.tiers.names()
 
     @property
     def primary_region(self) -> RegionConfig:

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from infra.model.triggers import TriggerRule, trigger
 
-TierName = Literal["api", "worker"]
 Pct = Annotated[float, Field(ge=0, le=100)]
 Minutes = Annotated[int, Field(ge=1, le=1440)]
 Steps = Annotated[int, Field(ge=1, le=1000)]
@@ -59,18 +58,19 @@ class TriggerConfig(_Section):
     scaling_policy.trigger_bounds for how they combine with the planned ASG range.
     """
 
-    tiers: list[TierName]
+    # tier names this row scales; None = by role: cpu/memory every tier, requests/latency the front
+    # tier (ALB metrics), queue depth the queue-consuming (batch) tiers (infra/planning/scaling_policy.py)
+    tiers: list[str] | None = None
     scale_out: TriggerDirection
     scale_in: TriggerDirection
     max_instances: Annotated[int, Field(ge=1, le=10_000)]
     min_instances: Count
 
 
-def _from_table(metric: str, tiers: tuple[str, ...]) -> TriggerConfig:
+def _from_table(metric: str) -> TriggerConfig:
     """Default trigger config from the runbook table in infra/model/triggers.py (the one place its numbers live)."""
     up, down = trigger(metric, "up"), trigger(metric, "down")
     return TriggerConfig(
-        tiers=list(tiers),
         # The queue scale-out row has no duration in the runbook: it acts on one 60 s period.
         scale_out=TriggerDirection(threshold=up.threshold, minutes=max(1, int(up.duration_min)), step=up.step,
                                    cooldown_s=up.cooldown_s),
@@ -79,13 +79,13 @@ def _from_table(metric: str, tiers: tuple[str, ...]) -> TriggerConfig:
         max_instances=up.bound, min_instances=down.bound)
 
 
-# novacron "1. Auto-scaling Triggers & Thresholds" (table in infra/model/triggers.py); which tiers each row scales:
-# cpu and memory every tier, requests and latency the api (ALB metrics), queue depth the workers.
-DEFAULT_CPU_TRIGGER = _from_table("cpu", ("api", "worker"))
-DEFAULT_MEMORY_TRIGGER = _from_table("memory", ("api", "worker"))
-DEFAULT_REQUESTS_TRIGGER = _from_table("requests", ("api",))
-DEFAULT_LATENCY_TRIGGER = _from_table("latency", ("api",))
-DEFAULT_QUEUE_TRIGGER = _from_table("queue_depth", ("worker",))
+# novacron "1. Auto-scaling Triggers & Thresholds" (table in infra/model/triggers.py); which tiers each row
+# scales follows the tier roles (see TriggerConfig.tiers).
+DEFAULT_CPU_TRIGGER = _from_table("cpu")
+DEFAULT_MEMORY_TRIGGER = _from_table("memory")
+DEFAULT_REQUESTS_TRIGGER = _from_table("requests")
+DEFAULT_LATENCY_TRIGGER = _from_table("latency")
+DEFAULT_QUEUE_TRIGGER = _from_table("queue_depth")
 
 
 class TriggersConfig(_Section):
@@ -162,7 +162,7 @@ class SchedulesConfig(_Section):
     """`scaling.schedules`: which tiers get scheduled floors, cost-schedule entries and time-of-day factors."""
 
     enabled: bool = True
-    tiers: list[TierName] = ["api", "worker"]
+    tiers: list[str] | None = None  # tier names; None = every tier
     entries: list[ScheduleEntry] = list(DEFAULT_SCHEDULES)
     time_of_day_factors: list[TimeOfDayFactor] = list(DEFAULT_TIME_OF_DAY_FACTORS)
     night_factor: Annotated[float, Field(gt=0, le=100)] = DEFAULT_NIGHT_FACTOR

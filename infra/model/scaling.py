@@ -45,9 +45,7 @@ EMERGENCY_API_FACTOR = 2  # scale_up_emergency api: new_count = current_count * 
 EMERGENCY_API_K8S_RESOURCES = {  # kubectl set resources deployment novacron-api
     "limits": {"cpu": "2000m", "memory": "4Gi"}, "requests": {"cpu": "1000m", "memory": "2Gi"}}
 EMERGENCY_WORKER_ENV = {"MAX_CONCURRENT_JOBS": "50", "WORKER_THREADS": "16"}  # kubectl set env novacron-worker
-EMERGENCY_DOWN_MIN = {"api": 3, "worker": 5}  # scale_down_safely: "Minimum 3 instances" / "Minimum 5 workers"
 EMERGENCY_RESET = {"min": 3, "max": 20, "desired": 5}  # reset_to_baseline update-auto-scaling-group
-COMPUTE_TIERS = ("api", "worker")  # database/cache emergency targets belong to the data tier
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) ->
         for rname, region in plan.regions.items():
             if region.failed:
                 continue
-            for tname in event.tiers:
+            for tname in cfg.event_tiers(event):
                 tier = region.tiers[tname]
                 peak = peak_minimum(tier.desired, event.peak_multiplier, tier.max)
                 usd = pricing.on_demand_hourly(tier.instance_type, rname)

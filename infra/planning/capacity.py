@@ -26,6 +26,7 @@ from infra.model.capacity import (
     TierPlan,
 )
 from infra.model.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
+from infra.model.tiers import FRONT_TIER
 from infra.planning.forecast import hour_of_week_curve
 
 # ---------------------------------------------------------------------------------------------
@@ -116,19 +117,17 @@ class _Bounds:
     hi_from: str
 
 
-def _api_bounds(region: RegionConfig, cfg: PlatformConfig) -> _Bounds:
-    # The region table bounds the api fleet (DESIGN "Stack configuration"); the tier adds its own.
-    tier = cfg.tiers.api
+def tier_bounds(cfg: PlatformConfig, tier: str, region: RegionConfig) -> _Bounds:
+    """The tier's own [min, max]; the front tier is also bounded by the region table's row (DESIGN
+    "Stack configuration": the region table's min/max/current apply to each region's api tier)."""
+    tcfg = cfg.tiers.get(tier)
+    if tier != FRONT_TIER:
+        return _Bounds(tcfg.min_instances, f"tier {tier} min_instances", tcfg.max_instances, f"tier {tier} max_instances")
     lo, lo_from = max((region.min_instances, f"region {region.name} min_instances"),
-                      (tier.min_instances, "tier api min_instances"))
+                      (tcfg.min_instances, f"tier {tier} min_instances"))
     hi, hi_from = min((region.max_instances, f"region {region.name} max_instances"),
-                      (tier.max_instances, "tier api max_instances"))
+                      (tcfg.max_instances, f"tier {tier} max_instances"))
     return _Bounds(lo, lo_from, hi, hi_from)
-
-
-def _worker_bounds(cfg: PlatformConfig) -> _Bounds:
-    tier = cfg.tiers.worker
-    return _Bounds(tier.min_instances, "tier worker min_instances", tier.max_instances, "tier worker max_instances")
 
 
 def size_tier(tier: str, demand: float, per_instance: float, unit: str, bounds: _Bounds,
@@ -188,35 +187,32 @@ def _forecast_tier(tier: TierPlan, curve: DemandCurve, share: float, ratio: floa
 
 
 def plan_regions(cfg: PlatformConfig, growth: Figure, curve: DemandCurve | None = None) -> dict[str, dict[str, TierPlan]]:
-    """Size api and worker in every region from its traffic_weight share of grown demand, or of the
-    forecast's upper band when a demand history is configured."""
+    """Size every tier in every region from its traffic_weight share of grown demand (requests for
+    stateless tiers, jobs for batch tiers: the tier's role), or of the forecast's upper band when a
+    demand history is configured."""
     total_weight = sum(r.traffic_weight for r in cfg.regions)
     jobs = cfg.demand.jobs_per_second if cfg.demand.jobs_per_second is not None else cfg.demand.tps
     jobs_source = "jobs_per_second" if cfg.demand.jobs_per_second is not None else "tps"
+    # per demand kind: (demand per second, source text, ratio to the forecast's requests/s)
+    sources = {"requests": (cfg.demand.peak_rps, "peak rps", 1.0),
+               "jobs": (jobs, jobs_source, jobs / cfg.demand.peak_rps)}
     plans: dict[str, dict[str, TierPlan]] = {}
     for region in cfg.regions:
         share = region.traffic_weight / total_weight
         share_text = f"{region.traffic_weight:g}/{total_weight:g} weight"
-        api_demand = cfg.demand.peak_rps * share * growth.value
-        api_bounds = _api_bounds(region, cfg)
-        desired, reason = size_tier(
-            "api", api_demand, cfg.tiers.api.requests_per_instance, "rps", api_bounds,
-            f"{cfg.demand.peak_rps:g} peak rps x {share_text} x {growth.value:.4f} growth")
-        worker_demand = jobs * share * growth.value
-        worker_bounds = _worker_bounds(cfg)
-        w_desired, w_reason = size_tier(
-            "worker", worker_demand, cfg.tiers.worker.jobs_per_instance, "jobs/s", worker_bounds,
-            f"{jobs:g} {jobs_source} x {share_text} x {growth.value:.4f} growth")
-        api = _tier_plan("api", cfg.tiers.api.instance_types[0], desired, reason, api_bounds, api_demand)
-        worker = _tier_plan("worker", cfg.tiers.worker.instance_types[0], w_desired, w_reason, worker_bounds,
-                            worker_demand)
-        if curve is not None:
-            # Workers follow requests: jobs per request from the configured rates.
-            api = _forecast_tier(api, curve, share, 1.0, cfg.tiers.api.requests_per_instance, "rps", api_bounds,
-                                 share_text)
-            worker = _forecast_tier(worker, curve, share, jobs / cfg.demand.peak_rps,
-                                    cfg.tiers.worker.jobs_per_instance, "jobs/s", worker_bounds, share_text)
-        plans[region.name] = {"api": api, "worker": worker}
+        plans[region.name] = {}
+        for name, tcfg in cfg.tiers.items():
+            role = cfg.tiers.role(name)
+            total, source, ratio = sources[role.demand]
+            demand = total * share * growth.value
+            bounds = tier_bounds(cfg, name, region)
+            desired, reason = size_tier(name, demand, tcfg.per_instance, role.unit, bounds,
+                                        f"{total:g} {source} x {share_text} x {growth.value:.4f} growth")
+            plan = _tier_plan(name, tcfg.instance_types[0], desired, reason, bounds, demand)
+            if curve is not None:
+                # Every tier follows requests: jobs per request from the configured rates.
+                plan = _forecast_tier(plan, curve, share, ratio, tcfg.per_instance, role.unit, bounds, share_text)
+            plans[region.name][name] = plan
     return plans
 
 
@@ -242,7 +238,7 @@ def redistribute_failed(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan
     healthy = [r.name for r in cfg.healthy_regions]
     notes: list[str] = []
     result = {name: dict(tiers) for name, tiers in plans.items()}
-    for tier in ("api", "worker"):
+    for tier in cfg.tiers.names():
         added: dict[str, int] = {name: 0 for name in healthy}
         why: dict[str, list[str]] = {name: [] for name in healthy}
         for failed in cfg.failed_regions:
@@ -298,13 +294,13 @@ def route_weights(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan]]) ->
                                f"int({r.traffic_weight:g} / {total:g} x 100) from the traffic_weight table")
                 for r in cfg.regions}
     healthy = [r.name for r in cfg.healthy_regions]
-    total = sum(plans[name]["api"].desired for name in healthy)
+    total = sum(plans[name][FRONT_TIER].desired for name in healthy)
     weights = {}
     for region in cfg.regions:
         if region.name in cfg.failed_regions:
             weights[region.name] = Figure(0, "region failed: weight 0, its traffic redistributed")
         else:
-            desired = plans[region.name]["api"].desired
+            desired = plans[region.name][FRONT_TIER].desired
             weights[region.name] = Figure(int(desired / total * 100),
                                           f"int({desired} api desired / {total} healthy api desired x 100)")
     return weights

@@ -6,27 +6,28 @@ from typing import Any
 from infra.config import PlatformConfig
 from infra.cost.prices import EMERGENCY_CEILING_FACTOR
 from infra.model.scaling import (
-    COMPUTE_TIERS,
     EMERGENCY_API_FACTOR,
     EMERGENCY_API_K8S_RESOURCES,
-    EMERGENCY_DOWN_MIN,
     EMERGENCY_RESET,
     EMERGENCY_WORKER_ENV,
 )
+from infra.model.tiers import FRONT_TIER
 
 
-def _emergency_tiers(target: str) -> tuple[str, ...]:
+def _emergency_tiers(cfg: PlatformConfig, target: str) -> tuple[str, ...]:
+    names = tuple(cfg.tiers.names())
     if target == "all":
-        return COMPUTE_TIERS
-    return (target,) if target in COMPUTE_TIERS else ()
+        return names
+    return (target,) if target in names else ()
 
 
 def emergency_bounds(cfg: PlatformConfig, tier: str, lo: int, desired: int, hi: int) -> tuple[int, int, int, str]:
     """(min, desired, max, what changed) for one tier under cfg.emergency (unchanged when not targeted)."""
     em = cfg.emergency
-    if em.mode == "none" or tier not in _emergency_tiers(em.target):
+    if em.mode == "none" or tier not in _emergency_tiers(cfg, em.target):
         return lo, desired, hi, ""
-    if em.mode == "up" and tier == "api":
+    role = cfg.tiers.role(tier)
+    if em.mode == "up" and role.emergency_up == "double":
         # novacron §2 scale_up_emergency api: new_count = current_count * 2. The ASG ignores changes to
         # desiredCapacity once it exists, so only the minimum moves a running group: the minimum is raised
         # to the doubled desired (capped at max), as capacity.redistribute_failed does for a failed region.
@@ -42,7 +43,7 @@ def emergency_bounds(cfg: PlatformConfig, tier: str, lo: int, desired: int, hi: 
         n_hi = max(hi, n_d)
         why = f"up: min {lo}->{n_lo}, desired {desired}->{n_d} (+{step} worker_step), max {hi}->{n_hi}"
     elif em.mode == "down":
-        n_lo = EMERGENCY_DOWN_MIN[tier]
+        n_lo = role.emergency_down_min
         n_hi = max(hi, n_lo)
         n_d = min(max(desired, n_lo), n_hi)
         why = f"down: min {lo}->{n_lo} (never below {n_lo}); scale-in triggers shrink the group"
@@ -68,7 +69,7 @@ def emergency_block(cfg: PlatformConfig, changes: list[dict[str, Any]]) -> dict[
     block: dict[str, Any] = {"active": active, "mode": em.mode, "target": em.target}
     if not active:
         return block
-    tiers = _emergency_tiers(em.target)
+    tiers = _emergency_tiers(cfg, em.target)
     block.update({
         "compute_tiers": list(tiers), "changes": changes,
         "budget_usd_month": cfg.budget_usd_month,
@@ -78,9 +79,9 @@ def emergency_block(cfg: PlatformConfig, changes: list[dict[str, Any]]) -> dict[
                  f"{emergency_ceiling_usd(cfg):g} USD/month. "
                  "Set emergency.mode=none to return to the plan (nothing is destroyed)."),
     })
-    if em.mode == "up" and "api" in tiers:
+    if em.mode == "up" and FRONT_TIER in tiers:
         block["k8s_api_resources"] = EMERGENCY_API_K8S_RESOURCES
-    if em.mode == "up" and "worker" in tiers:
+    if em.mode == "up" and any(cfg.tiers.role(name).emergency_up == "step" for name in tiers):
         block["worker_env"] = dict(EMERGENCY_WORKER_ENV)
     if em.target in ("database", "cache", "all"):
         block["data_tier"] = f"{'database/cache' if em.target == 'all' else em.target}: handled by the data-tier planner"

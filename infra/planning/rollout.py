@@ -10,6 +10,7 @@ from infra.model.scaling import (
     HEALTH_CHECK_STATISTIC,
     RolloutPlan,
 )
+from infra.model.tiers import FRONT_TIER
 
 
 def plan_rollout(cfg: PlatformConfig, tier: str, desired: int) -> RolloutPlan:
@@ -22,7 +23,7 @@ def plan_rollout(cfg: PlatformConfig, tier: str, desired: int) -> RolloutPlan:
     read = f"{HEALTH_CHECK_STATISTIC} of {HEALTH_CHECK_PERIOD_S} s, {HEALTH_CHECK_EVALUATION_PERIODS} period"
     alarms = {"cpu": f"CPUUtilization {read} > {r.cpu_pct:g}%"}
     thresholds = {"cpu": r.cpu_pct}
-    if tier == "api":  # error rate and latency are ALB metrics: only the api tier has them
+    if tier == FRONT_TIER:  # error rate and latency are ALB metrics: only the front (api) tier has them
         # latency: check_health_metrics `get_metric('TargetResponseTime', 'Average', 60) > 500` (ms); ALB
         # reports seconds, so the threshold is latency_ms / 1000 = 0.5 s. A dedicated alarm: the p99
         # scale-out alarm (2 periods) is a different statistic and duration.

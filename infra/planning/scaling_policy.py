@@ -47,9 +47,10 @@ from infra.model.scaling import (
     TierScaling,
     TriggerRule,
 )
+from infra.model.tiers import FRONT_TIER
 from infra.planning.emergency import emergency_block, emergency_bounds
 from infra.planning.rollout import plan_rollout
-from infra.planning.schedule import fit_schedule, floor_curve
+from infra.planning.schedule import fit_schedule, floor_curve, scheduled_tiers
 from infra.planning.spot import plan_spot
 from infra.planning.vertical import _profile, ladder_of, plan_vertical
 
@@ -65,11 +66,25 @@ from infra.planning.vertical import _profile, ladder_of, plan_vertical
 # Triggers
 
 
+def default_trigger_tiers(cfg: PlatformConfig, trigger: str) -> list[str]:
+    """The tiers a trigger row scales when it names none, by role (infra/model/tiers.py): requests and
+    latency are ALB metrics of the front tier, queue depth scales the queue consumers, cpu/memory every tier."""
+    if trigger in ("requests", "latency"):
+        return [FRONT_TIER]
+    if trigger == "queue":
+        return [name for name in cfg.tiers.names() if cfg.tiers.role(name).consumes_queue]
+    return cfg.tiers.names()
+
+
 def tier_triggers(cfg: PlatformConfig, tier: str) -> dict[str, TriggerConfig]:
     """The configured `scaling.triggers` entries that apply to `tier`, by trigger name."""
     triggers = cfg.scaling.triggers
-    return {name: getattr(triggers, name) for name in type(triggers).model_fields
-            if tier in getattr(triggers, name).tiers}
+    out = {}
+    for name in type(triggers).model_fields:
+        row = getattr(triggers, name)
+        if tier in (row.tiers if row.tiers is not None else default_trigger_tiers(cfg, name)):
+            out[name] = row
+    return out
 
 
 def trigger_rules(cfg: PlatformConfig, tier: str) -> tuple[TriggerRule, ...]:
@@ -123,9 +138,9 @@ def trigger_bounds(cfg: PlatformConfig, tier: str, lo: int, hi: int) -> tuple[in
 
 def predictive_forecast_only(cfg: PlatformConfig) -> dict[str, Any]:
     """AWS predictive scaling, ForecastOnly: it forecasts and reports, never acts (our schedule does)."""
-    per_minute = cfg.tiers.api.requests_per_instance * 60
+    per_minute = cfg.tiers.api.per_instance * 60
     return {"mode": "ForecastOnly", "metric": "ALBRequestCount", "target_requests_per_instance_minute": per_minute,
-            "reason": f"forecast-only comparison with this plan's forecast; target {cfg.tiers.api.requests_per_instance:g}"
+            "reason": f"forecast-only comparison with this plan's forecast; target {cfg.tiers.api.per_instance:g}"
                       f" req/s per instance = {per_minute:g} per minute"}
 
 
@@ -154,7 +169,8 @@ def apply_scaling(cfg: PlatformConfig, plan):
         tz = cfg.scaling.schedules.time_zones.get(rname, AWS_REGION_TIMEZONES[rname])
         tiers = {}
         for tname, tier in region.tiers.items():
-            tcfg = getattr(cfg.tiers, tname)
+            tcfg = cfg.tiers.get(tname)
+            role = cfg.tiers.role(tname)
             reasons = dict(tier.reasons)
             # 1. vertical ladder (forecast utilisation per instance)
             vert = plan_vertical(tier.instance_type, ladder_of(tier.instance_type, tcfg.ladder),
@@ -196,17 +212,18 @@ def apply_scaling(cfg: PlatformConfig, plan):
                 schedule = fit_schedule(cfg, tname, rname, desired, hi, list(tier.forecast_curve), base_lo,
                                         base_hi, FORECAST_TIME_ZONE, tier.forecast_reason + pin_note,
                                         action_bounds=action_bounds)
-            elif cfg.scaling.schedules.enabled and tname in cfg.scaling.schedules.tiers:
+            elif cfg.scaling.schedules.enabled and tname in scheduled_tiers(cfg):
                 curve, creason = floor_curve(cfg, base_desired, base_lo, base_hi)
                 schedule = fit_schedule(cfg, tname, rname, desired, hi, curve, base_lo, base_hi, tz,
                                         creason + pin_note, action_bounds=action_bounds)
-            env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and tname == "worker") else {}
+            env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and role.emergency_up == "step") \
+                else {}
             scaling = TierScaling(
                 triggers=trigger_rules(cfg, tname), bounds_reason=bounds_reason, vertical=vert,
                 spot=plan_spot(cfg, tname, vert.to_type, lo, desired, rname), rollout=plan_rollout(cfg, tname, desired),
-                schedule=schedule, queue_name=queue_name(cfg, cfg.environment, rname) if tname == "worker" else None,
+                schedule=schedule, queue_name=queue_name(cfg, cfg.environment, rname) if role.consumes_queue else None,
                 emergency_env=env, emergency_changes=(why,) if why else (),
-                predictive=predictive_forecast_only(cfg) if tier.forecast_curve is not None and tname == "api"
+                predictive=predictive_forecast_only(cfg) if tier.forecast_curve is not None and tname == FRONT_TIER
                 else None)
             spec = INSTANCE_TYPES[vert.to_type]
             profile = tier.profile if vert.to_type == tier.instance_type else _profile(spec.vcpu, spec.memory_gib)

@@ -108,10 +108,16 @@ def _day_slug(days: list[int]) -> tuple[str, str]:
     return ",".join(parts), "_".join(parts).lower()
 
 
+def scheduled_tiers(cfg: PlatformConfig) -> list[str]:
+    """The tiers that get recurring scheduled floors (`scaling.schedules.tiers`, default every tier)."""
+    listed = cfg.scaling.schedules.tiers
+    return list(listed) if listed is not None else cfg.tiers.names()
+
+
 def recurring_limit(cfg: PlatformConfig, tier: str) -> int:
     """Scheduled actions left for the recurring curve after the burst events' two one-time actions each
     (pre-warm and release); `fit_schedule` also makes room for the re-asserts inside the windows."""
-    return MAX_SCHEDULED_ACTIONS - 2 * sum(1 for event in cfg.events if tier in event.tiers)
+    return MAX_SCHEDULED_ACTIONS - 2 * sum(1 for event in cfg.events if tier in cfg.event_tiers(event))
 
 
 def fire_times(action: ScheduledAction, time_zone: str, start: datetime, stop: datetime) -> list[datetime]:
@@ -265,7 +271,7 @@ def reserved_actions(cfg: PlatformConfig, tier: str, schedule: Any, desired: int
     """Upper bound of the one-time actions `apply_bursts` adds to one group of `tier` with this
     recurring schedule: pre-warm and release per event, plus the re-asserts with every event at its
     full peak (past events and the budget scaling can only lower what is needed)."""
-    events = [event for event in cfg.events if tier in event.tiers]
+    events = [event for event in cfg.events if tier in cfg.event_tiers(event)]
     windows = [(event.name, *event_window(event), peak_minimum(desired, event.peak_multiplier, max_size))
                for event in events]
     return 2 * len(events) + len(holds(schedule, windows))

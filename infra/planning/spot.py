@@ -8,15 +8,15 @@ from infra.model.scaling import SpotPlan
 
 def spot_class_of(cfg: PlatformConfig, tier: str) -> str | None:
     """The tier's spot class: None if on-demand or spot is off, else configured, else "dev" in dev,
-    else "stateless" (api) / "batch" (worker)."""
-    chosen = getattr(cfg.tiers, tier).spot_class
+    else the tier role's class (api stateless, worker batch)."""
+    chosen = cfg.tiers.get(tier).spot_class
     if chosen == "on_demand" or not cfg.scaling.spot.enabled:
         return None
     if chosen:
         return chosen
     if cfg.environment == "dev":
         return "dev"
-    return {"api": "stateless", "worker": "batch"}[tier]
+    return cfg.tiers.role(tier).spot_class
 
 
 def plan_spot(cfg: PlatformConfig, tier: str, instance_type: str, min_size: int, desired: int,

@@ -32,6 +32,7 @@ from infra.model.capacity import (
     HEALTH_CHECK_TIMEOUT_S,
     CapacityPlan,
 )
+from infra.model.tiers import FRONT_TIER
 from infra.program.data_tier import build_data_tier
 from infra.program.edge_program import build_edge
 
@@ -81,7 +82,7 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
                 max_size=tier.max, desired_capacity=tier.desired,
                 subnet_ids=[s.id for s in region.private_subnets], security_group_ids=[region.app_sg.id],
                 instance_profile_arn=identity.profile.arn,
-                target_group_arns=[region.target_group.arn] if tier_name == "api" else [],
+                target_group_arns=[region.target_group.arn] if tier_name == FRONT_TIER else [],
                 plan_reason=tier.reason, **_scaling_tier_args(scaling, f"{tier_id}-scaling")), opts=opts)
             if scaling is not None:
                 _build_scaling(tier_id, tier_name, scaling, groups[tier_name], region, naming, opts)
@@ -125,8 +126,8 @@ def _build_scaling(tier_id: str, tier_name: str, scaling, group: ServiceTier, re
     asg_name = group.group.name
     ScalingTriggers(f"{tier_id}-scaling", ScalingTriggersArgs(
         naming=naming, tier=tier_name, asg_name=asg_name, rules=scaling.triggers, rollout=scaling.rollout,
-        load_balancer_arn_suffix=region.alb.arn_suffix if tier_name == "api" else None,
-        target_group_arn_suffix=region.target_group.arn_suffix if tier_name == "api" else None,
+        load_balancer_arn_suffix=region.alb.arn_suffix if tier_name == FRONT_TIER else None,
+        target_group_arn_suffix=region.target_group.arn_suffix if tier_name == FRONT_TIER else None,
         queue_name=scaling.queue_name, predictive=scaling.predictive), opts=opts)
     if scaling.schedule is not None and scaling.schedule.actions:
         CapacitySchedule(f"{tier_id}-schedule", CapacityScheduleArgs(
