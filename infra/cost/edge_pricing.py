@@ -79,7 +79,8 @@ def lambda_for(arn: Any, functions: list[RecordedResource]) -> RecordedResource 
     return None
 
 
-def price_distribution(dist, functions, *, gb, reqs, model, path_shares, miss_ratio) -> list[CostLine]:
+def price_distribution(dist: RecordedResource, functions: list[RecordedResource], *, gb: float, reqs: float, model: str,
+                       path_shares: Mapping[str, float], miss_ratio: float) -> list[CostLine]:
     transfer, how = cloudfront_transfer(gb, model)
     lines = [CostLine(f"{dist.name} data transfer", transfer, how),
              CostLine(f"{dist.name} requests", reqs / 10_000 * CLOUDFRONT_HTTPS_PER_10K_USD,
@@ -117,7 +118,7 @@ def price_distribution(dist, functions, *, gb, reqs, model, path_shares, miss_ra
     return lines
 
 
-def price_web_acl(acl, requests: float) -> list[CostLine]:
+def price_web_acl(acl: RecordedResource, requests: float) -> list[CostLine]:
     rules = len(acl.inputs.get("rules") or [])
     cost = WAF_WEB_ACL_MONTH_USD + rules * WAF_RULE_MONTH_USD + requests / 1e6 * WAF_PER_1M_REQUESTS_USD
     return [CostLine(acl.name, cost, f"{usd(WAF_WEB_ACL_MONTH_USD)} web ACL + {rules} rule(s) × "
@@ -131,7 +132,7 @@ def _route_path(pattern: Any) -> str:
     return text[text.index("/"):] if "/" in text else text
 
 
-def price_workers(scripts, routes, requests: float, path_shares: Mapping[str, float]) -> list[CostLine]:
+def price_workers(scripts: list[RecordedResource], routes: list[RecordedResource], requests: float, path_shares: Mapping[str, float]) -> list[CostLine]:
     """Cloudflare Workers Paid: one account line; each script's requests = the Cloudflare share
     of its routes' paths, CPU at its `limits.cpuMs` cap."""
     by_name = {str(s.inputs.get("scriptName") or s.name): s for s in scripts}

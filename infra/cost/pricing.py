@@ -153,7 +153,7 @@ def spot_instances(asg: RecordedResource, count: int) -> float:
     return (count - base) * (100.0 - pct_on_demand) / 100.0
 
 
-def _price_asg(asg, templates, model) -> list[CostLine]:
+def _price_asg(asg: RecordedResource, templates: list[RecordedResource], model: str) -> list[CostLine]:
     count = asg_instances(asg)
     itype, template = asg_instance_type(asg, templates)
     if itype is None:
@@ -188,7 +188,7 @@ def _price_asg(asg, templates, model) -> list[CostLine]:
     return lines
 
 
-def _price_rds(db, all_dbs, model) -> list[CostLine]:
+def _price_rds(db: RecordedResource, all_dbs: list[RecordedResource], model: str) -> list[CostLine]:
     iclass = db.inputs.get("instanceClass")
     hourly = table_price(RDS_HOURLY_USD, iclass, "RDS instance class")
     if model == "flat":
@@ -219,7 +219,7 @@ def cache_nodes(group: RecordedResource) -> int:
     return int((number(inputs.get("replicasPerNodeGroup")) + 1) * number(inputs.get("numNodeGroups"), 1.0))
 
 
-def _price_cache(group, model) -> list[CostLine]:
+def _price_cache(group: RecordedResource, model: str) -> list[CostLine]:
     ntype = group.inputs.get("nodeType")
     hourly = table_price(CACHE_NODE_HOURLY_USD, ntype, "cache node type")
     if model == "flat":
@@ -230,14 +230,14 @@ def _price_cache(group, model) -> list[CostLine]:
                      f"{nodes} × {ntype} × {usd(hourly)}/h{rtext} × {HOURS_PER_MONTH:g} h")]
 
 
-def _price_volume(vol, model) -> list[CostLine]:
+def _price_volume(vol: RecordedResource, model: str) -> list[CostLine]:
     vtype = vol.inputs.get("type") or DEFAULT_EBS_VOLUME_TYPE
     rate = FLAT_MODEL["storage_gb_month"] if model == "flat" else table_price(EBS_GB_MONTH_USD, vtype, "EBS volume type")
     gb = number(vol.inputs.get("size"))
     return [CostLine(vol.name, gb * rate, f"{gb:g} GB {vtype} × {usd(rate)}/GB-month")]
 
 
-def _price_health_check(hc) -> list[CostLine]:
+def _price_health_check(hc: RecordedResource) -> list[CostLine]:
     p = hc.inputs
     htype = str(p.get("type") or "")
     fqdn = str(p.get("fqdn") or "")
@@ -259,7 +259,7 @@ def _price_health_check(hc) -> list[CostLine]:
     return [CostLine(hc.name, base + len(features) * per, reason)]
 
 
-def _alarm_metrics(alarm) -> list[float]:
+def _alarm_metrics(alarm: RecordedResource) -> list[float]:
     """Period of every metric an alarm is billed for (one per metric a metric-math alarm reads)."""
     queries = alarm.inputs.get("metricQueries") or []
     if queries:

@@ -11,14 +11,21 @@ components lay resources out (an ASG and its launch template are children of one
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Generic, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 
 class _Named(Protocol):
-    type: str
-    name: str
-    inputs: Mapping[str, Any]
-    parent: str | None
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+    @property
+    def parent(self) -> str | None: ...
+
+
+NamedT = TypeVar("NamedT", bound=_Named)
 
 
 def reference_keys(resource: _Named) -> set[str]:
@@ -31,7 +38,7 @@ def reference_keys(resource: _Named) -> set[str]:
     return keys
 
 
-class ReferenceIndex:
+class ReferenceIndex(Generic[NamedT]):
     """Every reference key of a fixed list of candidates -> the position of the first candidate with it.
 
     Built once per candidate list (O(n)), so resolving m references against n candidates costs
@@ -39,21 +46,21 @@ class ReferenceIndex:
     checking every alarm action against every scaling policy) should build one and call `find`.
     """
 
-    def __init__(self, candidates: Sequence[_Named]):
+    def __init__(self, candidates: Sequence[NamedT]):
         self.candidates = candidates
         self._first: dict[str, int] = {}
         for position, cand in enumerate(candidates):
             for key in reference_keys(cand):
                 self._first.setdefault(key, position)
 
-    def find(self, ref: str) -> _Named | None:
+    def find(self, ref: str) -> NamedT | None:
         """The first candidate (in list order) known by `ref` or by its last path segment `tail`."""
         tail = ref.rsplit("/", 1)[-1]
         hits = [p for p in (self._first.get(ref), self._first.get(tail)) if p is not None]
         return self.candidates[min(hits)] if hits else None
 
 
-def resolve(ref: Any, candidates: Iterable[_Named], *, sibling_of: _Named | None = None) -> _Named | None:
+def resolve(ref: Any, candidates: Iterable[NamedT], *, sibling_of: _Named | None = None) -> NamedT | None:
     """The candidate `ref` points at; else the only candidate sharing `sibling_of`'s parent; else None.
 
     ARNs such as `arn:aws:autoscaling:…:policyName/web-scale-out` match by their last path segment.

@@ -33,6 +33,7 @@ from typing import Any
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
 from infra.cost import pricing
 from infra.cost.prices import HOURS_PER_MONTH
+from infra.model.capacity import CapacityPlan, TierPlan
 from infra.model.scaling import MAX_SCHEDULED_ACTIONS, ScheduledAction, TierSchedule
 from infra.planning.schedule import (
     COOLDOWN_MINUTES,
@@ -48,7 +49,7 @@ from infra.planning.schedule import (
 HOURS_PER_WEEK = 168
 
 
-def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) -> Any:
+def apply_bursts(cfg: PlatformConfig, plan: CapacityPlan, now: datetime | None = None) -> CapacityPlan:
     """The plan with each event's one-time scheduled actions (pre-warm, re-asserts, release) added to
     the affected tiers, and a `bursts` summary (per event: window, extra instance-hours and cost, reasons)."""
     if not cfg.events:
@@ -102,13 +103,14 @@ def apply_bursts(cfg: PlatformConfig, plan: Any, now: datetime | None = None) ->
     return dataclasses.replace(plan, regions=new_regions, notes=tuple(notes), bursts=bursts)
 
 
-def _with_event_actions(rname: str, tier: Any, items: list[tuple[BurstEvent, int, int, int]],
-                        headroom: float) -> tuple[Any, dict[str, dict[str, Any]]]:
+def _with_event_actions(rname: str, tier: TierPlan, items: list[tuple[BurstEvent, int, int, int]],
+                        headroom: float) -> tuple[TierPlan, dict[str, dict[str, Any]]]:
     """One tier of one region with all its events' one-time actions, and the per-event summary entries."""
 
     schedule = tier.scaling.schedule if tier.scaling is not None else None
     windows = [(event.name, *event_window(event), max(target, tier.min)) for event, _, _, target in items]
     re_asserts = holds(schedule, windows)
+    zone = schedule.time_zone if schedule is not None else "UTC"  # re-asserts exist only with a schedule
 
     def others(moment: datetime, skip: str) -> tuple[int, str]:
         """The highest minimum of the other events whose window covers `moment`, and which."""
@@ -141,7 +143,7 @@ def _with_event_actions(rname: str, tier: Any, items: list[tuple[BurstEvent, int
             value = max(hold.minimum, hold.fired.min_size)
             added.append(ScheduledAction(
                 f"event-{name}-hold-{hold.at:%Y%m%d-%H%M}", None, value, _stamp(hold.at),
-                f"event {name}: recurring {hold.fired.slug} ({hold.fired.recurrence} {schedule.time_zone}) sets "
+                f"event {name}: recurring {hold.fired.slug} ({hold.fired.recurrence} {zone}) sets "
                 f"{hold.fired.min_size} at {_stamp(hold.fired_at)}; {HOLD_DELAY_MINUTES} min later (AWS orders no "
                 f"two actions of one instant) back to max(event minimum {hold.minimum}, {hold.fired.min_size}) = "
                 f"{value}"))
@@ -162,5 +164,6 @@ def _with_event_actions(rname: str, tier: Any, items: list[tuple[BurstEvent, int
             f"{rname} {tier.tier}: {len(schedule.actions) - len(added)} recurring + "
             f"{len(added)} one-time scheduled actions for event(s) {names} exceed the AWS limit of "
             f"{MAX_SCHEDULED_ACTIONS} per group; use fewer, shorter or non-overlapping events"))
+    assert tier.scaling is not None  # apply_scaling ran first (pipeline order)
     tier = dataclasses.replace(tier, scaling=dataclasses.replace(tier.scaling, schedule=schedule), reasons=reasons)
     return tier, entries

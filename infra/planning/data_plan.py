@@ -122,10 +122,11 @@ def plan_storage(projected_gb: float, shards: int, allocated_gb: int) -> tuple[i
     shrink storage; autoscaling (up to the cap) and the FreeStorageSpace alarm cover the gap instead,
     and raising database.storage_gb_per_shard (only ever upward) is the operator's explicit step.
     """
-    cap = min(allocated_gb * STORAGE_AUTOSCALING_FACTOR, RDS_MAX_STORAGE_GB)
+    limit = min(allocated_gb * STORAGE_AUTOSCALING_FACTOR, RDS_MAX_STORAGE_GB)
+    cap: int | None = limit
     fill = round(projected_gb / shards, 6)
     pct = fill * 100 / allocated_gb
-    if cap > allocated_gb:
+    if limit > allocated_gb:
         auto = (f"autoscaling up to {STORAGE_AUTOSCALING_FACTOR} x {allocated_gb} = {cap} GB"
                 + (f" (RDS max {RDS_MAX_STORAGE_GB})" if cap == RDS_MAX_STORAGE_GB else ""))
     else:

@@ -37,6 +37,7 @@ from infra.model.edge import (
 # Edge rules the policy pack also enforces: named once in infra/model/guardrails.py, re-exported here.
 from infra.model.guardrails import API_PATH, API_PREFIX, ORIGIN_TLS, VIEWER_MIN_TLS  # noqa: E402,F401
 from infra.model.scaling import EMERGENCY_WORKER_ENV
+from infra.model.triggers import TriggerRule as RunbookTrigger  # noqa: E402
 from infra.planning.scaling_policy import queue_name  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
@@ -217,7 +218,7 @@ def hpa_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
     ups = [configured_trigger(cfg.scaling.triggers, m, "up") for m in rows]
     downs = [configured_trigger(cfg.scaling.triggers, m, "down") for m in rows]
 
-    def policies(rules):
+    def policies(rules: list[RunbookTrigger]) -> list[dict[str, Any]]:
         unique = sorted({(abs(r.step), r.cooldown_s) for r in rules})
         return [{"type": "Pods", "value": step, "periodSeconds": period} for step, period in unique]
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from infra.config import PlatformConfig
 from infra.config.scaling import TriggerConfig
+from infra.model.capacity import CapacityPlan
 from infra.model.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
 from infra.model.scaling import (
     EMERGENCY_WORKER_ENV,
@@ -161,7 +162,7 @@ def queue_name(cfg: PlatformConfig, stack_prefix: str, region: str) -> str:
     return cfg.scaling.queue.queue_name or f"{stack_prefix}-{region}-jobs"
 
 
-def apply_scaling(cfg: PlatformConfig, plan):
+def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
     """capacity.CapacityPlan -> the same plan with tiers adjusted and `scaling` filled in."""
     changes: list[dict[str, Any]] = []
     regions = {}

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
+from infra.config.scaling import ScheduleEntry
 from infra.model.scaling import (
     DAY_NAMES,
     HOURS_PER_WEEK,
@@ -38,7 +39,7 @@ def cron_days(field_text: str) -> list[int]:
     return sorted(set(days))
 
 
-def cost_schedule_curve(entries) -> list[int] | None:
+def cost_schedule_curve(entries: Sequence[ScheduleEntry]) -> list[int] | None:
     """novacron schedule_based_scaling as a step function over the week (each entry holds until the next)."""
     points: dict[int, int] = {}
     for entry in entries:
@@ -122,6 +123,8 @@ def recurring_limit(cfg: PlatformConfig, tier: str) -> int:
 
 def fire_times(action: ScheduledAction, time_zone: str, start: datetime, stop: datetime) -> list[datetime]:
     """UTC instants in [start, stop) at which a recurring action ('M H * * DAYS', local time) fires."""
+    if action.recurrence is None:  # a one-time action fires at its start_time, not on a recurrence
+        return []
     minute, hour, _dom, _month, dow = action.recurrence.split()
     days = set(cron_days(dow))
     zone = ZoneInfo(time_zone)
