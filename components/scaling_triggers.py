@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming
-from infra.model.scaling import PERIOD_S, RolloutPlan, TriggerRule
+from infra.model.scaling import RolloutPlan, TriggerRule
 
 
 def health_alarm_names(name: str, rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> dict[str, str]:
@@ -111,7 +111,7 @@ class ScalingTriggers(pulumi.ComponentResource):
         if metric.expression:
             return aws.cloudwatch.MetricAlarm(alarm_name, metric_queries=[
                 {"id": "m1", "return_data": False,
-                 "metric": {"namespace": metric.namespace, "metric_name": metric.metric_name, "period": PERIOD_S,
+                 "metric": {"namespace": metric.namespace, "metric_name": metric.metric_name, "period": rule.period_s,
                             "stat": metric.statistic or metric.extended_statistic, "dimensions": dims}},
                 {"id": "e1", "expression": metric.expression, "label": rule.trigger, "return_data": True}],
                 **common)

@@ -1,6 +1,12 @@
 """ElastiCache per region (components/cache.py): encrypted, Multi-AZ, private, updated in place."""
 from __future__ import annotations
 
+import pulumi
+import pulumi_aws as aws
+
+from components.cache import Cache, CacheArgs
+from infra.model.data import CachePlan
+from tests.components.alone import NAMING_PROD, build_alone, check_conventions, tags
 from tests.conftest import by_name, of_type, run_stack
 
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -47,3 +53,61 @@ def test_node_type_change_is_an_update_not_a_replacement(prod_run):
     assert changed == {"nodeType"}
     assert "r5" not in after.inputs["replicationGroupId"]
     assert after.options == before.options
+
+
+# --- Cache built alone from a hand-made CachePlan (tests/components/alone.py) -------------------------------
+
+KEY = "arn:aws:kms:ap-southeast-1:123456789012:key/1234abcd"
+
+
+def _build_cache(replicas: int, name: str = "t-ap-southeast-1-cache"):
+    plan = CachePlan(node_type="cache.r6g.large", node_type_reason="hand-made", replicas=replicas,
+                     replicas_reason="hand-made", engine_version="7.1", snapshot_retention_days=5,
+                     regions=("ap-southeast-1",))
+
+    def make():
+        provider = aws.Provider("aws-ap-southeast-1", region="ap-southeast-1")
+        return Cache(name, CacheArgs(
+            naming=NAMING_PROD, region="ap-southeast-1", plan=plan, vpc_id="vpc-0abc",
+            subnet_ids=["subnet-private-a", "subnet-private-b"], app_security_group_id="sg-app", kms_key_arn=KEY),
+            opts=pulumi.ResourceOptions(providers={"aws": provider}))
+    return build_alone(make)
+
+
+def test_cache_alone_encrypted_multi_az_group_protected():
+    built = _build_cache(replicas=2)
+    check_conventions(built, "cache", "Cache")
+    assert built.roles() == {"subnets": "aws:elasticache/subnetGroup:SubnetGroup",
+                             "sg": "aws:ec2/securityGroup:SecurityGroup", "rg": RG}
+    group = built.named("t-ap-southeast-1-cache-rg")
+    assert group.inputs == {
+        "replicationGroupId": "t-ap-southeast-1-cache", "description": "test Redis in ap-southeast-1",
+        "engine": "redis", "engineVersion": "7.1", "port": 6379, "nodeType": "cache.r6g.large",
+        "numCacheClusters": 3, "automaticFailoverEnabled": True, "multiAzEnabled": True,
+        "atRestEncryptionEnabled": True, "kmsKeyId": KEY, "transitEncryptionEnabled": True,
+        "subnetGroupName": "t-ap-southeast-1-cache-subnets", "securityGroupIds": ["t-ap-southeast-1-cache-sg_id"],
+        "snapshotRetentionLimit": 5, "finalSnapshotIdentifier": "t-ap-southeast-1-cache-final-snapshot",
+        "autoMinorVersionUpgrade": True, "applyImmediately": True,
+        "tags": tags(NAMING_PROD, "cache", region="ap-southeast-1")}
+    subnets = built.named("t-ap-southeast-1-cache-subnets")
+    assert subnets.inputs["subnetIds"] == ["subnet-private-a", "subnet-private-b"]
+    for stateful in (group, subnets):
+        assert stateful.options["protect"] is True and stateful.options["retainOnDelete"] is True
+    sg = built.named("t-ap-southeast-1-cache-sg")
+    assert sg.inputs["ingress"] == [{"protocol": "tcp", "fromPort": 6379, "toPort": 6379,
+                                     "securityGroups": ["sg-app"], "description": "from app tiers"}]
+    assert (sg.inputs["egress"], sg.options["protect"]) == ([], False)
+    assert {r.provider for r in built.children.values()} == {"aws-ap-southeast-1"}
+    assert built.outputs == {"replication_group_id": "t-ap-southeast-1-cache-rg_id",
+                             "primary_endpoint": "t-ap-southeast-1-cache-rg.cache.amazonaws.com"}
+
+
+def test_cache_alone_single_node_has_no_failover_and_group_id_fits_40_chars():
+    name = "Staging-Canary-Platform-ap-southeast-1-cache"  # 44 chars, mixed case
+    built = _build_cache(replicas=0, name=name)
+    check_conventions(built, "cache", "Cache")
+    i = built.named(f"{name}-rg").inputs
+    assert (i["numCacheClusters"], i["automaticFailoverEnabled"], i["multiAzEnabled"]) == (1, False, False)
+    # ElastiCache ids are lower case, at most 40 chars: prefix + a stable hash of the full name
+    assert i["replicationGroupId"] == "staging-canary-platform-ap-southe-df97a3"
+    assert i["finalSnapshotIdentifier"] == "staging-canary-platform-ap-southe-df97a3-final-snapshot"

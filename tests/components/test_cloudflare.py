@@ -1,9 +1,15 @@
 """Cloudflare: proxied record, cache rules ruleset, runbook Workers and routes (issue 7)."""
 from __future__ import annotations
 
+import json
+
+import pulumi
 import pytest
 
-from tests.conftest import by_name, of_type, run_stack
+from components.cloudflare import CloudflareEdge, CloudflareEdgeArgs, cloudflare
+from infra.model.edge import WorkerPlan
+from tests.components.alone import build_alone, check_conventions
+from tests.conftest import ROOT, by_name, of_type, run_stack
 
 ZONE = "fedcba9876543210fedcba9876543210"
 
@@ -58,3 +64,61 @@ def test_cloudflare_only_stack_has_no_distribution():
     assert of_type(run, "cloudflare:index/ruleset:Ruleset")
     [record] = [r for r in of_type(run, "aws:route53/record:Record") if r.parent == "prod-cdn-dns"]
     assert record.inputs["setIdentifier"] == "cloudflare"
+
+
+# --- CloudflareEdge built alone from hand-made args (tests/components/alone.py) ------------------------------
+
+SECRET = "hand-made-jwt-secret-0123456789abcdef"
+RULES = ({"ref": "api_bypass", "expression": '(http.host eq "www.example.com")', "action": "set_cache_settings",
+          "action_parameters": {"cache": False}},)
+WORKERS = (WorkerPlan("rate-limiter", "rate-limiter.js", 10, ("*/api/*", "*/v2/*"),
+                      {"RATE_LIMIT_WINDOW_SECONDS": "60", "RATE_LIMIT": "100"}),
+           WorkerPlan("auth-validator", "auth-validator.js", 50, ("*/secure/*",), {"JWT_ISSUER": "issuer"},
+                      ("JWT_SECRET",)))
+
+
+def _build_cloudflare():
+    def make():
+        provider = cloudflare.Provider("cloudflare-test", api_token=pulumi.Output.secret("token-" + "x" * 34))
+        return CloudflareEdge("t-cloudflare", CloudflareEdgeArgs(
+            account_id="acc123", zone_id="zone123", hostname="www.example.com", origin="api.example.com",
+            cache_rules=RULES, workers=WORKERS, secrets={"JWT_SECRET": pulumi.Output.secret(SECRET)},
+            compatibility_date="2024-09-23", stack="test"),
+            opts=pulumi.ResourceOptions(providers={"cloudflare": provider}))
+    return build_alone(make)
+
+
+def test_cloudflare_alone_record_rules_workers_routes():
+    built = _build_cloudflare()
+    check_conventions(built, "cloudflare", "CloudflareEdge")
+    script, route = "cloudflare:index/workersScript:WorkersScript", "cloudflare:index/workersRoute:WorkersRoute"
+    assert built.roles() == {"record": "cloudflare:index/dnsRecord:DnsRecord",
+                             "cache-rules": "cloudflare:index/ruleset:Ruleset",
+                             "rate-limiter": script, "rate-limiter-route": route, "rate-limiter-route1": route,
+                             "auth-validator": script, "auth-validator-route": route}
+    assert {r.provider for r in built.children.values()} == {"cloudflare-test"}
+    assert built.named("t-cloudflare-record").inputs == {
+        "zoneId": "zone123", "name": "www.example.com", "type": "CNAME", "content": "api.example.com",
+        "proxied": True, "ttl": 1, "comment": "scaling-platform test: proxied service name"}
+    ruleset = built.named("t-cloudflare-cache-rules").inputs
+    assert (ruleset["kind"], ruleset["phase"], ruleset["name"]) == ("zone", "http_request_cache_settings",
+                                                                    "test cache rules")
+    assert ruleset["rules"] == [{"ref": "api_bypass", "expression": '(http.host eq "www.example.com")',
+                                 "action": "set_cache_settings", "actionParameters": {"cache": False}}]
+    limiter = built.named("t-cloudflare-rate-limiter").inputs
+    assert (limiter["scriptName"], limiter["mainModule"], limiter["limits"], limiter["accountId"]) == (
+        "test-rate-limiter", "rate-limiter.js", {"cpuMs": 10}, "acc123")
+    assert limiter["content"] == (ROOT / "edge" / "workers" / "rate-limiter.js").read_text(encoding="utf-8")
+    assert limiter["bindings"] == [  # plain vars, sorted by name
+        {"name": "RATE_LIMIT", "type": "plain_text", "text": "100"},
+        {"name": "RATE_LIMIT_WINDOW_SECONDS", "type": "plain_text", "text": "60"}]
+    assert built.named("t-cloudflare-auth-validator").inputs["bindings"] == [
+        {"name": "JWT_ISSUER", "type": "plain_text", "text": "issuer"},
+        {"name": "JWT_SECRET", "type": "secret_text", "text": "[secret]"}]  # stays a secret in state
+    assert SECRET not in json.dumps([dict(r.inputs) for r in built.resources])
+    assert [built.named(f"t-cloudflare-{n}").inputs["pattern"] for n in (
+        "rate-limiter-route", "rate-limiter-route1", "auth-validator-route")] == [
+        "www.example.com/api/*", "www.example.com/v2/*", "www.example.com/secure/*"]
+    assert built.named("t-cloudflare-auth-validator-route").inputs["script"] == "test-auth-validator"
+    assert built.outputs == {"record": "www.example.com", "ruleset_id": "t-cloudflare-cache-rules_id",
+                             "scripts": {"rate-limiter": "test-rate-limiter", "auth-validator": "test-auth-validator"}}

@@ -4,8 +4,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 
+from components.database import DataRegion, DataRegionArgs
+from infra.model.unknown import UNKNOWN_TEXT
+from tests.components.alone import NAMING_PROD, build_alone, check_conventions, tags
 from tests.conftest import by_name, of_type, run_stack
 
 RDS = "aws:rds/instance:Instance"
@@ -178,3 +183,64 @@ def test_cross_region_replicas_use_the_region_provider_and_key():
 def test_outputs_publish_shard_map_and_endpoints(issue_run):
     assert issue_run.outputs["shard_map"]["shard_count"] == 1
     assert issue_run.outputs["database"]["endpoints"] == {"prod-db-shard-0": "prod-db-shard-0.us-east-1.rds.amazonaws.com"}
+
+
+# --- DataRegion built alone from hand-made args (tests/components/alone.py) ----------------------------------
+
+ACCOUNT = "111122223333"
+
+
+def _build_data_region(rds: bool):
+    def make():
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        return DataRegion("t-eu-west-1-data", DataRegionArgs(
+            naming=NAMING_PROD, region="eu-west-1", account_id=ACCOUNT, vpc_id="vpc-0abc",
+            subnet_ids=["subnet-private-a", "subnet-private-b"], app_security_group_id="sg-app", rds=rds,
+            parameter_group_family="postgres16", max_connections=750),
+            opts=pulumi.ResourceOptions(providers={"aws": provider}))
+    return build_alone(make)
+
+
+def test_data_region_alone_with_rds():
+    built = _build_data_region(rds=True)
+    check_conventions(built, "database", "DataRegion")
+    assert built.roles() == {"key": "aws:kms/key:Key", "key-alias": "aws:kms/alias:Alias",
+                             "db-subnets": "aws:rds/subnetGroup:SubnetGroup",
+                             "db-sg": "aws:ec2/securityGroup:SecurityGroup",
+                             "db-params": "aws:rds/parameterGroup:ParameterGroup", "alarms": "aws:sns/topic:Topic"}
+    key = built.named("t-eu-west-1-data-key")
+    assert (key.inputs["enableKeyRotation"], key.inputs["deletionWindowInDays"]) == (True, 30)
+    assert key.options["protect"] is True and key.options["retainOnDelete"] is True
+    statements = json.loads(key.inputs["policy"])["Statement"]
+    assert [(s["Sid"], s["Principal"]) for s in statements] == [
+        ("AccountAdmin", {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
+        ("CloudWatchAlarmsToEncryptedSns", {"Service": "cloudwatch.amazonaws.com"})]
+    assert statements[1]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    alias = built.named("t-eu-west-1-data-key-alias").inputs
+    # key_id is computed by AWS: unknown at preview, i.e. read from the key, not written down
+    assert alias == {"name": "alias/t-eu-west-1-data", "targetKeyId": UNKNOWN_TEXT}
+    subnets = built.named("t-eu-west-1-data-db-subnets")
+    assert subnets.inputs["subnetIds"] == ["subnet-private-a", "subnet-private-b"]
+    assert subnets.options["protect"] is True and subnets.options["retainOnDelete"] is True
+    sg = built.named("t-eu-west-1-data-db-sg")
+    assert sg.inputs["ingress"] == [{"protocol": "tcp", "fromPort": 5432, "toPort": 5432,
+                                     "securityGroups": ["sg-app"], "description": "from app tiers"}]
+    assert (sg.inputs["egress"], sg.inputs["vpcId"], sg.options["protect"]) == ([], "vpc-0abc", False)
+    params = built.named("t-eu-west-1-data-db-params").inputs
+    assert params["family"] == "postgres16" and params["tags"] == tags(NAMING_PROD, "db-params")
+    assert params["parameters"] == [
+        {"name": "max_connections", "value": "750", "applyMethod": "pending-reboot"},  # static parameter
+        {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"}]
+    assert built.named("t-eu-west-1-data-alarms").inputs["kmsMasterKeyId"] == \
+        "arn:aws:kms:eu-west-1:123456789012:t-eu-west-1-data-key"
+    assert {r.provider for r in built.children.values()} == {"aws-eu-west-1"}
+    assert built.outputs == {"key_arn": "arn:aws:kms:eu-west-1:123456789012:t-eu-west-1-data-key",
+                             "subnet_group": "t-eu-west-1-data-db-subnets",
+                             "alarm_topic_arn": "arn:aws:sns:eu-west-1:123456789012:t-eu-west-1-data-alarms"}
+
+
+def test_data_region_alone_cache_only_region_has_just_the_key():
+    built = _build_data_region(rds=False)
+    check_conventions(built, "database", "DataRegion")
+    assert set(built.roles()) == {"key", "key-alias"}
+    assert built.outputs == {"key_arn": "arn:aws:kms:eu-west-1:123456789012:t-eu-west-1-data-key"}

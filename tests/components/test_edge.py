@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import json
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 
+from components.edge import CdnDns, CdnDnsArgs, Edge, EdgeArgs, EdgeOrigin
 from edge.lambda_edge.request_router import parse_routing_table
 from infra.config import ConfigError, parse_platform
 from infra.model.edge import (
     MANAGED_CACHE_POLICIES,
     ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT,
+    EdgeFunctionPlan,
 )
 from infra.planning import edge_plan
-from tests.conftest import by_name, of_type, run_stack, stack_platform
+from tests.components.alone import NAMING_DEV, NAMING_PROD, build_alone, check_conventions, tags
+from tests.conftest import ROOT, by_name, of_type, run_stack, stack_platform
 
 DIST = "aws:cloudfront/distribution:Distribution"
 FUNC = "aws:lambda/function:Function"
@@ -179,3 +184,135 @@ def test_bad_edge_config_is_one_clear_error(override, key):
     with pytest.raises(ConfigError) as err:
         parse_platform(apply_overrides(platform, [override], "Pulumi.prod.yaml"), "Pulumi.prod.yaml")
     assert err.value.key == f"scaling-platform:platform.{key}"
+
+
+# --- Edge and CdnDns built alone from hand-made args (tests/components/alone.py) -----------------------------
+
+ROUTER = EdgeFunctionPlan("request-router", "request_router.py", "request_router.handler", "python3.12",
+                          "origin-request", 128, 5, ("/api/*",), "hand-made router")
+MODIFIER = EdgeFunctionPlan("response-modifier", "response_modifier.py", "response_modifier.handler", "python3.12",
+                            "origin-response", 256, 10, ("default", "/api/*", "/static/*"), "hand-made modifier")
+ORIGINS = (EdgeOrigin("us-east-1", "use1.origin.example.com", "use1-alb.elb.amazonaws.com", "Z35SXDOTRQ7X7K"),
+           EdgeOrigin("eu-west-1", "euw1.origin.example.com", "euw1-alb.elb.amazonaws.com", "Z32O12XQLNTSW2"))
+EDGE_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/edge"
+TABLE = {"default_region": "us-east-1", "origins": [{"region": "us-east-1", "weight": 100}]}
+LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function"
+
+
+def _build_edge(naming=NAMING_PROD, origins=ORIGINS, certificate_arn=EDGE_CERT, hosted_zone_id="Z0123456789ABC",
+                create_origin_records=True):
+    def make():
+        provider = aws.Provider("aws-us-east-1", region="us-east-1")
+        return Edge("t-edge", EdgeArgs(
+            naming=naming, origins=origins, routing_table=TABLE, functions=(ROUTER, MODIFIER),
+            price_class="PriceClass_100", default_cache_policy_id=MANAGED_CACHE_POLICIES["CachingOptimized"],
+            certificate_arn=certificate_arn, hostname="www.example.com", api_rate_limit_per_5min=2000,
+            log_prefix="cdn/", origin_protocol_policy="https-only", hosted_zone_id=hosted_zone_id,
+            create_origin_records=create_origin_records), opts=pulumi.ResourceOptions(providers={"aws": provider}))
+    return build_alone(make)
+
+
+def test_edge_alone_children_functions_waf_logs():
+    built = _build_edge()
+    check_conventions(built, "edge", "Edge")
+    assert built.roles() == {
+        "logs": "aws:s3/bucket:Bucket", "logs-ownership": "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "edge-role": "aws:iam/role:Role", "edge-logs": "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "request-router": FUNC, "response-modifier": FUNC, "static-cache": "aws:cloudfront/cachePolicy:CachePolicy",
+        "waf": "aws:wafv2/webAcl:WebAcl", "cdn": DIST, "origin-us-east-1": "aws:route53/record:Record",
+        "origin-eu-west-1": "aws:route53/record:Record"}
+    assert {r.provider for r in built.children.values()} == {"aws-us-east-1"}
+    assert built.named("t-edge-logs").inputs == {"forceDestroy": False, "tags": tags(NAMING_PROD, "cdn-logs")}
+    assert built.named("t-edge-logs-ownership").inputs == {"bucket": "t-edge-logs_id",
+                                                           "rule": {"objectOwnership": "BucketOwnerPreferred"}}
+    assert built.named("t-edge-edge-logs").inputs == {
+        "role": "t-edge-edge-role", "policyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+    router = built.named("t-edge-request-router").inputs
+    assert (router["runtime"], router["handler"], router["memorySize"], router["timeout"], router["publish"]) == (
+        "python3.12", "request_router.handler", 128, 5, True)
+    assert router["role"] == "arn:aws:iam:us-east-1:123456789012:t-edge-edge-role"
+    # routing.json is packaged from the plan in memory, next to the source file
+    assert router["code"]["assets"] == {
+        "request_router.py": {"path": str(ROOT / "edge" / "lambda_edge" / "request_router.py")},
+        "routing.json": {"text": json.dumps(TABLE, sort_keys=True)}}
+    assert set(built.named("t-edge-response-modifier").inputs["code"]["assets"]) == {"response_modifier.py"}
+    static = built.named("t-edge-static-cache").inputs
+    assert (static["name"], static["minTtl"], static["defaultTtl"], static["maxTtl"]) == (
+        "t-edge-static-1y", 31536000, 31536000, 31536000)
+    rule = built.named("t-edge-waf").inputs["rules"][0]
+    assert (built.named("t-edge-waf").inputs["scope"], rule["action"]) == ("CLOUDFRONT", {"block": {}})
+    rate = rule["statement"]["rateBasedStatement"]
+    assert (rate["limit"], rate["aggregateKeyType"], rate["evaluationWindowSec"]) == (2000, "IP", 300)
+    assert rate["scopeDownStatement"]["byteMatchStatement"]["searchString"] == "/api/"
+    assert built.named("t-edge-origin-eu-west-1").inputs == {
+        "zoneId": "Z0123456789ABC", "name": "euw1.origin.example.com", "type": "A",
+        "aliases": [{"name": "euw1-alb.elb.amazonaws.com", "zoneId": "Z32O12XQLNTSW2", "evaluateTargetHealth": True}]}
+    assert built.outputs == {
+        "distribution_id": "t-edge-cdn_id", "domain_name": "t-edge-cdn.cloudfront.net",
+        "web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:t-edge-waf",
+        "function_arns": {"request-router": f"{LAMBDA}:t-edge-request-router:1",
+                          "response-modifier": f"{LAMBDA}:t-edge-response-modifier:1"}}
+
+
+def test_edge_alone_distribution_behaviours_and_origin_group():
+    d = _build_edge().named("t-edge-cdn").inputs
+    assert (d["priceClass"], d["aliases"], d["webAclId"]) == (
+        "PriceClass_100", ["www.example.com"], "arn:aws:wafv2:us-east-1:123456789012:t-edge-waf")
+    assert d["viewerCertificate"] == {"acmCertificateArn": EDGE_CERT, "sslSupportMethod": "sni-only",
+                                      "minimumProtocolVersion": "TLSv1.2_2021"}
+    assert d["loggingConfig"] == {"bucket": "t-edge-logs.s3.amazonaws.com", "prefix": "cdn/", "includeCookies": False}
+    assert [(o["originId"], o["domainName"], o["customOriginConfig"]["originProtocolPolicy"],
+             o["customOriginConfig"]["originSslProtocols"]) for o in d["origins"]] == [
+        ("alb-us-east-1", "use1.origin.example.com", "https-only", ["TLSv1.2"]),
+        ("alb-eu-west-1", "euw1.origin.example.com", "https-only", ["TLSv1.2"])]
+    assert d["originGroups"] == [{"originId": "alb-failover", "failoverCriteria": {"statusCodes": [500, 502, 503, 504]},
+                                  "members": [{"originId": "alb-us-east-1"}, {"originId": "alb-eu-west-1"}]}]
+    default = d["defaultCacheBehavior"]
+    assert (default["targetOriginId"], default["allowedMethods"], default["cachePolicyId"]) == (
+        "alb-failover", ["GET", "HEAD", "OPTIONS"], MANAGED_CACHE_POLICIES["CachingOptimized"])
+    assert default["lambdaFunctionAssociations"] == [
+        {"eventType": "origin-response", "lambdaArn": f"{LAMBDA}:t-edge-response-modifier:1", "includeBody": False}]
+    api, static = d["orderedCacheBehaviors"]
+    assert (api["pathPattern"], api["targetOriginId"], api["cachePolicyId"], api["originRequestPolicyId"]) == (
+        "/api/*", "alb-us-east-1", MANAGED_CACHE_POLICIES["CachingDisabled"], ORIGIN_REQUEST_ALL_VIEWER_AND_CLOUDFRONT)
+    assert api["allowedMethods"] == ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+    assert [a["eventType"] for a in api["lambdaFunctionAssociations"]] == ["origin-request", "origin-response"]
+    assert (static["pathPattern"], static["targetOriginId"], static["cachePolicyId"]) == (
+        "/static/*", "alb-failover", "t-edge-static-cache_id")
+
+
+def test_edge_alone_single_origin_default_certificate_no_dns():
+    built = _build_edge(naming=NAMING_DEV, origins=ORIGINS[:1], certificate_arn=None, hosted_zone_id=None)
+    check_conventions(built, "edge", "Edge")
+    assert not [n for n in built.roles() if n.startswith("origin-")]
+    d = built.named("t-edge-cdn").inputs
+    assert "originGroups" not in d and "aliases" not in d  # an alias needs our certificate
+    assert d["defaultCacheBehavior"]["targetOriginId"] == "alb-us-east-1"
+    assert d["viewerCertificate"] == {"cloudfrontDefaultCertificate": True}
+    assert built.named("t-edge-logs").inputs["forceDestroy"] is True  # dev logs may go with the stack
+
+
+def test_cdn_dns_alone_weighted_cnames_health_checked_where_probeable():
+    def make():
+        provider = aws.Provider("aws-us-east-1", region="us-east-1")
+        return CdnDns("t-cdn-dns", CdnDnsArgs(
+            naming=NAMING_PROD, hosted_zone_id="Z0123456789ABC", hostname="www.example.com",
+            targets={"aws": "d111.cloudfront.net", "cloudflare": "www.example.com.cdn.cloudflare.net"},
+            weights={"aws": 70, "cloudflare": 30}, health_checks={"aws": "d111.cloudfront.net"},
+            health_check_path="/healthz", request_interval_s=30),
+            opts=pulumi.ResourceOptions(providers={"aws": provider}))
+    built = build_alone(make)
+    check_conventions(built, "edge", "CdnDns")
+    assert built.roles() == {"aws-hc": "aws:route53/healthCheck:HealthCheck", "aws": "aws:route53/record:Record",
+                             "cloudflare": "aws:route53/record:Record"}
+    assert built.named("t-cdn-dns-aws-hc").inputs == {
+        "fqdn": "d111.cloudfront.net", "type": "HTTPS", "port": 443, "resourcePath": "/healthz",
+        "requestInterval": 30, "failureThreshold": 3, "enableSni": True,
+        "tags": tags(NAMING_PROD, "cdn-health-check", cdn="aws")}
+    assert built.named("t-cdn-dns-aws").inputs == {
+        "zoneId": "Z0123456789ABC", "name": "www.example.com", "type": "CNAME", "ttl": 60,
+        "records": ["d111.cloudfront.net"], "setIdentifier": "aws", "weightedRoutingPolicies": [{"weight": 70}],
+        "healthCheckId": "t-cdn-dns-aws-hc_id"}
+    cloudflare = built.named("t-cdn-dns-cloudflare").inputs
+    assert cloudflare["weightedRoutingPolicies"] == [{"weight": 30}] and "healthCheckId" not in cloudflare
+    assert built.outputs == {"hostname": "www.example.com", "weights": {"aws": 70, "cloudflare": 30}}

@@ -1,9 +1,14 @@
 """Kubernetes workloads: Deployments, PDBs, api HPA behaviour and worker ScaledObject (issue 7)."""
 from __future__ import annotations
 
+import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 
+from components.k8s import K8sWorkloads, K8sWorkloadsArgs
+from infra.model.edge import WorkloadPlan
 from infra.model.triggers import trigger
+from tests.components.alone import build_alone, check_conventions
 from tests.conftest import by_name, of_type, run_stack
 
 K8S = ("kubernetes.enabled=true",)
@@ -110,3 +115,66 @@ def test_kubernetes_queue_name_override():
     run = run_stack("prod", K8S + ("kubernetes.queue_name=novacron-jobs",))
     meta = by_name(run, "prod-k8s-worker-scaler").inputs["spec"]["triggers"][0]["metadata"]
     assert meta["queueURL"] == "https://sqs.us-east-1.amazonaws.com/123456789012/novacron-jobs"
+
+
+# --- K8sWorkloads built alone from hand-made WorkloadPlans (tests/components/alone.py) ------------------------
+
+LABELS = {"app.kubernetes.io/part-of": "novacron", "environment": "test"}
+WORKLOADS = {
+    "api": WorkloadPlan("api", 3, 30, 6, {"cpu": "250m", "memory": "512Mi"}, {"cpu": "500m", "memory": "1Gi"},
+                        {"LOG_LEVEL": "info"}, "api: hand-made"),
+    "worker": WorkloadPlan("worker", 2, 20, 4, {"cpu": "500m", "memory": "1Gi"}, {"cpu": "1", "memory": "2Gi"},
+                           {"WORKER_THREADS": "8", "MAX_CONCURRENT_JOBS": "25"}, "worker: hand-made"),
+}
+HPA = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+       "minReplicas": 3, "maxReplicas": 30}
+SCALED = {"scaleTargetRef": {"name": "worker"}, "minReplicaCount": 2, "maxReplicaCount": 20,
+          "triggers": [{"type": "aws-sqs-queue", "metadata": {"queueURL": "https://sqs.example/jobs"}}]}
+
+
+def _build_k8s():
+    def make():
+        provider = k8s.Provider("k8s-test", kubeconfig=pulumi.Output.secret("{}"))
+        return K8sWorkloads("t-k8s", K8sWorkloadsArgs(
+            namespace="platform", labels=LABELS, images={"api": "reg/api:1.2.3", "worker": "reg/worker:1.2.3"},
+            workloads=WORKLOADS, hpa=HPA, scaled_object=SCALED, scaled_object_reason="queue: hand-made",
+            app_port=9000, health_path="/ready", pdb_max_unavailable="25%"),
+            opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
+    return build_alone(make)
+
+
+def test_k8s_alone_namespace_deployments_pdbs_autoscalers():
+    built = _build_k8s()
+    check_conventions(built, "k8s", "K8sWorkloads")
+    pdb = "kubernetes:policy/v1:PodDisruptionBudget"
+    assert built.roles() == {"ns": "kubernetes:core/v1:Namespace", "api": "kubernetes:apps/v1:Deployment",
+                             "worker": "kubernetes:apps/v1:Deployment", "api-pdb": pdb, "worker-pdb": pdb,
+                             "api-hpa": "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+                             "worker-scaler": "kubernetes:keda.sh/v1alpha1:ScaledObject"}
+    assert {r.provider for r in built.children.values()} == {"k8s-test"}
+    assert built.named("t-k8s-ns").inputs["metadata"] == {"name": "platform", "labels": LABELS}
+    api = built.named("t-k8s-api")
+    assert api.options["ignoreChanges"] == ["spec.replicas"]  # the HPA owns replicas after creation
+    labels = {**LABELS, "app.kubernetes.io/name": "api"}
+    assert api.inputs["metadata"] == {"name": "api", "namespace": "platform", "labels": labels,
+                                      "annotations": {"scaling-platform/plan-reason": "api: hand-made"}}
+    spec = api.inputs["spec"]
+    assert (spec["replicas"], spec["selector"]) == (6, {"matchLabels": {"app.kubernetes.io/name": "api"}})
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}}
+    assert spec["template"]["metadata"] == {"labels": labels}
+    probe = {"httpGet": {"path": "/ready", "port": 9000}, "periodSeconds": 10, "failureThreshold": 3}
+    assert container(api) == {
+        "name": "api", "image": "reg/api:1.2.3", "ports": [{"containerPort": 9000, "name": "http"}],
+        "env": [{"name": "LOG_LEVEL", "value": "info"}],
+        "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "500m", "memory": "1Gi"}},
+        "readinessProbe": probe, "livenessProbe": {**probe, "initialDelaySeconds": 30}}
+    assert container(built.named("t-k8s-worker"))["env"] == [  # sorted by name
+        {"name": "MAX_CONCURRENT_JOBS", "value": "25"}, {"name": "WORKER_THREADS", "value": "8"}]
+    assert built.named("t-k8s-worker-pdb").inputs["spec"] == {
+        "maxUnavailable": "25%", "selector": {"matchLabels": {"app.kubernetes.io/name": "worker"}}}
+    hpa = built.named("t-k8s-api-hpa").inputs
+    assert (hpa["metadata"], hpa["spec"]) == ({"name": "api", "namespace": "platform", "labels": LABELS}, HPA)
+    scaler = built.named("t-k8s-worker-scaler").inputs
+    assert (scaler["apiVersion"], scaler["kind"], scaler["spec"]) == ("keda.sh/v1alpha1", "ScaledObject", SCALED)
+    assert scaler["metadata"]["annotations"] == {"scaling-platform/plan-reason": "queue: hand-made"}
+    assert built.outputs == {"namespace": "platform", "deployments": {"api": "api", "worker": "worker"}}

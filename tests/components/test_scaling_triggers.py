@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import base64
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 
+from components.scaling_triggers import ScalingTriggers, ScalingTriggersArgs
+from infra.model.scaling import MetricSpec, RolloutPlan, TriggerRule
+from tests.components.alone import NAMING_PROD, build_alone, check_conventions, tags
 from tests.conftest import by_name, of_type, run_stack
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -151,3 +156,115 @@ def test_emergency_worker_env_in_user_data_and_names_kept():
     assert "MAX_CONCURRENT_JOBS=50" in data and "WORKER_THREADS=16" in data
     assert "MAX_CONCURRENT_JOBS" not in base64.b64decode(by_name(base, "prod-us-east-1-worker-lt").inputs["userData"]).decode()
     assert sorted((r.type, r.name) for r in base.resources) == sorted((r.type, r.name) for r in up.resources)
+
+
+# --- ScalingTriggers built alone from hand-made rules (tests/components/alone.py) ---------------------------
+
+CPU = MetricSpec("AWS/EC2", "CPUUtilization", "Average", None, "asg")
+REQUESTS = MetricSpec("AWS/ApplicationELB", "RequestCountPerTarget", "Sum", None, "target_group",
+                      expression="m1 / PERIOD(m1)")
+LATENCY = MetricSpec("AWS/ApplicationELB", "TargetResponseTime", None, "p99", "load_balancer", unit_scale=0.001)
+QUEUE = MetricSpec("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", None, "queue",
+                   dimension_name="QueueName")
+LB, TGS = "app/t-alb/0123456789abcdef", "targetgroup/t-api/0123456789abcdef"
+API_RULES = (
+    TriggerRule("cpu", "out", CPU, "GreaterThanThreshold", 70, 70, 2, 60, 2, 300, "cpu > 70% for 2 min: +2"),
+    TriggerRule("cpu", "in", CPU, "LessThanThreshold", 30, 30, 10, 60, -1, 600, "cpu < 30% for 10 min: -1"),
+    TriggerRule("requests", "out", REQUESTS, "GreaterThanThreshold", 1000, 1000, 1, 60, 3, 180, "req/s > 1000: +3"),
+    TriggerRule("latency", "out", LATENCY, "GreaterThanThreshold", 0.5, 500, 2, 60, 4, 240, "p99 > 500 ms: +4"),
+)
+API_ROLLOUT = RolloutPlan(90, (50, 100), 300, True,
+                          {"error-rate": "5XX / requests > 5%", "latency": "latency > 500 ms", "cpu": "cpu > 85%"},
+                          {"error-rate": 5.0, "latency": 0.5, "cpu": 85.0}, "hand-made")
+PREDICTIVE = {"mode": "ForecastOnly", "metric": "ALBRequestCount", "target_requests_per_instance_minute": 60000}
+
+
+def _build_triggers(tier, rules, rollout, **extra):
+    def make():
+        provider = aws.Provider("aws-us-east-1", region="us-east-1")
+        return ScalingTriggers(f"t-{tier}-scaling", ScalingTriggersArgs(
+            naming=NAMING_PROD, tier=tier, asg_name=f"t-{tier}-asg", rules=rules, rollout=rollout, **extra),
+            opts=pulumi.ResourceOptions(providers={"aws": provider}))
+    return build_alone(make)
+
+
+def test_scaling_triggers_alone_step_out_simple_in():
+    built = _build_triggers("api", API_RULES, API_ROLLOUT, load_balancer_arn_suffix=LB, target_group_arn_suffix=TGS,
+                            predictive=PREDICTIVE)
+    check_conventions(built, "scaling_triggers", "ScalingTriggers")
+    keys = ("cpu-out", "cpu-in", "requests-out", "latency-out")
+    assert built.roles() == {**{k: ALARM for k in keys}, **{f"{k}-policy": POLICY for k in keys},
+                             **{f"health-{k}": ALARM for k in ("error-rate", "latency", "cpu")}, "predictive": POLICY}
+    assert built.named("t-api-scaling-cpu-out-policy").inputs == {
+        "autoscalingGroupName": "t-api-asg", "policyType": "StepScaling", "adjustmentType": "ChangeInCapacity",
+        "metricAggregationType": "Average", "estimatedInstanceWarmup": 300,
+        "stepAdjustments": [{"metricIntervalLowerBound": "0", "scalingAdjustment": 2}]}
+    assert built.named("t-api-scaling-cpu-in-policy").inputs == {
+        "autoscalingGroupName": "t-api-asg", "policyType": "SimpleScaling", "adjustmentType": "ChangeInCapacity",
+        "scalingAdjustment": -1, "cooldown": 600}
+    assert built.named("t-api-scaling-cpu-out").inputs == {
+        "name": "t-api-scaling-cpu-out", "namespace": "AWS/EC2", "metricName": "CPUUtilization", "period": 60,
+        "statistic": "Average", "dimensions": {"AutoScalingGroupName": "t-api-asg"},
+        "comparisonOperator": "GreaterThanThreshold", "threshold": 70, "evaluationPeriods": 2,
+        "alarmActions": ["arn:aws:autoscaling:us-east-1:123456789012:t-api-scaling-cpu-out-policy"],
+        "alarmDescription": "cpu > 70% for 2 min: +2", "tags": tags(NAMING_PROD, "api-scaling", tier="api")}
+    cpu_in = built.named("t-api-scaling-cpu-in").inputs
+    assert (cpu_in["comparisonOperator"], cpu_in["threshold"], cpu_in["evaluationPeriods"]) == (
+        "LessThanThreshold", 30, 10)
+    assert cpu_in["alarmActions"] == ["arn:aws:autoscaling:us-east-1:123456789012:t-api-scaling-cpu-in-policy"]
+    latency = built.named("t-api-scaling-latency-out").inputs
+    assert (latency["extendedStatistic"], latency["threshold"], "statistic" in latency) == ("p99", 0.5, False)
+    assert latency["dimensions"] == {"LoadBalancer": LB, "TargetGroup": TGS}
+
+
+def test_scaling_triggers_alone_metric_math_health_alarms_and_predictive():
+    built = _build_triggers("api", API_RULES, API_ROLLOUT, load_balancer_arn_suffix=LB, target_group_arn_suffix=TGS,
+                            predictive=PREDICTIVE)
+    requests = built.named("t-api-scaling-requests-out").inputs
+    assert "namespace" not in requests and requests["metricQueries"] == [
+        {"id": "m1", "returnData": False, "metric": {
+            "namespace": "AWS/ApplicationELB", "metricName": "RequestCountPerTarget", "period": 60, "stat": "Sum",
+            "dimensions": {"TargetGroup": TGS}}},
+        {"id": "e1", "expression": "m1 / PERIOD(m1)", "label": "requests", "returnData": True}]
+    error_rate = built.named("t-api-scaling-health-error-rate").inputs
+    assert (error_rate["threshold"], error_rate["evaluationPeriods"], error_rate["treatMissingData"]) == (
+        5.0, 1, "notBreaching")
+    assert "alarmActions" not in error_rate  # the instance refresh watches it; nothing else acts on it
+    assert [q.get("expression") or q["metric"]["metricName"] for q in error_rate["metricQueries"]] == [
+        "HTTPCode_Target_5XX_Count", "RequestCount", "100 * m1 / m2"]
+    health_latency = built.named("t-api-scaling-health-latency").inputs
+    assert (health_latency["metricName"], health_latency["statistic"], health_latency["period"],
+            health_latency["threshold"]) == ("TargetResponseTime", "Average", 60, 0.5)
+    health_cpu = built.named("t-api-scaling-health-cpu").inputs
+    assert (health_cpu["namespace"], health_cpu["threshold"], health_cpu["dimensions"]) == (
+        "AWS/EC2", 85.0, {"AutoScalingGroupName": "t-api-asg"})
+    assert built.named("t-api-scaling-predictive").inputs == {
+        "autoscalingGroupName": "t-api-asg", "policyType": "PredictiveScaling",
+        "predictiveScalingConfiguration": {"mode": "ForecastOnly", "metricSpecification": {
+            "targetValue": 60000, "predefinedMetricPairSpecification": {
+                "predefinedMetricType": "ALBRequestCount", "resourceLabel": f"{LB}/{TGS}"}}}}
+    assert built.outputs == {
+        "alarm_names": [f"t-api-scaling-{k}" for k in ("cpu-out", "cpu-in", "requests-out", "latency-out",
+                                                       "health-error-rate", "health-latency", "health-cpu")],
+        "policy_arns": [f"arn:aws:autoscaling:us-east-1:123456789012:t-api-scaling-{k}-policy"
+                        for k in ("cpu-out", "cpu-in", "requests-out", "latency-out")]}
+
+
+def test_scaling_triggers_alone_worker_queue_without_load_balancer():
+    rule = TriggerRule("queue", "out", QUEUE, "GreaterThanThreshold", 1000, 1000, 2, 60, 5, 300, "queue > 1000: +5")
+    rollout = RolloutPlan(90, (100,), 300, True, {"cpu": "cpu > 85%"}, {"cpu": 85.0}, "hand-made")
+    built = _build_triggers("worker", (rule,), rollout, queue_name="t-jobs", predictive=PREDICTIVE)
+    check_conventions(built, "scaling_triggers", "ScalingTriggers")
+    # predictive needs the ALB request metric: a worker tier gets none even when asked
+    assert built.roles() == {"queue-out": ALARM, "queue-out-policy": POLICY, "health-cpu": ALARM}
+    queue = built.named("t-worker-scaling-queue-out").inputs
+    assert (queue["namespace"], queue["metricName"], queue["statistic"], queue["dimensions"]) == (
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", {"QueueName": "t-jobs"})
+    assert queue["tags"] == tags(NAMING_PROD, "worker-scaling", tier="worker")
+
+
+def test_scaling_triggers_alone_metric_math_alarm_uses_the_planned_period():
+    """Every trigger alarm reads the rule's period; the metric-math one used to hard-code 60 s."""
+    rule = TriggerRule("requests", "out", REQUESTS, "GreaterThanThreshold", 1000, 1000, 1, 120, 3, 180, "2-min rule")
+    built = _build_triggers("api", (rule,), API_ROLLOUT, load_balancer_arn_suffix=LB, target_group_arn_suffix=TGS)
+    assert built.named("t-api-scaling-requests-out").inputs["metricQueries"][0]["metric"]["period"] == 120

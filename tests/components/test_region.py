@@ -1,0 +1,112 @@
+"""Region built alone (components/region.py): VPC over the planned AZs, NAT, security groups, ALB, target group."""
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.region import Region, RegionArgs
+from tests.components.alone import NAMING_DEV, NAMING_PROD, build_alone, check_conventions, tags
+
+CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c"
+
+
+def build(naming=NAMING_PROD, az_count=3, certificate_arn=CERT, name="t-eu-west-1"):
+    def make():
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        return Region(name, RegionArgs(
+            naming=naming, region="eu-west-1", vpc_cidr_index=2, az_count=az_count, health_check_path="/healthz",
+            health_check_interval_s=15, health_check_timeout_s=5, drain_seconds=45, certificate_arn=certificate_arn),
+            opts=pulumi.ResourceOptions(providers={"aws": provider}))
+    return build_alone(make)
+
+ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012"
+
+
+def test_region_alone_network_over_three_azs():
+    built = build()
+    check_conventions(built, "region", "Region")
+    roles = built.roles()
+    assert sorted(roles) == sorted(
+        ["vpc", "igw", "nat-eip", "nat", "public-rt", "private-rt", "alb-sg", "app-sg", "alb", "api-tg", "https",
+         "http"] + [f"{kind}-{az}" for kind in ("public", "private", "public-rta", "private-rta") for az in "abc"])
+    assert {r.provider for r in built.children.values()} == {"aws-eu-west-1"}
+    vpc = built.named("t-eu-west-1-vpc").inputs
+    assert (vpc["cidrBlock"], vpc["enableDnsHostnames"], vpc["enableDnsSupport"]) == ("10.2.0.0/16", True, True)
+    assert vpc["tags"] == tags(NAMING_PROD, "vpc", Name="t-eu-west-1-vpc")
+    subnets = {n: (built.named(f"t-eu-west-1-{n}").inputs["availabilityZone"],
+                   built.named(f"t-eu-west-1-{n}").inputs["cidrBlock"])
+               for n in ("public-a", "public-b", "public-c", "private-a", "private-b", "private-c")}
+    assert subnets == {"public-a": ("eu-west-1a", "10.2.0.0/20"), "public-b": ("eu-west-1b", "10.2.16.0/20"),
+                       "public-c": ("eu-west-1c", "10.2.32.0/20"), "private-a": ("eu-west-1a", "10.2.128.0/20"),
+                       "private-b": ("eu-west-1b", "10.2.144.0/20"), "private-c": ("eu-west-1c", "10.2.160.0/20")}
+    assert all(built.named(f"t-eu-west-1-public-{az}").inputs["mapPublicIpOnLaunch"] is False for az in "abc")
+    assert built.named("t-eu-west-1-nat").inputs["subnetId"] == "t-eu-west-1-public-a_id"
+    assert built.named("t-eu-west-1-nat").inputs["allocationId"] == "t-eu-west-1-nat-eip_id"
+    assert built.named("t-eu-west-1-public-rt").inputs["routes"] == [
+        {"cidrBlock": "0.0.0.0/0", "gatewayId": "t-eu-west-1-igw_id"}]
+    assert built.named("t-eu-west-1-private-rt").inputs["routes"] == [
+        {"cidrBlock": "0.0.0.0/0", "natGatewayId": "t-eu-west-1-nat_id"}]
+    for kind in ("public", "private"):
+        for az in "abc":
+            assert built.named(f"t-eu-west-1-{kind}-rta-{az}").inputs == {
+                "subnetId": f"t-eu-west-1-{kind}-{az}_id", "routeTableId": f"t-eu-west-1-{kind}-rt_id"}
+
+
+def test_region_alone_only_the_alb_is_public():
+    built = build()
+    alb_sg = built.named("t-eu-west-1-alb-sg").inputs
+    assert alb_sg["ingress"] == [
+        {"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": ["0.0.0.0/0"], "description": "public web"}
+        for port in (443, 80)]
+    assert alb_sg["egress"] == [{"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrBlocks": ["10.2.0.0/16"],
+                                 "description": "to app instances"}]
+    app_sg = built.named("t-eu-west-1-app-sg").inputs
+    assert app_sg["ingress"] == [{"protocol": "tcp", "fromPort": 8080, "toPort": 8080,
+                                  "securityGroups": ["t-eu-west-1-alb-sg_id"], "description": "from ALB"}]
+    assert app_sg["vpcId"] == alb_sg["vpcId"] == "t-eu-west-1-vpc_id"
+
+
+def test_region_alone_alb_target_group_and_tls_listeners():
+    built = build()
+    alb = built.named("t-eu-west-1-alb").inputs
+    assert {k: v for k, v in alb.items() if k != "tags"} == {
+        "name": "t-eu-west-1-alb", "loadBalancerType": "application", "internal": False,
+        "securityGroups": ["t-eu-west-1-alb-sg_id"],
+        "subnets": ["t-eu-west-1-public-a_id", "t-eu-west-1-public-b_id", "t-eu-west-1-public-c_id"],
+        "dropInvalidHeaderFields": True, "enableDeletionProtection": True}  # prod
+    tg = built.named("t-eu-west-1-api-tg").inputs
+    assert {k: v for k, v in tg.items() if k != "tags"} == {
+        "name": "t-eu-west-1-api", "port": 8080, "protocol": "HTTP", "targetType": "instance",
+        "vpcId": "t-eu-west-1-vpc_id", "deregistrationDelay": 45,
+        "healthCheck": {"path": "/healthz", "protocol": "HTTP", "interval": 15, "timeout": 5, "healthyThreshold": 3,
+                        "unhealthyThreshold": 3, "matcher": "200-399"}}
+    https = built.named("t-eu-west-1-https").inputs
+    assert (https["port"], https["protocol"], https["sslPolicy"], https["certificateArn"]) == (
+        443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06", CERT)
+    assert https["defaultActions"] == [{"type": "forward", "targetGroupArn": f"{ARN}:t-eu-west-1-api-tg"}]
+    assert https["loadBalancerArn"] == f"{ARN}:t-eu-west-1-alb"
+    http = built.named("t-eu-west-1-http").inputs
+    assert http["defaultActions"] == [
+        {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
+    assert built.outputs == {"vpc_id": "t-eu-west-1-vpc_id",
+                             "alb_dns_name": "t-eu-west-1-alb.eu-west-1.elb.amazonaws.com",
+                             "target_group_arn": f"{ARN}:t-eu-west-1-api-tg"}
+
+
+def test_region_alone_dev_without_certificate_two_azs_long_name():
+    name = "staging-blue-eu-west-1"  # "-alb" would be 26 chars, "-api" for the target group too: both fit
+    built = build(naming=NAMING_DEV, az_count=2, certificate_arn=None, name=name)
+    check_conventions(built, "region", "Region")
+    assert f"{name}-https" not in built.children and f"{name}-public-c" not in built.children
+    assert built.named(f"{name}-http").inputs["defaultActions"] == [
+        {"type": "forward", "targetGroupArn": f"{ARN}:{name}-api-tg"}]
+    assert built.named(f"{name}-alb").inputs["enableDeletionProtection"] is False
+    assert built.named(f"{name}-alb").inputs["tags"] == tags(NAMING_DEV, "alb")
+
+
+def test_region_alone_physical_names_shortened_to_32_chars_stably():
+    name = "test-platform-canary-ap-southeast-1"  # + "-alb": 39 chars; AWS allows 32
+    built = build(name=name, az_count=2)
+    assert built.named(f"{name}-alb").inputs["name"] == "test-platform-canary-ap-s-6b0d1d"
+    assert built.named(f"{name}-api-tg").inputs["name"] == "test-platform-canary-ap-s-4c9079"
+    # prefix + sha256(full name)[:6]: the same name every plan, so the ALB is never replaced
