@@ -1,23 +1,27 @@
 """Offline policy evaluation: the CrossGuard pack's rules over mock-recorded resources.
 
 `scaling plan` calls `evaluate` with what the SDK mocks registered and the stack's policy config
-(the same JSON file `pulumi preview --policy-pack-config` reads). It runs exactly the functions
-in `policies.rules.RULES` with the same defaults resolution (`rules.resolve_config`) and the same
-per-policy enforcement overrides the CLI honours, so the offline verdicts equal the CLI's.
+(the same JSON file `pulumi preview --policy-pack-config` reads, validated by
+`policies.config_file`). It runs exactly the registry's rules (`policies.rules.RULES`) with the
+same defaults resolution (`Rule.settings`) and the same enforcement overrides the CLI honours,
+so the offline verdicts equal the CLI's.
 """
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from infra.config import ConfigError
 from infra.model.recorded import RecordedResource
-from policies.rules import RULES, Rule, prepare_props, resolve_config
+from policies.config_file import ALL, LEVEL_KEY, read_policy_config
+from policies.rules import RULES, Rule
+from policies.rules.base import ENFORCEMENT_LEVELS, PolicyConfig
+from policies.rules.props import prepare_props
 
 CONFIG_DIR = Path(__file__).parent / "config"
-ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+__all__ = ["CONFIG_DIR", "ENFORCEMENT_LEVELS", "Verdict", "enforcement_for", "evaluate", "has_mandatory",
+           "load_policy_config", "rule_config", "settings_for", "with_budget"]
 
 
 @dataclass(frozen=True)
@@ -33,28 +37,13 @@ class Verdict:
 
 def load_policy_config(stack: str, directory: Path | None = None) -> dict[str, Any]:
     """The per-stack pack config `<directory>/<stack>.json` (default `CONFIG_DIR`, looked up at call
-    time); {} when the stack has none. A file that is not a JSON object, or an enforcement level
-    the pack does not know, raises ConfigError naming the file, the key and what is allowed."""
+    time); {} when the stack has none. A file that is not valid against the registry (unknown
+    policy or key, wrong type, bad enforcement level, oversized) raises ConfigError naming the
+    file, the key and what is allowed (`policies.config_file`)."""
     path = (CONFIG_DIR if directory is None else directory) / f"{stack}.json"
     if not path.exists():
         return {}
-    source = str(path)
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ConfigError(source, f"line {err.lineno}", f"JSON syntax error: {err.msg}; need a JSON object "
-                          "of policy name -> enforcement level or config") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(source, "(file)", f"cannot be read ({err.__class__.__name__}); need a UTF-8 JSON file") from None
-    if not isinstance(config, dict):
-        raise ConfigError(source, "(file)", f"must be a JSON object of policy name -> enforcement level or config, "
-                          f"got {type(config).__name__}")
-    for rule in RULES:  # the entries enforcement_for reads, checked here so `scaling plan` fails early
-        key, level = _level_entry(rule, config)
-        if level not in ENFORCEMENT_LEVELS:
-            raise ConfigError(source, key or rule.name, f"enforcement level {level!r} is not allowed; allowed: "
-                              f"{', '.join(ENFORCEMENT_LEVELS)}")
-    return config
+    return read_policy_config(path)
 
 
 BUDGET_POLICIES = ("stack-budget", "stack-budget-advisory")
@@ -67,39 +56,42 @@ def with_budget(policy_config: Mapping[str, Any], budget_usd: float, **extra: An
     out = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in policy_config.items()}
     for name in BUDGET_POLICIES:
         entry = out.get(name)
-        out[name] = {**(entry if isinstance(entry, Mapping) else {}), "budget_usd": budget_usd, **extra}
+        # The string form ("stack-budget": "advisory") is a level: keep it as the entry's level.
+        own = dict(entry) if isinstance(entry, Mapping) else {LEVEL_KEY: entry} if isinstance(entry, str) else {}
+        out[name] = {**own, "budget_usd": budget_usd, **extra}
     return out
 
 
-def _level_entry(rule: Rule, policy_config: Mapping[str, Any]) -> tuple[str | None, Any]:
-    """(config key that sets the rule's level, that level): the last present of `"all"`,
-    `"<policy>"` and `"<policy>".enforcementLevel`; (None, the rule's own level) when none is."""
-    key, level = None, rule.enforcement
-    if isinstance(policy_config.get("all"), str):
-        key, level = "all", policy_config["all"]
-    own = policy_config.get(rule.name)
-    if isinstance(own, str):
-        key, level = rule.name, own
-    elif isinstance(own, Mapping) and own.get("enforcementLevel"):
-        key, level = f"{rule.name}.enforcementLevel", own["enforcementLevel"]
-    return key, level
+def _level_of(entry: Any) -> str | None:
+    """The level an entry sets: the string form, or the object form's `enforcementLevel`."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping) and isinstance(entry.get(LEVEL_KEY), str):
+        return str(entry[LEVEL_KEY])
+    return None
 
 
 def enforcement_for(rule: Rule, policy_config: Mapping[str, Any]) -> str:
-    """The rule's level after the config's overrides: `"all": LEVEL`, then `"<policy>": LEVEL`
-    or `"<policy>": {"enforcementLevel": LEVEL}` (the `--policy-pack-config` file format).
-    Remediate is reported as mandatory, as the analyzer does."""
-    _, level = _level_entry(rule, policy_config)
+    """The rule's level after the config's overrides, as the Pulumi CLI applies them: `"all"`
+    first (`"all": LEVEL` or `{"enforcementLevel": LEVEL}`), then the policy's own entry
+    (`"<policy>": LEVEL` or `{"enforcementLevel": LEVEL, ...}`). Remediate is reported as
+    mandatory, as the analyzer does."""
+    level = _level_of(policy_config.get(rule.name)) or _level_of(policy_config.get(ALL)) or rule.enforcement
     if level not in ENFORCEMENT_LEVELS:
         raise ValueError(f"policy config for {rule.name}: enforcementLevel {level!r} is not one of "
                          f"{', '.join(ENFORCEMENT_LEVELS)}")
     return "mandatory" if level == "remediate" else level
 
 
-def rule_config(rule: Rule, policy_config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config one rule sees: schema defaults overlaid by its entry in `policy_config`."""
+def settings_for(rule: Rule, policy_config: Mapping[str, Any]) -> PolicyConfig:
+    """The typed config one rule sees: schema defaults overlaid by its entry in `policy_config`."""
     own = policy_config.get(rule.name)
-    return resolve_config(rule, own if isinstance(own, Mapping) else None)
+    return rule.settings(own if isinstance(own, Mapping) else None)
+
+
+def rule_config(rule: Rule, policy_config: Mapping[str, Any]) -> dict[str, Any]:
+    """`settings_for` as a plain dict (every key, defaults filled), for callers that print it."""
+    return settings_for(rule, policy_config).model_dump()
 
 
 def _with_provider_tags(resources: list[RecordedResource]) -> list[RecordedResource]:
@@ -116,7 +108,7 @@ def evaluate(resources: Iterable[RecordedResource], policy_config: Mapping[str, 
     policy_config = policy_config or {}
     prepared = _with_provider_tags(list(resources))
     verdicts: list[Verdict] = []
-    active = [(rule, enforcement_for(rule, policy_config), rule_config(rule, policy_config)) for rule in RULES]
+    active = [(rule, enforcement_for(rule, policy_config), settings_for(rule, policy_config)) for rule in RULES]
     active = [(rule, level, cfg) for rule, level, cfg in active if level != "disabled"]
     for res in prepared:
         for rule, level, cfg in active:

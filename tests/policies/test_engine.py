@@ -7,11 +7,16 @@ import pytest
 
 from infra.config import ConfigError
 from infra.model.recorded import RecordedResource
-from policies.engine import Verdict, evaluate, has_mandatory, load_policy_config
-
-
-def mutate(stack, name, **changes):
-    return [dataclasses.replace(r, inputs={**r.inputs, **changes}) if r.name == name else r for r in stack]
+from policies.engine import (
+    Verdict,
+    evaluate,
+    has_mandatory,
+    load_policy_config,
+    rule_config,
+    with_budget,
+)
+from policies.rules import RULES_BY_NAME
+from tests.policies.stacks import mutate
 
 
 def test_good_stack_has_no_verdicts(good_stack, prod_config):
@@ -46,6 +51,29 @@ def test_enforcement_overrides(good_stack, prod_config):
     assert has_mandatory(verdicts)
 
 
+@pytest.mark.parametrize("forms, level", [
+    ({"rds-not-public": "advisory"}, "advisory"),
+    ({"rds-not-public": {"enforcementLevel": "advisory"}}, "advisory"),
+    ({"all": "advisory"}, "advisory"),
+    ({"all": {"enforcementLevel": "advisory"}}, "advisory"),
+    ({"all": {"enforcementLevel": "disabled"}, "rds-not-public": "remediate"}, "mandatory"),  # remediate reports as mandatory
+    ({"all": "disabled"}, None),
+])
+def test_every_enforcement_form_is_honoured(good_stack, forms, level):
+    """Each form the CLI accepts in --policy-pack-config means offline what it means to the CLI."""
+    stack = mutate(good_stack, "prod-db-primary", publiclyAccessible=True)
+    verdicts = [v for v in evaluate(stack, forms) if v.policy == "rds-not-public"]
+    assert [v.enforcement for v in verdicts] == ([level] if level else [])
+
+
+def test_with_budget_keeps_a_level_given_as_a_string(good_stack):
+    # "stack-budget": "advisory" once lost its level when the budget was overlaid (mandatory again).
+    config = with_budget({"stack-budget": "advisory"}, 5000)
+    assert config["stack-budget"] == {"enforcementLevel": "advisory", "budget_usd": 5000}
+    assert evaluate(good_stack, config) == [Verdict(
+        "stack-budget", "advisory", "", "estimated monthly cost $5,367.97 exceeds the budget of $5,000.00")]
+
+
 def test_dev_config_limits(good_stack):
     # The prod-sized ASG (max 100) breaks dev's hard limit of 50; tags say prod but config wins.
     verdicts = evaluate(good_stack, load_policy_config("dev"))
@@ -71,11 +99,17 @@ def test_stateful_guard_from_config(good_stack):
 
 
 def test_with_budget_sets_both_budget_policies(good_stack):
-    from policies.engine import with_budget
     config = with_budget(load_policy_config("prod"), 5000, emergency=True, emergency_ceiling_usd=5300)
     assert config["stack-budget"]["budget_usd"] == config["stack-budget-advisory"]["budget_usd"] == 5000
     assert [v.message for v in evaluate(good_stack, config)] == [
         "estimated monthly cost $5,367.97 exceeds the emergency ceiling of $5,300.00"]
+
+
+def test_rule_config_is_the_defaults_overlaid_by_the_entry():
+    config = rule_config(RULES_BY_NAME["stack-budget"], {"stack-budget": {"budget_usd": 10, "enforcementLevel": "advisory"}})
+    assert config == {"budget_usd": 10, "advisory_pct": 80.0, "emergency": False, "emergency_ceiling_usd": 0,
+                      "emergency_ceiling_factor": 1.5, "pricing_model": "aws", "edge_gb_month": 0,
+                      "edge_requests_month": 0, "cloudflare_requests_month": 0}
 
 
 def test_load_policy_config_rejects_bad_files_naming_the_key(tmp_path):

@@ -11,7 +11,8 @@ import yaml
 from infra.cost.prices import EMERGENCY_CEILING_FACTOR
 from infra.model import guardrails
 from infra.model.triggers import trigger
-from policies import rules
+from policies.rules import compute
+from policies.rules.budget import emergency_ceiling
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "policies" / "config"
@@ -38,7 +39,7 @@ def test_prod_hard_limit_is_the_worker_max_plus_the_named_headroom():
     worker_max = trigger("queue_depth", "up").bound
     assert worker_max == guardrails.WORKER_MAX == 200  # novacron §1 queue_depth max_workers
     expected = worker_max + worker_max * guardrails.HARD_LIMIT_HEADROOM_PCT // 100
-    assert rules.DEFAULT_HARD_LIMITS["prod"]["max_size"] == guardrails.PROD_MAX_GROUP_SIZE == expected == 300
+    assert compute.DEFAULT_HARD_LIMITS["prod"]["max_size"] == guardrails.PROD_MAX_GROUP_SIZE == expected == 300
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -47,7 +48,7 @@ def test_hard_limits_and_environment_match_the_defaults_and_the_stack(stack):
     env = platform["environment"]
     asg = config["asg-min-max"]
     assert asg["environment"] == env
-    assert asg["hard_limits"][env] == rules.DEFAULT_HARD_LIMITS[env]
+    assert asg["hard_limits"][env] == compute.DEFAULT_HARD_LIMITS[env]
     assert config.get("multi-az-in-prod", {}).get("environment") == env
 
 
@@ -61,6 +62,6 @@ def test_budget_and_emergency_ceiling_match_the_stack_file(stack):
         entry = config[name]
         assert entry["budget_usd"] == budget, (name, entry["budget_usd"], budget)
         assert entry["emergency_ceiling_usd"] == ceiling, (name, entry["emergency_ceiling_usd"], ceiling)
-        assert rules.emergency_ceiling(entry) == ceiling
+        assert emergency_ceiling(entry) == ceiling
         if not explicit:  # the file's number is the rule's own default, factor x budget
-            assert rules.emergency_ceiling({"budget_usd": budget}) == ceiling
+            assert emergency_ceiling({"budget_usd": budget}) == ceiling
