@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from infra.model.recorded import RecordedResource
 from infra.model.edge import MANAGED_CACHE_POLICIES
+from infra.model.recorded import RecordedResource
 
 TAGS = {"environment": "prod", "owner": "platform", "cost-center": "cc-100"}
 

@@ -91,7 +91,7 @@ def _resource(r, urns):
 
 
 def test_grpc_diagnostics_match_engine(analyzer, good_stack):
-    from tests.policies.test_edge_rules import make_edge_stack
+    from tests.policies.stacks import make_edge_stack
 
     edge = [dataclasses.replace(r, inputs={**r.inputs, "publish": False}) if r.name == "prod-edge-request-router"
             else dataclasses.replace(r, inputs={**r.inputs, "webAclId": None}) if r.name == "prod-edge-cdn" else r

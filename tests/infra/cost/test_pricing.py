@@ -174,7 +174,7 @@ def test_cloudfront_transfer_is_tiered():
 
 
 def _edge_stack():
-    from tests.policies.test_edge_rules import make_edge_stack
+    from tests.policies.stacks import make_edge_stack
     return make_edge_stack()
 
 
