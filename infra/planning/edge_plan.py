@@ -112,7 +112,8 @@ def routing_table(cfg: PlatformConfig, plan: CapacityPlan, domains: dict[str, st
 # ---------------------------------------------------------------------------------------------
 # Cloudflare (novacron §7 cdn_configuration.providers.cloudflare + edge_compute.cloudflare_workers)
 
-_JS_CONST = re.compile(r"export const (RUNBOOK_CPU_LIMIT_MS|RUNBOOK_ROUTES) = (?:Object\.freeze\()?([^;]+?)\)?;")
+# Module-private `const` in the Worker (workerd accepts no exports but handlers); `export const` still read.
+_JS_CONST = re.compile(r"^(?:export )?const (RUNBOOK_CPU_LIMIT_MS|RUNBOOK_ROUTES) = (?:Object\.freeze\()?([^;]+?)\)?;", re.M)
 
 
 def _worker_constants(file: str) -> tuple[int, tuple[str, ...]]:
