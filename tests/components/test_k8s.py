@@ -1,12 +1,16 @@
-"""Kubernetes workloads: Deployments, PDBs, api HPA behaviour and worker ScaledObject (issue 7)."""
+"""Kubernetes workloads: Deployments, PDBs, api HPA behaviour, worker ScaledObject and its auth (issues 7, 20)."""
 from __future__ import annotations
+
+import json
+import math
 
 import pytest
 
+from infra.config import ConfigError
 from infra.model.triggers import trigger
-from tests.conftest import by_name, of_type, run_stack
+from tests.conftest import EXAMPLE_DIGEST, K8S_ENABLED as K8S, by_name, of_type, run_stack, stack_platform
 
-K8S = ("kubernetes.enabled=true",)
+REASON = "scaling-platform/plan-reason"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +30,7 @@ def test_explicit_provider_with_secret_kubeconfig(k8s_run):
     [provider] = of_type(k8s_run, "pulumi:providers:kubernetes")
     assert provider.inputs["kubeconfig"] == "[secret]"
     k8s = [r for r in k8s_run.resources if r.type.startswith("kubernetes:")]
-    assert len(k8s) == 7 and all(r.provider == provider.name for r in k8s)
+    assert len(k8s) == 8 and all(r.provider == provider.name for r in k8s)
     assert by_name(k8s_run, "prod-k8s-ns").inputs["metadata"]["name"] == "scaling-platform"
 
 
@@ -41,21 +45,72 @@ def test_deployments_normal_resources_env_probes(k8s_run):
         assert container(d)["livenessProbe"]["httpGet"] == {"path": "/health", "port": 8080}
         assert d.options["ignoreChanges"] == ["spec.replicas"]
     assert api.inputs["spec"]["replicas"] == 14  # primary region's planned api desired
+    assert container(api)["image"] == f"ghcr.io/example/novacron-api@{EXAMPLE_DIGEST}"
+    assert container(worker)["image"] == f"ghcr.io/example/novacron-worker@{EXAMPLE_DIGEST}"
+
+
+def test_prod_refuses_a_mutable_image_tag():
+    with pytest.raises(ConfigError) as err:
+        stack_platform("prod", ("kubernetes.enabled=true",))
+    assert str(err.value).endswith(
+        "scaling-platform:platform.kubernetes.api_image: 'ghcr.io/example/novacron-api:stable' is a mutable tag; "
+        "prod needs an image by digest (name@sha256:<64 hex digits>)")
+    with pytest.raises(ConfigError, match=r"kubernetes\.worker_image: 'w:1' is a mutable tag"):
+        stack_platform("prod", (*K8S, "kubernetes.worker_image=w:1"))
+    # dev may iterate on tags; prod without k8s does not care
+    stack_platform("dev", ("kubernetes.enabled=true",))
+    stack_platform("prod", ("kubernetes.api_image=api:latest",))
+
+
+def test_pods_spread_over_zones_then_nodes(k8s_run):
+    for name in ("api", "worker"):
+        spread = by_name(k8s_run, f"prod-k8s-{name}").inputs["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        selector = {"matchLabels": {"app.kubernetes.io/name": name}}
+        assert spread == [
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+             "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]},
+            {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+             "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]}]
+    strict = run_stack("prod", (*K8S, "kubernetes.zone_spread=DoNotSchedule"))
+    zone = container_spec(by_name(strict, "prod-k8s-api"))["topologySpreadConstraints"][0]
+    assert (zone["topologyKey"], zone["whenUnsatisfiable"]) == ("topology.kubernetes.io/zone", "DoNotSchedule")
+
+
+def container_spec(deployment):
+    return deployment.inputs["spec"]["template"]["spec"]
 
 
 def test_emergency_up_uses_runbook_values():
-    run = run_stack("prod", K8S + ("emergency.mode=up", "emergency.target=all"))
+    run = run_stack("prod", (*K8S, "emergency.mode=up", "emergency.target=all"))
     assert container(by_name(run, "prod-k8s-api"))["resources"] == {
         "requests": {"cpu": "1000m", "memory": "2Gi"}, "limits": {"cpu": "2000m", "memory": "4Gi"}}
     assert {e["name"]: e["value"] for e in container(by_name(run, "prod-k8s-worker"))["env"]} == \
         {"MAX_CONCURRENT_JOBS": "50", "WORKER_THREADS": "16"}
 
 
-def test_pdbs(k8s_run):
-    for name in ("api", "worker"):
+def test_pdbs_keep_the_runbook_minimum_available_during_drains(k8s_run):
+    for name, minimum in (("api", 10), ("worker", 10)):  # primary api tier min; runbook min_workers
         pdb = by_name(k8s_run, f"prod-k8s-{name}-pdb")
-        assert pdb.inputs["spec"] == {"maxUnavailable": "10%",
-                                      "selector": {"matchLabels": {"app.kubernetes.io/name": name}}}
+        selector = {"matchLabels": {"app.kubernetes.io/name": name}}
+        assert pdb.inputs["spec"] == {"minAvailable": minimum, "selector": selector,
+                                      "unhealthyPodEvictionPolicy": "AlwaysAllow"}
+        assert by_name(k8s_run, f"prod-k8s-{name}").inputs["spec"]["selector"] == selector
+        assert pdb.inputs["metadata"]["annotations"][REASON] == (
+            f"minAvailable {minimum} = the runbook minimum: a drain never takes the workload below it "
+            "(at the minimum, evictions wait until replicas are up elsewhere)")
+        # with replicas at the minimum an eviction is refused: disruptionsAllowed = replicas - minAvailable
+        assert by_name(k8s_run, "prod-k8s-worker").inputs["spec"]["replicas"] - minimum == 0
+
+
+def test_pdb_max_unavailable_is_the_operators_override():
+    run = run_stack("prod", (*K8S, "kubernetes.pdb_max_unavailable=2"))
+    assert by_name(run, "prod-k8s-api-pdb").inputs["spec"]["maxUnavailable"] == 2   # pods, an integer
+    assert "minAvailable" not in by_name(run, "prod-k8s-api-pdb").inputs["spec"]
+    run = run_stack("prod", (*K8S, "kubernetes.pdb_max_unavailable=25%"))
+    assert by_name(run, "prod-k8s-worker-pdb").inputs["spec"]["maxUnavailable"] == "25%"
+    # Kubernetes refuses a string that is not a percentage ("must be an integer or percentage")
+    with pytest.raises(ConfigError, match=r"kubernetes\.pdb_max_unavailable"):
+        stack_platform("prod", (*K8S, "kubernetes.pdb_max_unavailable=two"))
 
 
 def test_api_hpa_behavior_encodes_the_trigger_table(k8s_run):
@@ -65,9 +120,46 @@ def test_api_hpa_behavior_encodes_the_trigger_table(k8s_run):
     assert targets == {"cpu": 70, "memory": 80}
     up, down = spec["behavior"]["scaleUp"], spec["behavior"]["scaleDown"]
     assert up["stabilizationWindowSeconds"] == 120                    # cpu > 70 % for 2 minutes
-    assert up["policies"] == [{"type": "Pods", "value": 2, "periodSeconds": 300}]   # +2, cooldown 300
+    # doubling (or +2) per 90 s: 10 -> 20 -> 40 -> 80 -> 100 within the rows' 300 s cooldown
+    assert up["policies"] == [{"type": "Percent", "value": 100, "periodSeconds": 90},
+                              {"type": "Pods", "value": 2, "periodSeconds": 90}]
     assert down["stabilizationWindowSeconds"] == 900                  # memory < 40 % for 15 minutes
     assert down["policies"] == [{"type": "Pods", "value": 1, "periodSeconds": 600}]  # -1, cooldown 600
+    reason = by_name(k8s_run, "prod-k8s-api-hpa").inputs["metadata"]["annotations"][REASON]
+    assert reason == ("runbook novacron §1 cpu/memory rows: scale-up 10 -> 100 in 4 steps (x2 or +2 pods per 90 s) "
+                      "after 120 s above target: max 390 s (6.5 min) after the load rises; the runbook's +2 per 300 s "
+                      "would take 45 steps, 13320 s (222 min), too slow for pods that start in seconds")
+
+
+def hpa_time_to_max(behavior: dict, minimum: int, maximum: int, sync_s: int = 15) -> int:
+    """Seconds from the load rising (demanding `maximum` at once) until the HPA runs `maximum` pods,
+    stepping the controller's sync loop with its scale-up rules: a recommendation must have held for
+    the stabilisation window, and per policy the pods added within its period are limited (Pods:
+    +value, Percent: x(1 + value/100) of the replicas at the period's start, rounded up; Max wins)."""
+    replicas, events, t = minimum, [], 0
+    while replicas < maximum:
+        t += sync_s
+        assert t < 86_400, "never reaches max"
+        if t < behavior["stabilizationWindowSeconds"]:
+            continue
+        limits = []
+        for p in behavior["policies"]:
+            start = replicas - sum(n for when, n in events if when > t - p["periodSeconds"])
+            limits.append(start + p["value"] if p["type"] == "Pods" else math.ceil(start * (1 + p["value"] / 100)))
+        new = min(maximum, max(replicas, max(limits)))
+        events.append((t, new - replicas))
+        replicas = new
+    return t
+
+
+def test_hpa_reaches_max_within_minutes_of_the_trigger(k8s_run):
+    up = by_name(k8s_run, "prod-k8s-api-hpa").inputs["spec"]["behavior"]["scaleUp"]
+    assert hpa_time_to_max(up, 10, 100) == 390          # the reason's number, from the controller's rules
+    runbook_pace = {"stabilizationWindowSeconds": 120, "policies": [{"type": "Pods", "value": 2, "periodSeconds": 300}]}
+    assert hpa_time_to_max(runbook_pace, 10, 100) == 13_320  # the old +2 per 300 s: 222 min
+    scaler = by_name(k8s_run, "prod-k8s-worker-scaler").inputs["spec"]
+    worker_up = scaler["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleUp"]
+    assert hpa_time_to_max(worker_up, 10, 200) == 180
 
 
 def test_worker_scaled_object_on_queue_depth(k8s_run):
@@ -84,18 +176,55 @@ def test_worker_scaled_object_on_queue_depth(k8s_run):
         "queueURL": "https://sqs.us-east-1.amazonaws.com/123456789012/prod-us-east-1-jobs",
         "awsRegion": "us-east-1",
         "queueLength": "100",          # per replica: 1000 messages / 10 min workers
-        "scaleOnInFlight": "false"}}]
+        "scaleOnInFlight": "false"},
+        "authenticationRef": {"name": "worker-sqs", "kind": "TriggerAuthentication"}}]
     behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
     assert behavior == {
         "scaleUp": {"stabilizationWindowSeconds": 60, "selectPolicy": "Max",              # one period
-                    "policies": [{"type": "Pods", "value": 5, "periodSeconds": 120}]},    # +5, cd 120
+                    "policies": [{"type": "Percent", "value": 100, "periodSeconds": 30},  # 10 -> 200 in
+                                 {"type": "Pods", "value": 5, "periodSeconds": 30}]},     # the 120 s cooldown
         "scaleDown": {"stabilizationWindowSeconds": 900, "selectPolicy": "Max",           # 15 minutes
                       "policies": [{"type": "Pods", "value": 2, "periodSeconds": 600}]},  # -2, cd 600
     }
-    reason = scaler.inputs["metadata"]["annotations"]["scaling-platform/plan-reason"]
+    reason = scaler.inputs["metadata"]["annotations"][REASON]
     assert reason.startswith("runbook novacron §1 queue_depth: queueLength 100 per replica = 1000 messages / "
-                             "min_workers 10; +5 pods per 120 s up to 200; -2 pods per 600 s after 900 s lower")
+                             "min_workers 10; scale-up 10 -> 200 in 5 steps (x2 or +5 pods per 30 s) after 60 s above "
+                             "target: max 180 s (3.0 min) after the load rises; the runbook's +5 per 120 s would take "
+                             "38 steps, 4500 s (75 min), too slow for pods that start in seconds; "
+                             "-2 pods per 600 s after 900 s lower")
     assert "not a fixed +5 at 1000" in reason and "not only below 100 messages" in reason
+
+
+def test_keda_authenticates_by_pod_identity_with_a_role_for_the_one_queue(k8s_run):
+    auth = by_name(k8s_run, "prod-k8s-worker-auth")
+    role = by_name(k8s_run, "prod-k8s-keda-role")
+    assert auth.type == "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
+    assert auth.inputs["metadata"]["name"] == "worker-sqs"      # what the ScaledObject's trigger names
+    assert auth.inputs["metadata"]["namespace"] == by_name(k8s_run, "prod-k8s-worker-scaler").inputs["metadata"]["namespace"]
+    # roleArn (KEDA assumes it with the operator's IRSA / EKS Pod Identity); no static keys anywhere
+    # (the offline mocks' ARN of the role created next to it)
+    assert auth.inputs["spec"] == {"podIdentity": {
+        "provider": "aws", "roleArn": "arn:aws:iam:us-east-1:123456789012:prod-k8s-keda-role"}}
+    assert (role.type, role.provider) == ("aws:iam/role:Role", "aws-us-east-1")
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "KedaOperatorAssumes", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "sts:AssumeRole"}]}
+    [policy] = [r for r in of_type(k8s_run, "aws:iam/rolePolicy:RolePolicy") if r.parent == "prod-k8s"]
+    assert policy.inputs["role"] == "prod-k8s-keda-role_id"
+    assert json.loads(policy.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "ReadWorkerQueueDepth", "Effect": "Allow", "Action": ["sqs:GetQueueAttributes"],
+        "Resource": "arn:aws:sqs:us-east-1:123456789012:prod-us-east-1-jobs"}]}
+    scaler = by_name(k8s_run, "prod-k8s-worker-scaler")
+    assert "identityOwner" not in scaler.inputs["spec"]["triggers"][0]["metadata"]
+
+
+def test_keda_role_trusts_only_the_configured_operator_role():
+    operator = "arn:aws:iam::123456789012:role/keda-operator"
+    run = run_stack("prod", (*K8S, f"kubernetes.keda_operator_role_arn={operator}"))
+    trust = json.loads(by_name(run, "prod-k8s-keda-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"AWS": operator}
+    with pytest.raises(ConfigError, match=r"kubernetes\.keda_operator_role_arn"):
+        stack_platform("prod", (*K8S, "kubernetes.keda_operator_role_arn=keda-operator"))
 
 
 def test_worker_queue_alarm_and_scaled_object_read_the_same_queue(k8s_run):
@@ -107,6 +236,9 @@ def test_worker_queue_alarm_and_scaled_object_read_the_same_queue(k8s_run):
 
 
 def test_kubernetes_queue_name_override():
-    run = run_stack("prod", K8S + ("kubernetes.queue_name=novacron-jobs",))
+    run = run_stack("prod", (*K8S, "kubernetes.queue_name=novacron-jobs"))
     meta = by_name(run, "prod-k8s-worker-scaler").inputs["spec"]["triggers"][0]["metadata"]
     assert meta["queueURL"] == "https://sqs.us-east-1.amazonaws.com/123456789012/novacron-jobs"
+    [policy] = [r for r in of_type(run, "aws:iam/rolePolicy:RolePolicy") if r.parent == "prod-k8s"]
+    assert json.loads(policy.inputs["policy"])["Statement"][0]["Resource"] == \
+        "arn:aws:sqs:us-east-1:123456789012:novacron-jobs"

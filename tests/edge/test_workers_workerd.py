@@ -43,7 +43,7 @@ def test_plan_uploads_each_worker_source_unchanged(prod_run):
     for script in scripts:
         assert script["content"] == (WORKERS / script["mainModule"]).read_text(encoding="utf-8")
         # workerd takes every export of the main module as an entrypoint: only the handler may be exported.
-        assert re.findall(r"^export\s+(\S+)", script["content"], re.M) == ["default"]
+        assert re.findall(r"^export\s+(\S+)", script["content"], re.MULTILINE) == ["default"]
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed; the workerd tests need Node >= 20 and `npm ci`")
@@ -53,12 +53,12 @@ def test_workers_run_in_workerd_with_the_planned_bindings(prod_run, tmp_path):
     plan_file = tmp_path / "workers-plan.json"
     plan_file.write_text(json.dumps(planned_scripts(prod_run)))
     result = subprocess.run(
-        [NODE, "--test", str(WORKERD_TESTS)], cwd=WORKERS, capture_output=True, text=True, timeout=120,
+        [NODE, "--test", str(WORKERD_TESTS)], cwd=WORKERS, capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, "WORKERS_PLAN": str(plan_file)})
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
-    passed = re.search(r"^# pass (\d+)$", report, re.M)
-    failed = re.search(r"^# fail (\d+)$", report, re.M)
+    passed = re.search(r"^# pass (\d+)$", report, re.MULTILINE)
+    failed = re.search(r"^# fail (\d+)$", report, re.MULTILINE)
     # Guard against a run that "passes" because it found no tests.
     assert passed and int(passed.group(1)) >= 8, report
     assert failed and int(failed.group(1)) == 0, report
@@ -75,4 +75,4 @@ def test_package_pins_miniflare_exactly_with_a_lockfile():
 
 def test_ci_installs_the_worker_dependencies_with_npm_ci():
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
-    assert re.search(r"^npm --prefix edge/workers ci\b", ci, re.M), ci
+    assert re.search(r"^npm --prefix edge/workers ci\b", ci, re.MULTILINE), ci
