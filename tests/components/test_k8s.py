@@ -6,16 +6,26 @@ import math
 
 import pytest
 
-from infra.config import ConfigError
+from infra.config import ConfigError, parse_platform
 from infra.model.triggers import trigger
 from tests.conftest import EXAMPLE_DIGEST, K8S_ENABLED as K8S, by_name, of_type, run_stack, stack_platform
 
 REASON = "scaling-platform/plan-reason"
 
 
+OPERATOR_ROLE = "arn:aws:iam::123456789012:role/keda-operator"
+
+
 @pytest.fixture(scope="module")
 def k8s_run():
     return run_stack("prod", K8S)
+
+
+@pytest.fixture(scope="module")
+def options_run():
+    """The optional Kubernetes settings, all in one run (each run costs ~1 s)."""
+    return run_stack("prod", (*K8S, "kubernetes.zone_spread=DoNotSchedule", "kubernetes.pdb_max_unavailable=25%",
+                              f"kubernetes.keda_operator_role_arn={OPERATOR_ROLE}"))
 
 
 def container(deployment):
@@ -62,7 +72,7 @@ def test_prod_refuses_a_mutable_image_tag():
     stack_platform("prod", ("kubernetes.api_image=api:latest",))
 
 
-def test_pods_spread_over_zones_then_nodes(k8s_run):
+def test_pods_spread_over_zones_then_nodes(k8s_run, options_run):
     for name in ("api", "worker"):
         spread = by_name(k8s_run, f"prod-k8s-{name}").inputs["spec"]["template"]["spec"]["topologySpreadConstraints"]
         selector = {"matchLabels": {"app.kubernetes.io/name": name}}
@@ -71,8 +81,7 @@ def test_pods_spread_over_zones_then_nodes(k8s_run):
              "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]},
             {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
              "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]}]
-    strict = run_stack("prod", (*K8S, "kubernetes.zone_spread=DoNotSchedule"))
-    zone = container_spec(by_name(strict, "prod-k8s-api"))["topologySpreadConstraints"][0]
+    zone = container_spec(by_name(options_run, "prod-k8s-api"))["topologySpreadConstraints"][0]
     assert (zone["topologyKey"], zone["whenUnsatisfiable"]) == ("topology.kubernetes.io/zone", "DoNotSchedule")
 
 
@@ -102,12 +111,12 @@ def test_pdbs_keep_the_runbook_minimum_available_during_drains(k8s_run):
         assert by_name(k8s_run, "prod-k8s-worker").inputs["spec"]["replicas"] - minimum == 0
 
 
-def test_pdb_max_unavailable_is_the_operators_override():
-    run = run_stack("prod", (*K8S, "kubernetes.pdb_max_unavailable=2"))
-    assert by_name(run, "prod-k8s-api-pdb").inputs["spec"]["maxUnavailable"] == 2   # pods, an integer
-    assert "minAvailable" not in by_name(run, "prod-k8s-api-pdb").inputs["spec"]
-    run = run_stack("prod", (*K8S, "kubernetes.pdb_max_unavailable=25%"))
-    assert by_name(run, "prod-k8s-worker-pdb").inputs["spec"]["maxUnavailable"] == "25%"
+def test_pdb_max_unavailable_is_the_operators_override(options_run):
+    for name in ("api", "worker"):
+        spec = by_name(options_run, f"prod-k8s-{name}-pdb").inputs["spec"]
+        assert spec["maxUnavailable"] == "25%" and "minAvailable" not in spec
+    platform, _ = stack_platform("prod", (*K8S, "kubernetes.pdb_max_unavailable='2'"))
+    assert parse_platform(platform, "Pulumi.prod.yaml").kubernetes.pdb_max_unavailable == 2  # pods: an integer
     # Kubernetes refuses a string that is not a percentage ("must be an integer or percentage")
     with pytest.raises(ConfigError, match=r"kubernetes\.pdb_max_unavailable"):
         stack_platform("prod", (*K8S, "kubernetes.pdb_max_unavailable=two"))
@@ -218,11 +227,9 @@ def test_keda_authenticates_by_pod_identity_with_a_role_for_the_one_queue(k8s_ru
     assert "identityOwner" not in scaler.inputs["spec"]["triggers"][0]["metadata"]
 
 
-def test_keda_role_trusts_only_the_configured_operator_role():
-    operator = "arn:aws:iam::123456789012:role/keda-operator"
-    run = run_stack("prod", (*K8S, f"kubernetes.keda_operator_role_arn={operator}"))
-    trust = json.loads(by_name(run, "prod-k8s-keda-role").inputs["assumeRolePolicy"])
-    assert trust["Statement"][0]["Principal"] == {"AWS": operator}
+def test_keda_role_trusts_only_the_configured_operator_role(options_run):
+    trust = json.loads(by_name(options_run, "prod-k8s-keda-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"AWS": OPERATOR_ROLE}
     with pytest.raises(ConfigError, match=r"kubernetes\.keda_operator_role_arn"):
         stack_platform("prod", (*K8S, "kubernetes.keda_operator_role_arn=keda-operator"))
 
