@@ -43,3 +43,10 @@ def of_type(run, type_token: str):
 @pytest.fixture(scope="session")
 def prod_run():
     return run_stack("prod")
+
+
+# Kubernetes on in a bundled stack: prod refuses mutable image tags, so the images go by digest.
+EXAMPLE_DIGEST = "sha256:" + "0123456789abcdef" * 4
+K8S_IMAGES = {"api_image": f"ghcr.io/example/novacron-api@{EXAMPLE_DIGEST}",
+              "worker_image": f"ghcr.io/example/novacron-worker@{EXAMPLE_DIGEST}"}
+K8S_ENABLED = ("kubernetes.enabled=true", *(f"kubernetes.{k}={v}" for k, v in K8S_IMAGES.items()))

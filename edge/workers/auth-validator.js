@@ -21,23 +21,27 @@
  * requires an HS256 key of at least the hash size), env.JWT_AUDIENCE and env.JWT_ISSUER
  * (optional vars). A missing or short secret fails closed with 500: every request is refused
  * rather than let through unauthenticated.
+ *
+ * The module exports the handler object and nothing else: workerd treats every export of the main
+ * module as an entrypoint and refuses to start on a constant ("Incorrect type for map entry
+ * 'CLOCK_SKEW_SECONDS'"). infra/planning/edge_plan.py reads the RUNBOOK_* constants from this source.
  */
 
 // novacron runbook, "7. Edge Location Scaling", cloudflare_workers.scripts[auth-validator]
-export const RUNBOOK_CPU_LIMIT_MS = 50;
-export const RUNBOOK_ROUTES = Object.freeze(['*/secure/*']);
+const RUNBOOK_CPU_LIMIT_MS = 50;
+const RUNBOOK_ROUTES = Object.freeze(['*/secure/*']);
 
-export const CLOCK_SKEW_SECONDS = 30;
-export const MAX_TOKEN_LENGTH = 8192; // bounds decode + HMAC work per request
-export const MIN_SECRET_BYTES = 32; // RFC 7518 §3.2, HS256
-export const REALM = 'secure';
-export const SUBJECT_HEADER = 'X-Auth-Subject';
+const CLOCK_SKEW_SECONDS = 30;
+const MAX_TOKEN_LENGTH = 8192; // bounds decode + HMAC work per request
+const MIN_SECRET_BYTES = 32; // RFC 7518 §3.2, HS256
+const REALM = 'secure';
+const SUBJECT_HEADER = 'X-Auth-Subject';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** base64url (RFC 7515, no padding) -> bytes; throws on anything else. */
-export function base64UrlDecode(text) {
+function base64UrlDecode(text) {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) throw new Error('bad base64url');
   const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
   const binary = atob(b64);
@@ -53,7 +57,7 @@ function decodeJson(part) {
 }
 
 /** The bearer token, or null when the header is missing or not a Bearer credential. */
-export function bearerToken(request) {
+function bearerToken(request) {
   const match = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(request.headers.get('Authorization') || '');
   return match ? match[1] : null;
 }
@@ -62,7 +66,7 @@ let cachedSecret = null;
 let cachedKey = null;
 
 /** HMAC key for the secret, imported once per isolate (importKey is the costly step). */
-export function importHmacKey(secret) {
+function importHmacKey(secret) {
   if (secret !== cachedSecret) {
     cachedSecret = secret;
     cachedKey = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
@@ -76,7 +80,7 @@ const fail = (description) => ({ ok: false, description });
  * Verify an HS256 JWT. Returns {ok: true, claims} or {ok: false, description}.
  * options: {secret, audience?, issuer?, nowSeconds}
  */
-export async function verifyJwt(token, { secret, audience, issuer, nowSeconds }) {
+async function verifyJwt(token, { secret, audience, issuer, nowSeconds }) {
   if (token.length > MAX_TOKEN_LENGTH) return fail('token too long');
   const parts = token.split('.');
   if (parts.length !== 3) return fail('malformed token');
@@ -119,7 +123,7 @@ export async function verifyJwt(token, { secret, audience, issuer, nowSeconds })
 }
 
 /** 401 per RFC 6750 §3: no error code when no credentials were sent, invalid_token otherwise. */
-export function unauthorized(description) {
+function unauthorized(description) {
   const challenge = description
     ? `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`
     : `Bearer realm="${REALM}"`;
@@ -129,8 +133,8 @@ export function unauthorized(description) {
   });
 }
 
-/** The Worker's logic with clock and upstream fetch injectable (tests pass fakes). */
-export async function handleRequest(request, env = {}, { now = Date.now, fetch: upstream = globalThis.fetch } = {}) {
+/** The Worker's logic: fail closed without a secret, 401 on a bad token, else forward with the subject. */
+async function handleRequest(request, env) {
   const secret = env.JWT_SECRET;
   if (typeof secret !== 'string' || encoder.encode(secret).length < MIN_SECRET_BYTES) {
     console.error('auth-validator: JWT_SECRET missing or shorter than 32 bytes; refusing all requests');
@@ -146,13 +150,13 @@ export async function handleRequest(request, env = {}, { now = Date.now, fetch: 
     secret,
     audience: env.JWT_AUDIENCE || undefined,
     issuer: env.JWT_ISSUER || undefined,
-    nowSeconds: Math.floor(now() / 1000),
+    nowSeconds: Math.floor(Date.now() / 1000),
   });
   if (!result.ok) return unauthorized(result.description);
 
   const headers = new Headers(request.headers);
   headers.set(SUBJECT_HEADER, result.claims.sub); // replaces any client-sent value
-  return upstream(new Request(request, { headers }));
+  return fetch(new Request(request, { headers }));
 }
 
 export default {

@@ -25,16 +25,21 @@
  *
  * Configuration (Worker vars, strings): RATE_LIMIT (default 100 requests) and
  * RATE_LIMIT_WINDOW_SECONDS (default 60). Missing, non-numeric or < 1 values use the defaults.
+ *
+ * The module exports the handler object and nothing else: workerd treats every export of the main
+ * module as an entrypoint, and refuses to start on any other value ("Incorrect type for map entry
+ * 'DEFAULT_LIMIT'"). The constants below stay module-private; infra/planning/edge_plan.py reads the
+ * RUNBOOK_* ones from this source. Tests drive the handler (node --test, and workerd via Miniflare).
  */
 
 // novacron runbook, "7. Edge Location Scaling", cloudflare_workers.scripts[rate-limiter]
-export const RUNBOOK_CPU_LIMIT_MS = 10;
-export const RUNBOOK_ROUTES = Object.freeze(['*/api/*']);
+const RUNBOOK_CPU_LIMIT_MS = 10;
+const RUNBOOK_ROUTES = Object.freeze(['*/api/*']);
 
-export const DEFAULT_LIMIT = 100;
-export const DEFAULT_WINDOW_SECONDS = 60;
+const DEFAULT_LIMIT = 100;
+const DEFAULT_WINDOW_SECONDS = 60;
 // Bounds the isolate's memory under a spoof-free but wide flood (one entry ~100 bytes).
-export const MAX_TRACKED_CLIENTS = 10_000;
+const MAX_TRACKED_CLIENTS = 10_000;
 const PRUNE_TO = 0.9;
 
 const STORE = new Map();
@@ -45,7 +50,7 @@ function positiveInt(value, fallback) {
 }
 
 /** Limit and window from the Worker's env bindings, with the documented defaults. */
-export function parseConfig(env = {}) {
+function parseConfig(env = {}) {
   return {
     limit: positiveInt(env.RATE_LIMIT, DEFAULT_LIMIT),
     windowSeconds: positiveInt(env.RATE_LIMIT_WINDOW_SECONDS, DEFAULT_WINDOW_SECONDS),
@@ -57,7 +62,7 @@ export function parseConfig(env = {}) {
  * the internet and a client cannot override it; null means a request that did not come through
  * the edge (e.g. a Worker subrequest), which is not limited.
  */
-export function clientKey(request) {
+function clientKey(request) {
   return request.headers.get('CF-Connecting-IP') || null;
 }
 
@@ -67,7 +72,7 @@ export function clientKey(request) {
  * every new client once full (measured: ~60 us per request at 10k clients); with 10% slack one
  * O(n) scan pays for the next n/10 new clients.
  */
-export function prune(store, windowStart, max = MAX_TRACKED_CLIENTS) {
+function prune(store, windowStart, max = MAX_TRACKED_CLIENTS) {
   if (store.size <= max) return;
   const target = Math.floor(max * PRUNE_TO);
   for (const [key, entry] of store) {
@@ -83,7 +88,7 @@ export function prune(store, windowStart, max = MAX_TRACKED_CLIENTS) {
  * Count one request for `key` at `nowMs` and decide. Pure apart from `store`.
  * Returns {allowed, limit, remaining, resetSeconds (epoch s), retryAfterSeconds}.
  */
-export function hit(store, key, nowMs, limit, windowSeconds, max = MAX_TRACKED_CLIENTS) {
+function hit(store, key, nowMs, limit, windowSeconds, max = MAX_TRACKED_CLIENTS) {
   const windowMs = windowSeconds * 1000;
   const windowStart = Math.floor(nowMs / windowMs) * windowMs;
   let entry = store.get(key);
@@ -105,7 +110,7 @@ export function hit(store, key, nowMs, limit, windowSeconds, max = MAX_TRACKED_C
 }
 
 /** X-RateLimit-* headers (Reset is epoch seconds, the GitHub convention). */
-export function rateLimitHeaders(decision) {
+function rateLimitHeaders(decision) {
   return {
     'X-RateLimit-Limit': String(decision.limit),
     'X-RateLimit-Remaining': String(decision.remaining),
@@ -113,7 +118,7 @@ export function rateLimitHeaders(decision) {
   };
 }
 
-export function tooManyRequests(decision) {
+function tooManyRequests(decision) {
   return new Response(
     JSON.stringify({ error: 'rate_limited', retry_after: decision.retryAfterSeconds }),
     {
@@ -128,18 +133,15 @@ export function tooManyRequests(decision) {
   );
 }
 
-/**
- * The Worker's logic with its clock, upstream fetch and store injectable (tests pass fakes;
- * production uses Date.now, the global fetch and the isolate's Map).
- */
-export async function handleRequest(request, env, { now = Date.now, fetch: upstream = globalThis.fetch, store = STORE } = {}) {
+/** The Worker's logic: count, then answer 429 or forward to the origin and add the headers. */
+async function handleRequest(request, env) {
   const key = clientKey(request);
-  if (key === null) return upstream(request);
+  if (key === null) return fetch(request);
   const { limit, windowSeconds } = parseConfig(env);
-  const decision = hit(store, key, now(), limit, windowSeconds);
+  const decision = hit(STORE, key, Date.now(), limit, windowSeconds);
   if (!decision.allowed) return tooManyRequests(decision);
 
-  const response = await upstream(request);
+  const response = await fetch(request);
   // A WebSocket upgrade (101) cannot be re-wrapped without losing the socket: pass it as is.
   if (response.status === 101 || response.webSocket) return response;
   // fetch() responses have immutable headers; copy to add ours.

@@ -310,6 +310,10 @@ class EmergencyConfig(_Section):
     budget_ceiling_usd_month: Annotated[float | None, Field(gt=0)] = None
 
 
+# An immutable image reference: OCI digest form `name[:tag]@sha256:<64 lowercase hex>`.
+IMAGE_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
 class KubernetesConfig(_Section):
     """Optional k8s workloads; the kubeconfig comes from the secret `scaling-platform:kubeconfig`.
 
@@ -320,8 +324,10 @@ class KubernetesConfig(_Section):
 
     enabled: bool = False
     namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = "scaling-platform"
-    api_image: str = "ghcr.io/example/novacron-api:stable"
-    worker_image: str = "ghcr.io/example/novacron-worker:stable"
+    # Container images. prod needs them by digest (`name@sha256:<64 hex>`, IMAGE_DIGEST): a tag can be
+    # moved, so the same plan could roll out different code; other stacks may use tags while iterating.
+    api_image: Annotated[str, Field(min_length=1, max_length=512)] = "ghcr.io/example/novacron-api:stable"
+    worker_image: Annotated[str, Field(min_length=1, max_length=512)] = "ghcr.io/example/novacron-worker:stable"
     # Normal-mode requests/limits of one api pod: half the runbook's emergency values (novacron
     # "2. Manual Scaling Procedures" raises api to requests 1000m/2Gi, limits 2000m/4Gi).
     api_cpu_request: str = "500m"
@@ -336,8 +342,21 @@ class KubernetesConfig(_Section):
     # 25 jobs = half of both the emergency value and tiers.worker.jobs_per_instance 50.
     max_concurrent_jobs: Annotated[int, Field(ge=1, le=10_000)] = 25
     worker_threads: Annotated[int, Field(ge=1, le=1_024)] = 8
-    # At most this share of pods down for voluntary disruptions (node drains, upgrades).
-    pdb_max_unavailable: Annotated[str, Field(pattern=r"^(\d+|\d{1,2}%)$")] = "10%"
+    # PodDisruptionBudgets: None (default) = minAvailable at the runbook minimum of each workload, so
+    # a drain never takes it below; a count or percentage here = maxUnavailable instead (the operator's
+    # own bound, which does let a drain go below the minimum).
+    # Kubernetes takes an integer (pods) or a percentage string here; "2" (a string count) it refuses.
+    pdb_max_unavailable: Annotated[int, Field(ge=0, le=100_000)] | Annotated[str, Field(pattern=r"^(\d{1,2}|100)%$")] | None = None
+    # Zone spread of the pods (topology.kubernetes.io/zone, maxSkew 1). ScheduleAnyway (default)
+    # prefers an even spread but still schedules when a zone is down or full (a zone outage is when the
+    # pods are needed elsewhere); DoNotSchedule enforces it and leaves pods Pending instead.
+    zone_spread: Literal["ScheduleAnyway", "DoNotSchedule"] = "ScheduleAnyway"
+    # KEDA authenticates the SQS trigger by pod identity: the KEDA operator (IRSA or EKS Pod Identity on
+    # its service account) assumes a role that may only read the worker queue. This names the operator's
+    # role as the only principal trusted to assume it; None trusts the account (the operator role's own
+    # sts:AssumeRole permission then decides).
+    keda_operator_role_arn: Annotated[str | None, Field(max_length=2048,
+                                                        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")] = None
     # KEDA queue trigger: the worker reads SQS (queueURL built from region, account and name;
     # infra/planning/edge_plan.py keda_spec). queue_name None = the queue the worker ASG's queue alarms watch
     # in the primary region (`scaling.queue.queue_name`, else `<environment>-<region>-jobs`).
@@ -418,6 +437,17 @@ class PlatformConfig(_Section):
                 raise _KeyError(f"regions[{i}].min_instances",
                                 f"region bounds [{region.min_instances}, {region.max_instances}] do not overlap "
                                 f"tiers.api bounds [{api.min_instances}, {api.max_instances}]")
+        return self
+
+    @model_validator(mode="after")
+    def _kubernetes_checks(self) -> "PlatformConfig":
+        k = self.kubernetes
+        if k.enabled and self.environment == "prod":
+            for key in ("api_image", "worker_image"):
+                if not IMAGE_DIGEST.search(getattr(k, key)):
+                    raise _KeyError(f"kubernetes.{key}",
+                                    f"{getattr(k, key)!r} is a mutable tag; prod needs an image by digest "
+                                    "(name@sha256:<64 hex digits>)")
         return self
 
     @model_validator(mode="after")

@@ -38,6 +38,7 @@ from infra.model.edge import (
 from infra.model.guardrails import API_PATH, API_PREFIX, ORIGIN_TLS, VIEWER_MIN_TLS  # noqa: E402,F401
 from infra.model.scaling import EMERGENCY_WORKER_ENV
 from infra.model.triggers import TriggerRule as RunbookTrigger  # noqa: E402
+from infra.planning.k8s_specs import scale_up  # noqa: E402
 from infra.planning.scaling_policy import queue_name  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +114,8 @@ def routing_table(cfg: PlatformConfig, plan: CapacityPlan, domains: dict[str, st
 # ---------------------------------------------------------------------------------------------
 # Cloudflare (novacron §7 cdn_configuration.providers.cloudflare + edge_compute.cloudflare_workers)
 
-_JS_CONST = re.compile(r"export const (RUNBOOK_CPU_LIMIT_MS|RUNBOOK_ROUTES) = (?:Object\.freeze\()?([^;]+?)\)?;")
+# Module-private `const` in the Worker (workerd accepts no exports but handlers); `export const` still read.
+_JS_CONST = re.compile(r"^(?:export )?const (RUNBOOK_CPU_LIMIT_MS|RUNBOOK_ROUTES) = (?:Object\.freeze\()?([^;]+?)\)?;", re.M)
 
 
 def _worker_constants(file: str) -> tuple[int, tuple[str, ...]]:
@@ -208,7 +210,8 @@ def hpa_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
     Mapping (one rule per direction, HPA behaviour is not per metric):
     - target utilisation = the scale-up threshold (cpu 70 %, memory 80 %);
     - scale-up: stabilisation window = the shortest "for N minutes" (cpu 2 min = 120 s: the metric
-      must stay high that long); one Pods policy per row = its step per its cooldown (+2 / 300 s);
+      must stay high that long); then doubling (or +2 pods) per period, the period derived so that
+      min -> max fits in the rows' 300 s cooldown (`k8s_specs.scale_up`, reason in `hpa_reason`);
     - scale-down: stabilisation = the longest "for N minutes" (memory 15 min = 900 s; HPA only
       scales down when every metric agrees); Pods -1 per 600 s (the rows' step and cooldown).
     HPA has no separate low threshold (30 %/40 %): it scales down when usage falls below target.
@@ -228,12 +231,17 @@ def hpa_spec(cfg: PlatformConfig, workload: WorkloadPlan) -> dict[str, Any]:
         "metrics": [{"type": "Resource", "resource": {"name": r.metric, "target": {
             "type": "Utilization", "averageUtilization": int(r.threshold)}}} for r in ups],
         "behavior": {
-            "scaleUp": {"stabilizationWindowSeconds": min(r.duration_s for r in ups),
-                        "selectPolicy": HPA_SELECT_POLICY, "policies": policies(ups)},
+            "scaleUp": scale_up(workload.min, workload.max, ups, HPA_SELECT_POLICY).behavior,
             "scaleDown": {"stabilizationWindowSeconds": max(r.duration_s for r in downs),
                           "selectPolicy": HPA_SELECT_POLICY, "policies": policies(downs)},
         },
     }
+
+
+def hpa_reason(cfg: PlatformConfig, workload: WorkloadPlan) -> str:
+    """Why the api HPA scales up as fast as it does (the component puts it in an annotation)."""
+    ups = [configured_trigger(cfg.scaling.triggers, m, "up") for m in ("cpu", "memory")]
+    return "runbook novacron §1 cpu/memory rows: " + scale_up(workload.min, workload.max, ups, HPA_SELECT_POLICY).reason
 
 
 def worker_queue(cfg: PlatformConfig) -> tuple[str, str]:
@@ -251,16 +259,18 @@ def sqs_queue_url(region: str, account_id: str, name: str) -> str:
     return f"https://sqs.{region}.amazonaws.com/{account_id}/{name}"
 
 
-def keda_spec(cfg: PlatformConfig, workload: WorkloadPlan, queue_url: Any) -> dict[str, Any]:
+def keda_spec(cfg: PlatformConfig, workload: WorkloadPlan, queue_url: Any, auth_name: str) -> dict[str, Any]:
     """KEDA ScaledObject for the worker on queue depth (runbook novacron §1 queue_depth rows).
 
     `queue_url`: `sqs_queue_url(*worker_queue(cfg) ...)` with the account id (an Output in the
     program). KEDA's aws-sqs-queue scaler feeds an HPA `AverageValue` target, so `queueLength`
     is messages *per replica*: 1000 / min_workers 10 = 100, i.e. scale-out starts when the queue
     passes 1000 at the minimum replica count. The steps/cooldowns go in
-    `advanced.horizontalPodAutoscalerConfig.behavior`: at most +5 pods per 120 s after a 60 s
-    stabilisation (the configured scale-out row: one alarm period, the runbook gives no duration); at most -2 pods per 600 s once the
-    recommendation has stayed lower for 900 s (15 min). What HPA cannot express exactly (stated in
+    `advanced.horizontalPodAutoscalerConfig.behavior`: after a 60 s stabilisation (the configured
+    scale-out row: one alarm period, the runbook gives no duration) doubling or +5 pods per period,
+    min -> max within the row's 120 s cooldown (`k8s_specs.scale_up`); at most -2 pods per 600 s
+    once the recommendation has stayed lower for 900 s (15 min). The trigger authenticates through
+    the TriggerAuthentication `auth_name` (pod identity, `k8s_specs.keda_trigger_auth`). What HPA cannot express exactly (stated in
     SQS_HPA_APPROXIMATION): the runbook's fixed steps and its "< 100 messages" scale-in condition.
     `cooldownPeriod` / `activationQueueLength` only govern 0 <-> 1 scaling, so they are not set
     (minReplicaCount is 10).
@@ -276,10 +286,10 @@ def keda_spec(cfg: PlatformConfig, workload: WorkloadPlan, queue_url: Any) -> di
     return {
         "scaleTargetRef": {"name": workload.name},
         "minReplicaCount": workload.min, "maxReplicaCount": workload.max, "pollingInterval": 30,
-        "triggers": [{"type": cfg.kubernetes.queue_trigger_type, "metadata": metadata}],
+        "triggers": [{"type": cfg.kubernetes.queue_trigger_type, "metadata": metadata,
+                      "authenticationRef": {"name": auth_name, "kind": "TriggerAuthentication"}}],
         "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
-            "scaleUp": {"stabilizationWindowSeconds": up.duration_s, "selectPolicy": HPA_SELECT_POLICY,
-                        "policies": [{"type": "Pods", "value": up.step, "periodSeconds": up.cooldown_s}]},
+            "scaleUp": scale_up(workload.min, workload.max, [up], HPA_SELECT_POLICY).behavior,
             "scaleDown": {"stabilizationWindowSeconds": down.duration_s, "selectPolicy": HPA_SELECT_POLICY,
                           "policies": [{"type": "Pods", "value": abs(down.step), "periodSeconds": down.cooldown_s}]},
         }}},
@@ -292,16 +302,17 @@ def keda_reason(cfg: PlatformConfig, workload: WorkloadPlan) -> str:
     down = configured_trigger(cfg.scaling.triggers, "queue_depth", "down")
     per_replica = max(1, int(up.threshold) // workload.min)
     return (f"runbook novacron §1 queue_depth: queueLength {per_replica} per replica = "
-            f"{int(up.threshold)} messages / min_workers {workload.min}; +{up.step} pods per {up.cooldown_s} s "
-            f"up to {workload.max}; -{abs(down.step)} pods per {down.cooldown_s} s after "
+            f"{int(up.threshold)} messages / min_workers {workload.min}; "
+            f"{scale_up(workload.min, workload.max, [up], HPA_SELECT_POLICY).reason}; "
+            f"-{abs(down.step)} pods per {down.cooldown_s} s after "
             f"{down.duration_s} s lower, down to {workload.min}. Approximation: {SQS_HPA_APPROXIMATION}")
 
 
 # What the HPA behind the ScaledObject cannot say exactly (runbook novacron §1 queue_depth).
 SQS_HPA_APPROXIMATION = (
     "HPA targets queueLength messages per replica: it scales out when queue > queueLength x replicas "
-    "(1000 at the 10-pod minimum, plus HPA's 10% tolerance) and adds up to 5 pods per 120 s (fewer if "
-    "fewer are needed), not a fixed +5 at 1000; it scales in whenever queue < 100 x replicas for 15 min, "
+    "(1000 at the 10-pod minimum, plus HPA's 10% tolerance) and adds what the queue needs within the "
+    "scale-up limit, not a fixed +5 at 1000; it scales in whenever queue < 100 x replicas for 15 min, "
     "not only below 100 messages, by at most 2 pods per 600 s")
 
 

@@ -12,6 +12,7 @@ Previews (and the offline plan) run without them, with a secret placeholder.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Sequence
 
 import pulumi
@@ -22,7 +23,7 @@ from components.traffic import RegionEndpoint
 from infra.config import PROJECT, PlatformConfig
 from infra.model.capacity import HEALTH_CHECK_INTERVAL_S, CapacityPlan
 from infra.model.edge import MANAGED_CACHE_POLICIES
-from infra.planning import edge_plan
+from infra.planning import edge_plan, k8s_specs
 
 EDGE_REGION = "us-east-1"  # CloudFront, its ACM certificates, Lambda@Edge and CLOUDFRONT WAF
 _PREVIEW_PLACEHOLDER = "preview-placeholder"
@@ -61,14 +62,27 @@ def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, provider
         account_id = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(provider=providers[cfg.primary_region.name])).account_id
         queue_url = account_id.apply(lambda acct: edge_plan.sqs_queue_url(queue_region, acct, queue))
+        trust = account_id.apply(lambda acct: json.dumps(k8s_specs.keda_role_trust_policy(acct, k.keda_operator_role_arn)))
+        queue_policy = account_id.apply(
+            lambda acct: json.dumps(k8s_specs.keda_role_policy(k8s_specs.sqs_queue_arn(queue_region, acct, queue))))
+        auth_name = f"{workloads['worker'].name}-sqs"
+        selectors = {n: k8s_specs.workload_selector(n) for n in workloads}
         component = K8sWorkloads(f"{stack}-k8s", K8sWorkloadsArgs(
             namespace=k.namespace, labels={"app.kubernetes.io/part-of": "novacron",
                                            "app.kubernetes.io/managed-by": "pulumi", "environment": cfg.environment},
             images={"api": k.api_image, "worker": k.worker_image}, workloads=workloads,
-            hpa=edge_plan.hpa_spec(cfg, workloads["api"]), scaled_object=edge_plan.keda_spec(cfg, workloads["worker"], queue_url),
+            hpa=edge_plan.hpa_spec(cfg, workloads["api"]), hpa_reason=edge_plan.hpa_reason(cfg, workloads["api"]),
+            scaled_object=edge_plan.keda_spec(cfg, workloads["worker"], queue_url, auth_name),
             scaled_object_reason=edge_plan.keda_reason(cfg, workloads["worker"]),
-            app_port=k.app_port, health_path=k.health_path, pdb_max_unavailable=k.pdb_max_unavailable),
-            opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
+            trigger_auth_name=auth_name, trigger_auth=k8s_specs.keda_trigger_auth(),
+            keda_role_trust_policy=trust, keda_role_policy=queue_policy, aws_tags=naming.tags("keda-queue-reader"),
+            selectors=selectors,
+            pdbs={n: k8s_specs.pdb_spec(w.min, selectors[n], k.pdb_max_unavailable) for n, w in workloads.items()},
+            pdb_reasons={n: k8s_specs.pdb_reason(w.min, k.pdb_max_unavailable) for n, w in workloads.items()},
+            spread={n: k8s_specs.topology_spread(selectors[n], k.zone_spread) for n in workloads},
+            app_port=k.app_port, health_path=k.health_path),
+            # IAM is global: the primary region's provider creates the KEDA role.
+            opts=pulumi.ResourceOptions(providers={"kubernetes": provider, "aws": providers[cfg.primary_region.name]}))
         outputs["kubernetes"] = {"namespace": component.namespace.metadata.name,
                                  "replicas": {n: {"min": w.min, "max": w.max} for n, w in workloads.items()}}
     return outputs

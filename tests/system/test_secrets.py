@@ -23,7 +23,7 @@ import yaml
 from infra.cli import main as cli
 from infra.cli import report
 from infra.model.unknown import SECRET_TEXT
-from tests.conftest import ROOT
+from tests.conftest import K8S_IMAGES, ROOT
 
 SENTINEL = "s3ntinel-9f2c41d7"
 SECRET_KEYS = ("scaling-platform:jwtSecret", "scaling-platform:kubeconfig", "cloudflare:apiToken")
@@ -40,7 +40,7 @@ SECRET_INPUTS = {
 def _stack_file(tmp: Path, stack: str, how: str) -> Path:
     doc = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
     config = doc["config"]
-    config["scaling-platform:platform"]["kubernetes"] = {"enabled": True}  # the kubeconfig is read
+    config["scaling-platform:platform"]["kubernetes"] = {"enabled": True, **K8S_IMAGES}  # the kubeconfig is read
     for key in SECRET_KEYS:
         value = f"{SENTINEL}-{key}"
         config[key] = {"secure": value} if how == "secure" else value

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from infra.model.unknown import UNKNOWN_TEXT
 from infra.offline.runner import run_program
-from tests.conftest import run_stack, stack_platform
-
-K8S = ("kubernetes.enabled=true",)
+from tests.conftest import K8S_ENABLED as K8S, run_stack, stack_platform
 
 
 def _unknown_paths(value, path=()):
