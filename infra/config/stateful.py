@@ -19,7 +19,14 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from infra.model.catalog import AWS_REGIONS
 from infra.model.network import RFC1918_RANGES, VPC_PREFIX
@@ -45,6 +52,11 @@ def _aws_region(value: str) -> str:
     return value
 
 
+def _as_text(value: object) -> object:
+    """`engine_version: 16` / `7.1` (YAML numbers, as a plan's JSON may hold them) mean "16" / "7.1"."""
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
 # A region's VPC range: a /16 network address inside RFC 1918 space.
 VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 _Region = Annotated[str, AfterValidator(_aws_region)]
@@ -68,7 +80,7 @@ class DeployedDatabase(_Fact):
     """The deployed shard set (it exists whenever this part is given)."""
 
     region: _Region | None = None  # where the shard primaries live (the primary region)
-    engine_version: Annotated[str | None, Field(pattern=r"^\d{1,3}$")] = None  # PostgreSQL major
+    engine_version: Annotated[str | None, BeforeValidator(_as_text), Field(pattern=r"^\d{1,3}$")] = None  # major
     storage_gb_per_shard: Annotated[int | None, Field(ge=20, le=65_536)] = None
     sharding: Literal["user", "transaction", "content", "governance"] | None = None
 
@@ -76,7 +88,7 @@ class DeployedDatabase(_Fact):
 class DeployedCache(_Fact):
     """The deployed Redis replication groups (one per deployed region)."""
 
-    engine_version: Annotated[str | None, Field(pattern=r"^\d{1,2}\.\d{1,2}$")] = None
+    engine_version: Annotated[str | None, BeforeValidator(_as_text), Field(pattern=r"^\d{1,2}\.\d{1,2}$")] = None
 
 
 class DeployedConfig(_Fact):

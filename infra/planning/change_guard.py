@@ -57,10 +57,11 @@ def _removed_regions(cfg: PlatformConfig, deployed: DeployedConfig) -> tuple[str
                                  "true to release them (README: Removing a region)")
     if not gone:
         return ()
-    return (f"allow_region_removal: {', '.join(gone)} leave the stack. Their protected, retained resources "
+    note = (f"allow_region_removal: {', '.join(gone)} removed from the stack; the protected, retained resources "
             f"({_protected(cfg, gone[0])}) stay in AWS: delete each cache with a final snapshot and schedule the "
             "KMS key deletion by hand, `pulumi state unprotect` them, then `pulumi up` deletes the network and "
-            f"forgets them; afterwards drop {', '.join(gone)} from deployed.regions",)
+            f"forgets them; afterwards drop {', '.join(gone)} from deployed.regions")
+    return (note,)
 
 
 def _region_changes(cfg: PlatformConfig, deployed: DeployedConfig, network: dict[str, NetworkPlan]) -> None:

@@ -11,7 +11,12 @@ import ipaddress
 
 from infra.config import PLATFORM_KEY, ConfigError, PlatformConfig, RegionConfig
 from infra.model.catalog import REGION_VPC_CIDRS
-from infra.model.network import PRIVATE_HALF_OFFSET, SUBNET_PREFIX, NetworkPlan, SubnetPair
+from infra.model.network import (
+    PRIVATE_HALF_OFFSET,
+    SUBNET_PREFIX,
+    NetworkPlan,
+    SubnetPair,
+)
 
 
 def zone_name(region: str, index: int) -> str:
