@@ -1,7 +1,8 @@
 """The one entry point from a validated config to a CapacityPlan, used by the Pulumi program and by
 `scaling plan` alike. This is the only place the pipeline order is written:
 demand history -> forecast -> network + change guard (what exists) -> compute (regions, tiers, failover,
-weights, nodes) -> data (shards, replicas, caches) -> scaling (triggers, vertical, spot, schedule, rollout, emergency) -> burst events.
+weights, nodes) -> data (shards, replicas, caches) -> scaling (triggers, vertical, spot, schedule, rollout,
+emergency) -> burst events.
 
 No pulumi, no boto3: reads the configured history CSV (infra/sources/metrics.py) and calls the pure planners.
 """
