@@ -1,5 +1,9 @@
 """Region: the network and front door of one region — VPC over >= 2 AZs, NAT, ALB, target group.
 
+The VPC range and the subnet of each AZ come from the plan (infra/planning/network.py: a function of the
+region and the AZ letter, never of the region's place in the stack), so adding, removing or reordering
+regions changes nothing here for any other region.
+
 Everything here is parented to the component and created through the region's explicit AWS
 provider (passed in `opts.providers`), so one program can hold every region of the estate.
 """
@@ -14,6 +18,7 @@ from components.naming import Naming, short_name
 
 # Only the ALB is public; the policy pack checks the same ports: named once in infra/model/guardrails.py.
 from infra.model.guardrails import PUBLIC_PORTS
+from infra.model.network import NetworkPlan
 
 APP_PORT = 8080
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.2+ only
@@ -25,8 +30,7 @@ class RegionArgs:
 
     naming: Naming
     region: str
-    vpc_cidr_index: int  # 10.<index>.0.0/16: regions never overlap, so they can peer later
-    az_count: int
+    network: NetworkPlan  # VPC range and per-AZ subnets; regions never overlap, so they can peer later
     health_check_path: str
     health_check_interval_s: int
     health_check_timeout_s: int
@@ -41,21 +45,21 @@ class Region(pulumi.ComponentResource):
         super().__init__("scaling-platform:region:Region", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.naming.tags
-        octet = args.vpc_cidr_index
-        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=f"10.{octet}.0.0/16", enable_dns_hostnames=True,
+        network = args.network
+        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=network.vpc_cidr, enable_dns_hostnames=True,
                                enable_dns_support=True, tags=tags("vpc", Name=f"{name}-vpc"), opts=child)
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=tags("igw"), opts=child)
-        zones = [f"{args.region}{chr(ord('a') + i)}" for i in range(args.az_count)]
+        zones = list(network.zones)
         self.public_subnets = [
-            aws.ec2.Subnet(f"{name}-public-{zone[-1]}", vpc_id=self.vpc.id, availability_zone=zone,
-                           cidr_block=f"10.{octet}.{i * 16}.0/20", map_public_ip_on_launch=False,
+            aws.ec2.Subnet(f"{name}-public-{pair.zone[-1]}", vpc_id=self.vpc.id, availability_zone=pair.zone,
+                           cidr_block=pair.public_cidr, map_public_ip_on_launch=False,
                            tags=tags("public-subnet", tier="public"), opts=child)
-            for i, zone in enumerate(zones)]
+            for pair in network.subnets]
         self.private_subnets = [
-            aws.ec2.Subnet(f"{name}-private-{zone[-1]}", vpc_id=self.vpc.id, availability_zone=zone,
-                           cidr_block=f"10.{octet}.{128 + i * 16}.0/20",
+            aws.ec2.Subnet(f"{name}-private-{pair.zone[-1]}", vpc_id=self.vpc.id, availability_zone=pair.zone,
+                           cidr_block=pair.private_cidr,
                            tags=tags("private-subnet", tier="private"), opts=child)
-            for i, zone in enumerate(zones)]
+            for pair in network.subnets]
         eip = aws.ec2.Eip(f"{name}-nat-eip", domain="vpc", tags=tags("nat-eip"), opts=child)
         nat = aws.ec2.NatGateway(f"{name}-nat", allocation_id=eip.id, subnet_id=self.public_subnets[0].id,
                                  tags=tags("nat"), opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]))
@@ -75,7 +79,7 @@ class Region(pulumi.ComponentResource):
             ingress=[{"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": ["0.0.0.0/0"],
                       "description": "public web"} for port in PUBLIC_PORTS],
             egress=[{"protocol": "tcp", "from_port": APP_PORT, "to_port": APP_PORT,
-                     "cidr_blocks": [f"10.{octet}.0.0/16"], "description": "to app instances"}],
+                     "cidr_blocks": [network.vpc_cidr], "description": "to app instances"}],
             tags=tags("alb-sg"), opts=child)
         self.app_sg = aws.ec2.SecurityGroup(
             f"{name}-app-sg", vpc_id=self.vpc.id, description="App tiers: only the ALB may reach the app port",

@@ -146,7 +146,8 @@ class ShardSet(pulumi.ComponentResource):
             manage_master_user_password=True, master_user_secret_kms_key_id=args.primary.key_arn,
             backup_retention_period=BACKUP_RETENTION_DAYS, deletion_protection=not draining,
             skip_final_snapshot=False, final_snapshot_identifier=f"{ident}{FINAL_SNAPSHOT_SUFFIX}",
-            allow_major_version_upgrade=False,
+            # False unless database.allow_major_version_upgrade: RDS then refuses a major engine_version change.
+            allow_major_version_upgrade=plan.allow_major_version_upgrade,
             tags=args.naming.tags("db-shard", shard=str(index), strategy=plan.strategy), opts=opts,
             **self._common(args.primary, plan.instance_class))
 

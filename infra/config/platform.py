@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from infra.config.scaling import ScalingConfig, scaling_errors
+from infra.config.stateful import DeployedConfig, VpcCidr
 from infra.model.catalog import (
     AWS_REGIONS,
     CACHE_NODE_TYPES,
@@ -97,6 +98,9 @@ class RegionConfig(_Section):
     az_count: Annotated[int, Field(ge=2, le=6)] = 2  # >= 2 AZs so one AZ outage leaves capacity
     # ACM certificate for the regional ALB; with it the ALB serves HTTPS and redirects HTTP.
     certificate_arn: Annotated[str | None, Field(pattern=r"^arn:aws:acm:")] = None
+    # The region's VPC range; None = its fixed range in infra/model/catalog.py REGION_VPC_CIDRS (never its
+    # position in `regions`). Set it only to keep a range deployed before that table existed.
+    vpc_cidr: VpcCidr | None = None
 
 
 class DemandConfig(_Section):
@@ -267,6 +271,9 @@ class DatabaseConfig(_Section):
     max_shards: Annotated[int, Field(ge=1, le=1024)] = 64
     previous_shards: Annotated[int | None, Field(ge=1, le=1024)] = None
     allow_shard_removal: bool = False
+    # A major engine_version upgrade of live shards (RDS upgrades in place, with downtime) needs this
+    # explicit true (the RDS input of the same name); with `deployed.database` the plan refuses it otherwise.
+    allow_major_version_upgrade: bool = False
     # Time-based sharding (sharding: transaction): month the first shard's range starts.
     time_epoch_month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = "2024-01"
 
@@ -394,6 +401,9 @@ class PlatformConfig(_Section):
     scaling: ScalingConfig = ScalingConfig()
     edge: "EdgeConfig" = Field(default_factory=lambda: EdgeConfig())
     events: list[BurstEvent] = []
+    # What exists now (infra/config/stateful.py) and the one explicit way to drop a deployed region.
+    deployed: DeployedConfig | None = None
+    allow_region_removal: bool = False
 
     @model_validator(mode="after")
     def _edge_cross_checks(self) -> "PlatformConfig":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.model.data import CachePlan, DatabasePlan
+from infra.model.network import NetworkPlan
 from infra.model.scaling import TierScaling
 
 
@@ -162,6 +163,8 @@ class CapacityPlan:
     database: DatabasePlan | None = None  # infra/planning/data_plan.py: shards, replicas, max_connections
     cache: CachePlan | None = None  # infra/planning/data_plan.py: per-region Redis
     bursts: dict[str, Any] = field(default_factory=dict)  # infra/planning/burst.py: pre-warmed events
+    # infra/planning/network.py: each region's VPC range and subnets (from the region, never its position).
+    network: dict[str, NetworkPlan] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""

@@ -1,4 +1,4 @@
-"""Static catalogs the planners validate against: AWS regions and instance types.
+"""Static catalogs the planners validate against: AWS regions (with their fixed VPC ranges) and instance types.
 
 Pure data (no pulumi, no boto3). Prices live in `infra/cost/pricing.py`; this module only says
 what exists and how big it is, so config validation and the planners share one list.
@@ -92,3 +92,28 @@ DB_INSTANCE_CLASSES: tuple[str, ...] = (
 CACHE_NODE_TYPES: tuple[str, ...] = (
     "cache.t3.small", "cache.t3.medium", "cache.r5.large", "cache.r5.xlarge", "cache.r5.2xlarge",
 )
+
+
+# VPC range of each region: a fixed /16 per AWS region, never derived from the region's position in
+# `regions`, so adding, removing or reordering regions leaves every other region's VPC, subnets, subnet
+# groups and security groups byte-identical (AWS replaces a VPC whose CIDR changes, and everything on it).
+# The four regions of the novacron "4. Multi-Region Scaling" table keep the ranges they had when the
+# range came from the list position (10.0 .. 10.3), so the bundled stacks see no change; the others follow
+# in the order of AWS_REGION_TIMEZONES. Append a new region with the next free second octet; never renumber an entry.
+# Regions never overlap, so any two can peer later. `regions[i].vpc_cidr` overrides an entry.
+REGION_VPC_CIDRS: dict[str, str] = {
+    "us-east-1": "10.0.0.0/16", "us-west-2": "10.1.0.0/16", "eu-west-1": "10.2.0.0/16",
+    "ap-southeast-1": "10.3.0.0/16", "us-east-2": "10.4.0.0/16", "us-west-1": "10.5.0.0/16",
+    "ca-central-1": "10.6.0.0/16", "ca-west-1": "10.7.0.0/16", "mx-central-1": "10.8.0.0/16",
+    "sa-east-1": "10.9.0.0/16", "eu-west-2": "10.10.0.0/16", "eu-west-3": "10.11.0.0/16",
+    "eu-central-1": "10.12.0.0/16", "eu-central-2": "10.13.0.0/16", "eu-north-1": "10.14.0.0/16",
+    "eu-south-1": "10.15.0.0/16", "eu-south-2": "10.16.0.0/16", "il-central-1": "10.17.0.0/16",
+    "me-south-1": "10.18.0.0/16", "me-central-1": "10.19.0.0/16", "af-south-1": "10.20.0.0/16",
+    "ap-east-1": "10.21.0.0/16", "ap-south-1": "10.22.0.0/16", "ap-south-2": "10.23.0.0/16",
+    "ap-southeast-2": "10.24.0.0/16", "ap-southeast-3": "10.25.0.0/16", "ap-southeast-4": "10.26.0.0/16",
+    "ap-southeast-5": "10.27.0.0/16", "ap-southeast-7": "10.28.0.0/16", "ap-northeast-1": "10.29.0.0/16",
+    "ap-northeast-2": "10.30.0.0/16", "ap-northeast-3": "10.31.0.0/16", "ap-east-2": "10.32.0.0/16",
+    "ap-southeast-6": "10.33.0.0/16", "us-gov-east-1": "10.34.0.0/16", "us-gov-west-1": "10.35.0.0/16",
+    "cn-north-1": "10.36.0.0/16", "cn-northwest-1": "10.37.0.0/16", "us-iso-east-1": "10.38.0.0/16",
+    "us-iso-west-1": "10.39.0.0/16", "us-isob-east-1": "10.40.0.0/16", "eusc-de-east-1": "10.41.0.0/16",
+}

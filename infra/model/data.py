@@ -130,6 +130,7 @@ class DatabasePlan:
     cross_region_replicas: dict[str, int]  # region -> replicas per shard there
     cross_region_reason: str
     shard_notes: tuple[str, ...] = field(default_factory=tuple)
+    allow_major_version_upgrade: bool = False  # database.allow_major_version_upgrade (the RDS input)
 
     @property
     def shard_indexes(self) -> tuple[int, ...]:

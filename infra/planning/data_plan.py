@@ -191,11 +191,17 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
 
     # relay "Read Replicas": per shard, with load split evenly over shards. A replicated shard
     # (governance) holds everything, so each receives every write and 1/N of the reads.
-    shard_reads = db.read_qps / shards
-    shard_writes = db.write_qps if strategy == "replicated" else db.write_qps / shards
-    split = (f"per shard: {db.read_qps:g} reads/s / {shards} shards = {shard_reads:g}, "
+    # Issue 14: new shards hold no data until their keys have moved (novacron 5 add_shard), so while the plan
+    # adds shards the load is still split over the deployed ones: their read replicas are never cut before
+    # the data has moved. Raising database.previous_shards after the move lets the replicas follow the split.
+    holders = min(shards, db.previous_shards) if db.previous_shards else shards
+    held = (f"{holders} deployed shards (shards {holders}..{shards - 1} hold no data until their keys have moved; "
+            f"then raise database.previous_shards to {shards})") if holders < shards else f"{shards} shards"
+    shard_reads = db.read_qps / holders
+    shard_writes = db.write_qps if strategy == "replicated" else db.write_qps / holders
+    split = (f"per shard: {db.read_qps:g} reads/s / {held} = {shard_reads:g}, "
              + (f"every write on every replicated shard = {shard_writes:g}" if strategy == "replicated"
-                else f"{db.write_qps:g} writes/s / {shards} = {shard_writes:g}"))
+                else f"{db.write_qps:g} writes/s / {holders} = {shard_writes:g}"))
     per_shard, rule_reason = replicas_needed(shard_reads, shard_writes)
     reason = f"{split}; {rule_reason}"
     emergency = 0
@@ -245,7 +251,8 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         max_connections=max_conn, max_connections_reason=conn_reason, storage_gb_per_shard=db.storage_gb_per_shard,
         max_allocated_storage_gb=cap, storage_fill_gb=fill, storage_reason=storage_reason,
         multi_az=cfg.environment in MULTI_AZ_ENVIRONMENTS, primary_region=primary,
-        cross_region_replicas=cross, cross_region_reason=cross_reason, shard_notes=notes)
+        cross_region_replicas=cross, cross_region_reason=cross_reason, shard_notes=notes,
+        allow_major_version_upgrade=db.allow_major_version_upgrade)
 
 
 # ---------------------------------------------------------------------------------------------

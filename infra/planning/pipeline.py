@@ -1,7 +1,8 @@
 """The one entry point from a validated config to a CapacityPlan, used by the Pulumi program and by
 `scaling plan` alike. This is the only place the pipeline order is written:
-demand history -> forecast -> compute (regions, tiers, failover, weights, nodes) -> data (shards,
-replicas, caches) -> scaling (triggers, vertical, spot, schedule, rollout, emergency) -> burst events.
+demand history -> forecast -> network + change guard (what exists) -> compute (regions, tiers, failover,
+weights, nodes) -> data (shards, replicas, caches) -> scaling (triggers, vertical, spot, schedule, rollout,
+emergency) -> burst events.
 
 No pulumi, no boto3: reads the configured history CSV (infra/sources/metrics.py) and calls the pure planners.
 """
@@ -14,8 +15,10 @@ from pathlib import Path
 from infra.config import PlatformConfig
 from infra.model.capacity import CapacityPlan
 from infra.planning import burst, capacity
+from infra.planning.change_guard import check_changes
 from infra.planning.data_plan import plan_cache, plan_database
 from infra.planning.forecast import DemandForecast, forecast_demand
+from infra.planning.network import plan_network
 from infra.planning.scaling_policy import apply_scaling
 from infra.sources.metrics import HourlyHistory, load_history_csv
 
@@ -44,8 +47,11 @@ def load_demand(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR) -> tuple[Hour
 def plan_capacity(cfg: PlatformConfig, forecast: DemandForecast | None = None) -> CapacityPlan:
     """Compute, data tier and scaling for one stack (no burst events); `forecast` (the configured
     history's DemandForecast) replaces `peak_rps x growth` as the demand the tiers are sized for."""
+    network = plan_network(cfg)
+    notes = check_changes(cfg, network)  # refuses what AWS cannot do to what exists, before any sizing
     plan = capacity.plan_compute(cfg, forecast)
-    plan = dataclasses.replace(plan, database=plan_database(cfg), cache=plan_cache(cfg))
+    plan = dataclasses.replace(plan, database=plan_database(cfg), cache=plan_cache(cfg), network=network,
+                               notes=plan.notes + notes)
     return apply_scaling(cfg, plan)
 
 

@@ -63,11 +63,11 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
     endpoints: list[RegionEndpoint] = []
     region_outputs: dict[str, object] = {}
     built_regions: dict[str, Region] = {}
-    for index, region_cfg in enumerate(cfg.regions):
+    for region_cfg in cfg.regions:
         region_plan = plan.regions[region_cfg.name]
         opts = pulumi.ResourceOptions(providers={"aws": providers[region_cfg.name]})
         region = Region(f"{stack}-{region_cfg.name}", RegionArgs(
-            naming=naming, region=region_cfg.name, vpc_cidr_index=index, az_count=region_plan.az_count,
+            naming=naming, region=region_cfg.name, network=plan.network[region_cfg.name],
             health_check_path=cfg.dns.health_check_path if cfg.dns else "/health",
             health_check_interval_s=HEALTH_CHECK_INTERVAL_S,
             health_check_timeout_s=HEALTH_CHECK_TIMEOUT_S, drain_seconds=DRAIN_SECONDS,

@@ -5,16 +5,24 @@ import pulumi
 import pulumi_aws as aws
 
 from components.region import Region, RegionArgs
+from infra.model.network import NetworkPlan, SubnetPair
 from tests.components.alone import NAMING_DEV, NAMING_PROD, build_alone, check_conventions, tags
 
 CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c"
+
+
+def network(az_count: int) -> NetworkPlan:
+    """What infra/planning/network.py plans for eu-west-1 (10.2.0.0/16), by hand."""
+    subnets = tuple(SubnetPair(f"eu-west-1{letter}", f"10.2.{16 * i}.0/20", f"10.2.{128 + 16 * i}.0/20")
+                    for i, letter in enumerate("abcdef"[:az_count]))
+    return NetworkPlan("eu-west-1", "10.2.0.0/16", subnets, "hand-made")
 
 
 def build(naming=NAMING_PROD, az_count=3, certificate_arn=CERT, name="t-eu-west-1"):
     def make():
         provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
         return Region(name, RegionArgs(
-            naming=naming, region="eu-west-1", vpc_cidr_index=2, az_count=az_count, health_check_path="/healthz",
+            naming=naming, region="eu-west-1", network=network(az_count), health_check_path="/healthz",
             health_check_interval_s=15, health_check_timeout_s=5, drain_seconds=45, certificate_arn=certificate_arn),
             opts=pulumi.ResourceOptions(providers={"aws": provider}))
     return build_alone(make)

@@ -1,45 +1,55 @@
-"""Stateful safety: no scaling change ever replaces or deletes a resource that holds data.
+"""Stateful safety: no change ever replaces or deletes what holds data, or the network it sits on, unless
+the plan refuses it (exit 2, one line) or the config says so explicitly.
 
-Property (hypothesis, bounded: every example is one mock run of the real program): for a pair of
-configs that differ only in
-- demand (peak_rps, tps, database.read_qps, database.write_qps),
-- sizes (database.size_gb upward, cache.replicas, cache.node_type within the catalog),
-- the emergency switch (mode none/up/down/reset x every target),
-- failed regions,
-both runs register the same stateful resources under the same names with the same
-replacement-relevant inputs (below), so `pulumi up` going from one to the other updates them in
-place. Shard primaries may only be added (size grows); read replicas are disposable and may come
-and go, but one present in both runs must not be replaced either.
+Every pair below runs the real program twice under the SDK mocks and compares what was registered.
+Mock ids are name-based (`<name>_id`), so a moved VPC would not show through a subnet's `vpcId`: the
+comparison is on each resource's own replacement-relevant inputs (REPLACEMENT_INPUTS), and on whole inputs
+where the pair promises byte-identical resources (the regions a region-list change does not touch).
 
-Replacement-relevant inputs per type — an input here changing means the provider replaces the
-resource (Terraform `ForceNew` in the AWS provider that pulumi-aws bridges), or moves its data:
+Pairs:
+- scaling changes (hypothesis): demand, sizes, emergency mode x target, failed regions, and region-list
+  changes (insert, remove, reorder), on the bundled prod stack and a lean two-region one, each once as a
+  new stack and once with what exists declared (`deployed`, taken from its own plan as
+  `scaling plan --previous` does); a removed deployed region must be refused;
+- region insert first / in the middle, removal and reorder: every other region's network, subnet groups,
+  security groups, keys, caches and the shards keep byte-identical inputs and options;
+- halving the shard target on a deployed stack keeps every replica of the existing shards.
+
+Replacement-relevant inputs per type — an input here changing makes the provider replace the resource
+(pulumi-aws bridges the Terraform AWS provider: its `ForceNew` arguments; Pulumi registry pages "Changes to
+this property will trigger replacement"), or moves its data. helper `diff`'s infra/model/replacement_table.py
+is the one table for the product; this one is the subset the program registers, kept here for the tests:
 
 | type                                 | inputs that must never change                                   |
 |--------------------------------------|-----------------------------------------------------------------|
 | aws:rds/instance:Instance            | identifier, engine, availabilityZone, dbName, username,         |
-|                                      | storageEncrypted, kmsKeyId, dbSubnetGroupName (moves the DB to  |
-|                                      | another VPC), characterSetName, ncharCharacterSetName, timezone,|
-|                                      | snapshotIdentifier, restoreToPointInTime, s3Import,             |
-|                                      | customIamInstanceProfile, replicateSourceDb (a change promotes/ |
-|                                      | re-sources a replica), manageMasterUserPassword                 |
+|                                      | storageEncrypted, kmsKeyId, dbSubnetGroupName, characterSetName,|
+|                                      | ncharCharacterSetName, timezone, snapshotIdentifier,            |
+|                                      | restoreToPointInTime, s3Import, customIamInstanceProfile,       |
+|                                      | replicateSourceDb, manageMasterUserPassword                     |
 |                                      | + allocatedStorage never shrinks (RDS cannot reduce storage)    |
 | aws:elasticache/replicationGroup     | replicationGroupId, engine, port, subnetGroupName,              |
-|   :ReplicationGroup                  | atRestEncryptionEnabled, kmsKeyId, transitEncryptionEnabled     |
-|                                      | (replaces below engine 7.0.5), snapshotName, snapshotArns,      |
-|                                      | preferredCacheClusterAzs, dataTieringEnabled, networkType,      |
-|                                      | securityGroupNames                                              |
-| aws:kms/key:Key                      | keyUsage, customerMasterKeySpec, multiRegion, customKeyStoreId, |
-|                                      | xksKeyId                                                        |
-| aws:rds/subnetGroup:SubnetGroup      | name, namePrefix (unset: the physical name derives from the     |
-|                                      | logical name, so the logical name is the identity)              |
-| aws:elasticache/subnetGroup          | name                                                            |
-|   :SubnetGroup                       |                                                                 |
+|                                      | atRestEncryptionEnabled, kmsKeyId, transitEncryptionEnabled,    |
+|                                      | snapshotName, snapshotArns, preferredCacheClusterAzs,           |
+|                                      | dataTieringEnabled, networkType, securityGroupNames             |
+| aws:kms/key:Key                      | keyUsage, customerMasterKeySpec, multiRegion, customKeyStoreId  |
+| aws:rds/subnetGroup, elasticache/... | name, namePrefix (unset: the logical name is the identity)      |
+| aws:ec2/vpc:Vpc                      | cidrBlock, instanceTenancy                                      |
+| aws:ec2/subnet:Subnet                | vpcId, cidrBlock, availabilityZone                              |
+| aws:ec2/securityGroup:SecurityGroup  | name, namePrefix, description, vpcId                            |
+| aws:rds/parameterGroup               | name, namePrefix, family                                        |
+| aws:ec2/eip:Eip, natGateway          | domain, address / subnetId, allocationId, connectivityType      |
+| aws:lb/loadBalancer (its DNS name)   | name, namePrefix, internal, loadBalancerType                    |
+| aws:route53/record:Record            | zoneId, name, type, setIdentifier                               |
+| aws:kms/alias:Alias                  | name                                                            |
 
-Options and deletion guards every stateful resource must carry (both runs):
-`protect` and `retainOnDelete` (replicas excepted: disposable by design), no `deleteBeforeReplace`;
-RDS primaries `deletionProtection: true`, `skipFinalSnapshot: false`, a `finalSnapshotIdentifier`;
-replication groups a `finalSnapshotIdentifier` and snapshot retention; KMS keys the longest
-deletion window (30 days).
+Guards every stateful resource carries (both runs): `protect` + `retainOnDelete`, no `deleteBeforeReplace`;
+shard primaries `deletionProtection`, backups, `skipFinalSnapshot: false` + a `finalSnapshotIdentifier`;
+replication groups a `finalSnapshotIdentifier` and snapshot retention; KMS keys rotation and the longest
+deletion window (30 days). Read replicas are the one exception, by design: scaling in deletes them (novacron 5
+manage_read_replicas remove: --skip-final-snapshot), and RDS takes no final snapshot of a read replica
+(DeleteDBInstance: FinalDBSnapshotIdentifier "can't be specified when deleting a read replica"), so they are
+unprotected with `skipFinalSnapshot: true` — but encrypted with their region's key and never replaced.
 """
 from __future__ import annotations
 
@@ -52,8 +62,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infra.config import parse_platform
+from infra.cli import main as cli
+from infra.config import ConfigError, parse_platform
 from infra.model.catalog import CACHE_NODE_TYPES
+from infra.planning.deployed import deployed_from_plan, with_deployed
+from infra.planning.pipeline import plan_capacity
 from tests.conftest import ROOT
 
 RDS = "aws:rds/instance:Instance"
@@ -61,6 +74,9 @@ CACHE_RG = "aws:elasticache/replicationGroup:ReplicationGroup"
 KMS_KEY = "aws:kms/key:Key"
 DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
 CACHE_SUBNETS = "aws:elasticache/subnetGroup:SubnetGroup"
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+SG = "aws:ec2/securityGroup:SecurityGroup"
 
 REPLACEMENT_INPUTS: dict[str, tuple[str, ...]] = {
     RDS: ("identifier", "engine", "availabilityZone", "dbName", "username", "storageEncrypted", "kmsKeyId",
@@ -73,16 +89,33 @@ REPLACEMENT_INPUTS: dict[str, tuple[str, ...]] = {
     KMS_KEY: ("keyUsage", "customerMasterKeySpec", "multiRegion", "customKeyStoreId", "xksKeyId"),
     DB_SUBNETS: ("name", "namePrefix"),
     CACHE_SUBNETS: ("name",),
+    VPC: ("cidrBlock", "instanceTenancy"),
+    SUBNET: ("vpcId", "cidrBlock", "availabilityZone"),
+    SG: ("name", "namePrefix", "description", "vpcId"),
+    "aws:rds/parameterGroup:ParameterGroup": ("name", "namePrefix", "family"),
+    "aws:ec2/eip:Eip": ("domain", "address", "networkBorderGroup", "publicIpv4Pool"),
+    "aws:ec2/natGateway:NatGateway": ("subnetId", "allocationId", "connectivityType"),
+    "aws:lb/loadBalancer:LoadBalancer": ("name", "namePrefix", "internal", "loadBalancerType"),
+    "aws:route53/record:Record": ("zoneId", "name", "type", "setIdentifier"),
+    "aws:kms/alias:Alias": ("name",),
 }
-STATEFUL = tuple(REPLACEMENT_INPUTS)
+STATEFUL = (RDS, CACHE_RG, KMS_KEY, DB_SUBNETS, CACHE_SUBNETS)
+# What a region-list change must leave byte-identical in every other region (whole inputs and options).
+REGION_SCOPED = (*REPLACEMENT_INPUTS, "aws:ec2/routeTable:RouteTable",
+                 "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/internetGateway:InternetGateway",
+                 "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener")
 EMERGENCY_TARGETS = ("api", "worker", "database", "cache", "all")
+INSERTABLE = ("us-east-2", "us-west-1", "eu-central-1", "ap-southeast-1", "eu-west-1")  # commercial, >= 2 AZs
+NEW_REGION = {"name": "eu-central-1", "min_instances": 3, "max_instances": 30, "current_instances": 5,
+              "latency_ms": 80, "traffic_weight": 10,
+              "certificate_arn": "arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-000000000005"}
 
 
 def prod_platform() -> dict:
     return yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]["scaling-platform:platform"]
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=48)
 def _run(platform_json: str):
     from infra.offline.runner import run_program
 
@@ -95,12 +128,21 @@ def run(platform: dict):
     return _run(json.dumps(platform, sort_keys=True))
 
 
+def live(platform: dict) -> dict:
+    """`platform` with what its own plan deployed declared, as `scaling plan --previous OLD.json` reads it
+    (the plan's capacity and VPCs; tests/infra/planning/test_deployed.py reads a whole recorded plan)."""
+    plan = plan_capacity(parse_platform(platform, "f"))
+    vpcs = [{"type": VPC, "provider": f"aws-{name}", "inputs": {"cidrBlock": net.vpc_cidr}}
+            for name, net in plan.network.items()]
+    return with_deployed(platform, deployed_from_plan({"capacity": plan.to_dict(), "resources": vpcs}, "previous"))
+
+
 def is_replica(resource) -> bool:
     return resource.type == RDS and "replicateSourceDb" in resource.inputs
 
 
-def stateful(run_) -> dict[str, object]:
-    return {r.name: r for r in run_.resources if r.type in STATEFUL}
+def by_name(run_, types=tuple(REPLACEMENT_INPUTS)) -> dict[str, object]:
+    return {r.name: r for r in run_.resources if r.type in types}
 
 
 def identity(resource) -> dict[str, object]:
@@ -111,37 +153,45 @@ def assert_guarded(resource) -> None:
     """Options and deletion guards of one stateful resource (see the module docstring)."""
     opts, i = resource.options, resource.inputs
     assert opts["deleteBeforeReplace"] is False, resource.name
+    if resource.type == RDS:
+        assert i["storageEncrypted"] is True and i["kmsKeyId"].endswith("-data-key"), resource.name
     if is_replica(resource):
+        assert (i["skipFinalSnapshot"], i["deletionProtection"], opts["protect"]) == (True, False, False)
         return
     assert opts["protect"] is True and opts["retainOnDelete"] is True, resource.name
     if resource.type == RDS:
         assert i["deletionProtection"] is True and i["skipFinalSnapshot"] is False, resource.name
         assert i["finalSnapshotIdentifier"] == f"{i['identifier']}-final-snapshot"
-        assert i["backupRetentionPeriod"] >= 1
+        assert i["backupRetentionPeriod"] >= 1 and i["allowMajorVersionUpgrade"] is False
     elif resource.type == CACHE_RG:
         assert i["finalSnapshotIdentifier"] == f"{i['replicationGroupId']}-final-snapshot"
         assert i["snapshotRetentionLimit"] >= 1
+        assert i["atRestEncryptionEnabled"] is True and i["transitEncryptionEnabled"] is True
     elif resource.type == KMS_KEY:
         assert i["deletionWindowInDays"] == 30 and i["enableKeyRotation"] is True
 
 
-def assert_same_stateful(before, after, *, shards_may_grow: bool = False) -> None:
-    """`after` keeps every stateful resource of `before`, by name, with the same replacement inputs."""
-    old, new = stateful(before), stateful(after)
+def assert_same_stateful(before, after, *, shards_may_grow: bool = False, new_regions: tuple[str, ...] = (),
+                         gone_regions: tuple[str, ...] = ()) -> None:
+    """`after` keeps every stateful resource of `before` (bar `gone_regions`') with the same replacement inputs,
+    and replaces nothing else of REPLACEMENT_INPUTS that both runs have."""
+    old, new = by_name(before, STATEFUL), by_name(after, STATEFUL)
     assert old, "no stateful resources recorded"
     for name, resource in old.items():
-        if is_replica(resource) and name not in new:
+        if (is_replica(resource) and name not in new) or resource.region in gone_regions:
             continue  # replicas are disposable: scaling in removes them (novacron 5)
         assert name in new, f"{name} ({resource.type}) would be deleted"
         assert new[name].type == resource.type
-        assert identity(new[name]) == identity(resource), f"{name} would be replaced"
         if resource.type == RDS:
             assert new[name].inputs.get("allocatedStorage", 0) >= resource.inputs.get("allocatedStorage", 0)
-    added = {n for n, r in new.items() if n not in old and not is_replica(r)}
+    added = {n for n, r in new.items() if n not in old and not is_replica(r) and r.region not in new_regions}
     if shards_may_grow:
         assert all(new[n].type == RDS and n.startswith("prod-db-shard-") for n in added), added
     else:
         assert added == set(), f"new stateful resources {sorted(added)}"
+    both_old, both_new = by_name(before), by_name(after)
+    for name in both_old.keys() & both_new.keys():
+        assert identity(both_new[name]) == identity(both_old[name]), f"{name} would be replaced"
     for resource in (*old.values(), *new.values()):
         assert_guarded(resource)
 
@@ -189,28 +239,142 @@ def _failed(draw, base: dict) -> dict:
     return {"failed_regions": draw(st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=len(names) - 1))}
 
 
-KINDS = ("demand", "sizes", "emergency", "failed_regions")
+def _regions(draw, base: dict) -> dict:
+    rows = list(base["regions"])
+    op = draw(st.sampled_from(("insert", "remove", "reorder")))
+    if op == "insert":
+        name = draw(st.sampled_from([r for r in INSERTABLE if r not in {row["name"] for row in rows}]))
+        row = {**NEW_REGION, "name": name, "certificate_arn": NEW_REGION["certificate_arn"].replace("eu-central-1", name)}
+        rows.insert(draw(st.integers(0, len(rows))), row)
+    elif op == "remove":
+        rows.pop(draw(st.sampled_from([i for i, r in enumerate(rows) if not r.get("primary")])))
+    else:
+        rows = draw(st.permutations(rows))
+    return {"regions": rows, "failed_regions": []}
+
+
+KINDS = ("demand", "sizes", "emergency", "failed_regions", "regions")
 
 
 @st.composite
 def config_pairs(draw):
     base = _merge(prod_platform(), draw(st.sampled_from(BASES)))
+    if draw(st.booleans()):
+        base = live(base)
     kind = draw(st.sampled_from(KINDS))
     patch = {"demand": lambda: _demand(draw), "sizes": lambda: _sizes(draw, base),
-             "emergency": lambda: _emergency(draw), "failed_regions": lambda: _failed(draw, base)}[kind]()
+             "emergency": lambda: _emergency(draw), "failed_regions": lambda: _failed(draw, base),
+             "regions": lambda: _regions(draw, base)}[kind]()
     variant = _merge(base, patch)
     return kind, base, variant
 
 
-@settings(max_examples=8, deadline=None, derandomize=True,
+def _names(platform: dict) -> tuple[str, ...]:
+    return tuple(r["name"] for r in platform["regions"])
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(config_pairs())
-def test_scaling_changes_never_replace_stateful_resources(pair):
+def test_changes_never_replace_or_delete_what_holds_data(pair):
     kind, base, variant = pair
-    assert_same_stateful(run(base), run(variant), shards_may_grow=kind == "sizes")
+    gone = tuple(n for n in _names(base) if n not in _names(variant))
+    if gone and "deployed" in base:  # a deployed region cannot silently leave the stack
+        with pytest.raises(ConfigError, match=r"regions: .* is deployed \(deployed\.regions\[\d\]\) but missing"):
+            plan_capacity(parse_platform(variant, "f"))
+        return
+    added = tuple(n for n in _names(variant) if n not in _names(base))
+    assert_same_stateful(run(base), run(variant), shards_may_grow=kind == "sizes", new_regions=added,
+                         gone_regions=gone)
 
 
-# --- one explicit example per kind of change ------------------------------------------------------
+# --- region list changes: every other region is byte-identical ---------------------------------------
+
+REGION_CHANGES = {
+    "insert-first": lambda rows: [NEW_REGION, *rows],
+    "insert-middle": lambda rows: [*rows[:2], NEW_REGION, *rows[2:]],
+    "remove": lambda rows: [r for r in rows if r["name"] != "eu-west-1"],
+    "reorder": lambda rows: [rows[3], rows[1], rows[0], rows[2]],
+}
+
+
+def regional(run_, region: str) -> dict[str, tuple[dict, dict]]:
+    return {r.name: (dict(r.inputs), dict(r.options)) for r in run_.resources
+            if r.type in REGION_SCOPED and r.region == region and r.type != "aws:route53/record:Record"}
+
+
+@pytest.mark.parametrize("change", list(REGION_CHANGES))
+def test_region_list_change_leaves_every_other_region_identical(change):
+    base = prod_platform()
+    variant = {**base, "regions": REGION_CHANGES[change](base["regions"])}
+    before, after = run(base), run(variant)
+    kept = [n for n in _names(base) if n in _names(variant)]
+    for region in kept:
+        old, new = regional(before, region), regional(after, region)
+        assert old.keys() == new.keys(), region
+        for name in old:
+            assert new[name] == old[name], f"{name} changed"
+    shards = {r.name: (r.inputs, r.options) for r in before.resources if r.type == RDS and not is_replica(r)}
+    assert shards == {r.name: (r.inputs, r.options) for r in after.resources if r.name in shards}
+    vpcs = {r.region: r.inputs["cidrBlock"] for r in after.resources if r.type == VPC}
+    expected = {"us-east-1": "10.0.0.0/16", "us-west-2": "10.1.0.0/16", "eu-west-1": "10.2.0.0/16",
+                "ap-southeast-1": "10.3.0.0/16", "eu-central-1": "10.12.0.0/16"}
+    assert vpcs == {r: expected[r] for r in _names(variant)}
+    assert_same_stateful(before, after, new_regions=("eu-central-1",), gone_regions=("eu-west-1",))
+
+
+# --- refused on a deployed stack, as the user runs it -------------------------------------------------
+
+ONLY_US_EAST_1 = ('regions=[{name: us-east-1, primary: true, min_instances: 10, max_instances: 100, current_instances: '
+                  '25, latency_ms: 50, traffic_weight: 40, certificate_arn: "arn:aws:acm:us-east-1:123456789012:'
+                  'certificate/00000000-0000-0000-0000-000000000001"}]')
+
+@pytest.fixture(scope="module")
+def live_stack(tmp_path_factory):
+    path = tmp_path_factory.mktemp("live") / "Pulumi.prod.yaml"
+    path.write_text(yaml.safe_dump({"config": {"aws:region": "us-east-1",
+                                               "scaling-platform:platform": live(prod_platform())}}))
+    return path
+
+
+@pytest.mark.parametrize("overrides, line", [
+    (["database.sharding=content"],
+     ("database.sharding: content (geographic) differs from the deployed user (hash, deployed.database.sharding): "
+      "switching the strategy of live shards maps every key to another shard; allowed: user (another strategy needs "
+      "a new shard set and a data migration)")),
+    (["regions[3].vpc_cidr=10.9.0.0/16"],
+     ("regions[3].vpc_cidr: 10.9.0.0/16 would replace ap-southeast-1's deployed VPC 10.3.0.0/16 "
+      "(deployed.regions[3].vpc_cidr) and every subnet, subnet group, security group, cache and database on it; "
+      "allowed: 10.3.0.0/16 (set regions[3].vpc_cidr: 10.3.0.0/16)")),
+    (["database.shard_target_gb=800", "database.storage_gb_per_shard=800"],
+     ("database.storage_gb_per_shard: 800 < 1000 GB allocated on every deployed shard "
+      "(deployed.database.storage_gb_per_shard): RDS cannot shrink allocated storage; allowed: >= 1000")),
+    ([ONLY_US_EAST_1],
+     ("regions: us-west-2 is deployed (deployed.regions[1]) but missing from regions: its KMS key, Redis replication "
+      "group, cache subnet group are protected and would leave the stack; keep it in regions (failed_regions takes "
+      "its traffic away), or set allow_region_removal: true to release them (README: Removing a region)")),
+])
+def test_refused_change_exits_2_with_one_line(live_stack, overrides, line, capsys):
+    argv = ["plan", "--stack", "prod", "--config-file", str(live_stack), "--format", "json"]
+    for item in overrides:
+        argv += ["--set", item]
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    assert (code, out) == (cli.EXIT_BAD_INPUT, "")
+    assert err == f"error: {live_stack} (with --set): scaling-platform:platform.{line}\n"
+
+
+def test_halving_the_shard_target_keeps_every_replica_of_existing_shards():
+    base = live(prod_platform())
+    before, after = run(base), run(_merge(base, {"database": {"shard_target_gb": 500}}))
+    old = {r.name: identity(r) for r in before.resources if is_replica(r)}
+    new = {r.name: identity(r) for r in after.resources if is_replica(r)}
+    assert len(old) == 12 and {n: new.get(n) for n in old} == old  # 4 shards x 3 replicas, all kept as they were
+    assert len(new) == 21  # shards 4..6 get 3 each until previous_shards is raised after the data moved
+    assert_same_stateful(before, after, shards_may_grow=True)
+
+
+# --- one explicit example per kind of scaling change ----------------------------------------------
 
 EXAMPLES = {
     "demand": {"demand": {"peak_rps": 90_000, "tps": 7_500}, "database": {"read_qps": 30_000, "write_qps": 2_000}},
@@ -248,11 +412,11 @@ def test_examples_really_change_what_they_scale():
 
 def test_stateful_inventory_of_prod():
     """What the property guards in prod, by type (so a new stateful type shows up here first)."""
-    names = stateful(run(prod_platform()))
+    resources = by_name(run(prod_platform()), STATEFUL)
     by_type: dict[str, int] = {}
-    for resource in names.values():
-        if not is_replica(resource):
-            by_type[resource.type] = by_type.get(resource.type, 0) + 1
-    assert by_type == {RDS: 4, CACHE_RG: 4, KMS_KEY: 4, DB_SUBNETS: 1, CACHE_SUBNETS: 4}
-    for resource in names.values():
+    for resource in resources.values():
+        by_type[resource.type] = by_type.get(resource.type, 0) + 1
+    assert by_type == {RDS: 16, CACHE_RG: 4, KMS_KEY: 4, DB_SUBNETS: 1, CACHE_SUBNETS: 4}
+    assert sum(is_replica(r) for r in resources.values()) == 12
+    for resource in resources.values():
         assert_guarded(resource)
