@@ -190,7 +190,7 @@ def write_charts(directory: Path, doc: dict[str, Any], result: dict[str, Any], h
         series = plan[1]
         n = series["demand"].size
         end = history.start + timedelta(hours=len(history))
-        t = [end - timedelta(minutes=n - i) for i in range(n)]
+        t = np.datetime64(end, "m") - np.arange(n, 0, -1).astype("timedelta64[m]")
         fig, ax = plt.subplots(figsize=(12, 4.2), dpi=90)
         ax.plot(t, series["demand"], color="0.35", lw=0.5, label="demand (minute model)")
         for name, color in zip(CHART_STRATEGIES, ("tab:green", "tab:orange", "tab:red")):

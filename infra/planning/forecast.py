@@ -346,7 +346,7 @@ def _hour_of_day_peaks(y: np.ndarray, weeks: int, rank: int = 1) -> np.ndarray |
     if not np.isfinite(m).any():
         return None
     m = np.where(np.isfinite(m), m, m[np.isfinite(m)].max())
-    top = m.copy()
+    top: np.ndarray = m.copy()
     for d in range(1, PHASE_ENVELOPE_HOURS + 1):
         top = np.maximum(top, np.maximum(np.roll(m, d), np.roll(m, -d)))
     return top

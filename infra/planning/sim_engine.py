@@ -30,12 +30,15 @@ same function runs as plain Python otherwise.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 try:  # numba is pinned in requirements.txt; plain Python keeps the same semantics without it
     from numba import njit
 except ImportError:  # pragma: no cover - exercised only where numba is missing
-    def njit(*_args, **_kwargs):  # type: ignore[no-redef]
+    def njit(*_args: Any, **_kwargs: Any) -> Callable[[Any], Any]:  # type: ignore[no-redef]
         """Identity decorator standing in for numba.njit."""
         return lambda fn: fn
 
@@ -53,8 +56,10 @@ CPU_AT_RATED_LOAD_PCT = 100.0
 
 
 @njit(cache=True)
-def replay(demand, observed, min_size, max_size, follow_min, per_instance, boot_min, init_desired,
-           metric, direction, threshold, periods, adjustment, hold_min):  # pragma: no cover - jitted
+def replay(demand: np.ndarray, observed: np.ndarray, min_size: np.ndarray, max_size: int, follow_min: bool,
+           per_instance: float, boot_min: int, init_desired: int, metric: np.ndarray, direction: np.ndarray,
+           threshold: np.ndarray, periods: np.ndarray, adjustment: np.ndarray, hold_min: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jitted
     """Replay one group. Returns (in_service[n], running[n], totals[9]).
 
     demand: float[n] units/s per minute; min_size: int[n] MinSize in force each minute; max_size: int;
@@ -179,7 +184,7 @@ def replay(demand, observed, min_size, max_size, follow_min, per_instance, boot_
 
 
 def replay_group(demand: np.ndarray, min_size: np.ndarray, max_size: int, *, per_instance: float, boot_min: int,
-                 init_desired: int, rules: list[tuple[str, int, float, int, int, int]] = (),
+                 init_desired: int, rules: Sequence[tuple[str, int, float, int, int, int]] = (),
                  follow_min: bool = False, observed: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, int, int, dict[str, float]]:
     """Typed wrapper of `replay`. `rules`: (metric name, +1/-1, threshold, evaluation periods, signed

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from infra.planning.scaling_policy import cron_days
+from infra.planning.schedule import cron_days
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_WEEK = 7 * 24 * 60
@@ -58,11 +58,13 @@ def _fill(hourly: np.ndarray) -> np.ndarray:
     if not ok.any():
         return np.zeros_like(y)
     idx = np.arange(y.size)
-    return np.interp(idx, idx[ok], y[ok])
+    filled: np.ndarray = np.interp(idx, idx[ok], y[ok])
+    return filled
 
 
 def _hour_means(m: np.ndarray, hours: int) -> np.ndarray:
-    return m.reshape(hours, MINUTES_PER_HOUR).mean(axis=1)
+    means: np.ndarray = m.reshape(hours, MINUTES_PER_HOUR).mean(axis=1)
+    return means
 
 
 def minute_demand(hourly: np.ndarray, seed: int = 0, sigma: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
@@ -155,4 +157,5 @@ def min_size_series(schedule: Any, start: datetime, minutes: int, base_min: int,
         starts = np.concatenate(([0], starts))
         values = np.concatenate(([min(base_min, max_size)], values))
     series = np.repeat(values, np.diff(np.append(starts, total)))
-    return np.minimum(series[lead:], max_size)
+    capped: np.ndarray = np.minimum(series[lead:], max_size)
+    return capped

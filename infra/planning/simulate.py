@@ -37,6 +37,10 @@ from infra.planning.sim_engine import METRIC_CODES, replay_group
 from infra.planning.sim_inputs import MINUTES_PER_HOUR, min_size_series, minute_demand
 from infra.sources.metrics import HourlyHistory
 
+Rule = tuple[str, int, float, int, int, int]  # sim_engine.replay_group: metric, +-1, threshold, periods, step, hold
+# {strategy: {group name: (score, series for charts)}}
+Results = dict[str, dict[str, tuple["Score", dict[str, np.ndarray]]]]
+
 # The static baseline of the forecast benchmark (bench/forecast_backtest.py): 1.2 x the peak of the
 # last 4 weeks, the usual "last month's peak + 20 %" rule (novacron BurstCapacityPlanner's peak multiplier).
 STATIC_HEADROOM = 1.2
@@ -57,14 +61,15 @@ class Group:
 
     region: str
     tier: str
+    units: str  # the tier role's demand unit: "rps" (stateless) or "jobs/s" (batch)
     share: float  # of the stack's requests/s
-    units_per_request: float  # 1 for api; jobs per request for workers
+    units_per_request: float  # 1 for request-driven tiers; jobs per request for job-driven ones
     per_instance: float  # units/s one instance serves
     instance_type: str
     price_hour: float
     min: int
     max: int
-    rules: tuple[tuple[str, int, float, int, int, int], ...]  # sim_engine.replay_group rules
+    rules: tuple[Rule, ...]  # sim_engine.replay_group rules
     not_simulated: tuple[str, ...]
     schedule: Any  # TierSchedule or None
     boot_min: int
@@ -88,8 +93,9 @@ def groups_of(cfg: PlatformConfig, plan: Any, boot_s: int | None = None) -> list
     weights = {name: float(region.weight.value) for name, region in plan.regions.items()}
     total = sum(weights.values()) or 1.0
     jobs = cfg.demand.jobs_per_second if cfg.demand.jobs_per_second is not None else cfg.demand.tps
-    per_request = {"api": 1.0, "worker": jobs / cfg.demand.peak_rps if cfg.demand.peak_rps else 0.0}
-    per_instance = {"api": cfg.tiers.api.requests_per_instance, "worker": cfg.tiers.worker.jobs_per_instance}
+    # as infra.planning.capacity.plan_regions: every tier follows requests, jobs per request from the config
+    per_request = {"requests": 1.0, "jobs": jobs / cfg.demand.peak_rps if cfg.demand.peak_rps else 0.0}
+    tiers = dict(cfg.tiers.items())
     out = []
     for rname, region in plan.regions.items():
         for tname, tier in region.tiers.items():
@@ -104,7 +110,9 @@ def groups_of(cfg: PlatformConfig, plan: Any, boot_s: int | None = None) -> list
                               periods, int(rule.adjustment), _hold_minutes(rule.cooldown_s)))
             warmups = [r[5] for r in rules if r[1] > 0]
             boot = _hold_minutes(boot_s) if boot_s is not None else max(1, min(warmups) if warmups else 1)
-            out.append(Group(rname, tname, weights[rname] / total, per_request[tname], float(per_instance[tname]),
+            role = cfg.tiers.role(tname)
+            out.append(Group(rname, tname, role.unit, weights[rname] / total, per_request[role.demand],
+                             float(tiers[tname].per_instance),
                              tier.instance_type, on_demand_hourly(tier.instance_type, rname), tier.min, tier.max,
                              tuple(rules), tuple(skipped),
                              tier.scaling.schedule if tier.scaling is not None else None, boot))
@@ -180,23 +188,24 @@ def static_size(group: Group, peak_rps: float) -> int:
 def replay_strategies(demand_rps: np.ndarray, observed: np.ndarray, start: datetime, static_peak_rps: float,
                       runbook_groups: list[Group], plan_groups: list[Group],
                       strategies: tuple[str, ...] = STRATEGIES, keep_minutes: int = 0
-                      ) -> dict[str, dict[str, tuple[Score, dict]]]:
+                      ) -> Results:
     """Replay every group under every strategy over the minute series `demand_rps` (stack requests/s).
 
     Returns {strategy: {group name: (score, series)}}; series holds the last `keep_minutes` minutes of
     demand, capacity (units/s) and MinSize for charts (empty arrays with keep_minutes=0).
     """
     minutes = demand_rps.size
-    out: dict[str, dict[str, tuple[Score, dict]]] = {s: {} for s in strategies}
+    out: Results = {s: {} for s in strategies}
     for rb, pl in zip(runbook_groups, plan_groups):
         d = demand_rps * rb.share * rb.units_per_request
         first = math.ceil(d[0] / rb.per_instance) if minutes else 0
         floors: dict[str, np.ndarray] = {}
         for name in strategies:
             g = pl if name == "plan" else rb
+            rules: tuple[Rule, ...] = ()
             if name == "static":
                 lo = np.full(minutes, static_size(g, static_peak_rps), dtype=np.int64)
-                follow, rules = True, ()
+                follow = True
             elif name == "reactive":
                 lo, follow, rules = np.full(minutes, g.min, dtype=np.int64), False, g.rules
             else:  # schedule alone; runbook / plan: scheduled floor + triggers
@@ -204,7 +213,8 @@ def replay_strategies(demand_rps: np.ndarray, observed: np.ndarray, start: datet
                 if key not in floors:
                     floors[key] = min_size_series(g.schedule, start, minutes, g.min, g.max)
                 lo = floors[key]
-                follow, rules = name == "schedule", () if name == "schedule" else g.rules
+                follow = name == "schedule"
+                rules = () if follow else g.rules
             init = int(lo[0]) if follow else min(max(int(lo[0]), first), g.max)
             in_service, _running, _actions, _flaps, totals = replay_group(
                 d, lo, g.max, per_instance=g.per_instance, boot_min=g.boot_min, init_desired=init,
@@ -231,7 +241,7 @@ def to_rps(history: HourlyHistory, unit: str, peak_rps: float | None = None) -> 
 
 def simulate(cfg: PlatformConfig, history: HourlyHistory, *, seed: int = 0, boot_s: int | None = None,
              strategies: tuple[str, ...] = STRATEGIES, keep_minutes: int = 0
-             ) -> tuple[dict[str, Any], dict[str, dict[str, tuple[Score, dict]]]]:
+             ) -> tuple[dict[str, Any], Results]:
     """Replay the whole `history` (requests/s) through the plan built from it, and the baselines.
 
     Returns (the JSON document, the per-strategy/group results with the last `keep_minutes` of series).
@@ -250,7 +260,7 @@ def backtest(cfg: PlatformConfig, history: HourlyHistory, origins: list[int], *,
              boot_s: int | None = None, strategies: tuple[str, ...] = STRATEGIES) -> dict[str, Any]:
     """At each origin (hour index), plans from history[:origin] only; replay the next week."""
     demand, observed, sigma = minute_demand(history.values, seed)
-    merged: dict[str, dict[str, tuple[Score, dict]]] = {s: {} for s in strategies}
+    merged: Results = {s: {} for s in strategies}
     groups: list[Group] = []
     hours = 0
     for o in origins:
@@ -275,15 +285,16 @@ def backtest(cfg: PlatformConfig, history: HourlyHistory, origins: list[int], *,
         f"static peak = the {STATIC_WINDOW_HOURS} h before the origin"))
 
 
-def summarise(result: dict[str, dict[str, tuple[Score, dict]]], groups: list[Group], hours: int, sigma: float,
+def summarise(result: Results, groups: list[Group], hours: int, sigma: float,
               seed: int, mode: str) -> dict[str, Any]:
     """The `scaling simulate --format json` document (DESIGN.md "More commands")."""
     strategies = []
+    units = {g.name: g.units for g in groups}
     for name, per_group in result.items():
         total = Score()
         for sc, _series in per_group.values():
             total.add(sc)
-        api_peak = max((sc.peak_shortfall for g, (sc, _) in per_group.items() if g.endswith("/api")), default=0.0)
+        api_peak = max((sc.peak_shortfall for g, (sc, _) in per_group.items() if units.get(g) == "rps"), default=0.0)
         doc = total.to_dict()
         doc["peak_shortfall"] = round(api_peak, 3)
         strategies.append({"name": name, "description": DESCRIPTIONS.get(name, name), **doc})
@@ -291,7 +302,7 @@ def summarise(result: dict[str, dict[str, tuple[Score, dict]]], groups: list[Gro
     for g in groups:
         group_docs.append({
             "group": g.name, "region": g.region, "tier": g.tier, "share": round(g.share, 4),
-            "units": "requests/s" if g.tier == "api" else "jobs/s", "per_instance": g.per_instance,
+            "units": "requests/s" if g.units == "rps" else g.units, "per_instance": g.per_instance,
             "instance_type": g.instance_type, "price_hour_usd": g.price_hour, "min": g.min, "max": g.max,
             "boot_s": g.boot_min * 60,
             "triggers": [f"{m} {'>' if d > 0 else '<'} {thr:g} for {n} min -> {adj:+d}, hold {hold} min"

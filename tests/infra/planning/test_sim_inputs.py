@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from infra.planning.scaling_policy import ScheduledAction
+from infra.model.scaling import ScheduledAction
 from infra.planning.sim_inputs import hourly_sigma, min_size_series, minute_demand
 
 
