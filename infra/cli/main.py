@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from infra.cli import simulate as simulate_cli
 from infra.config import (
     ConfigError,
     PlatformConfig,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--history", required=True, help="hourly demand history CSV (timestamp, value)")
     forecast.add_argument("--hours", type=int, default=168, help="hours to forecast after the last history hour")
     forecast.add_argument("--format", choices=("table", "json"), default="table")
+    simulate_cli.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
     return parser
 
 
@@ -205,9 +207,11 @@ def _run_command(argv: Sequence[str] | None) -> int:
             text, code = run_plan(args)
         elif args.command == "forecast":
             text, code = run_forecast(args)
+        elif args.command == "simulate":
+            text, code = simulate_cli.run(args, load_stack_config(args)[0])
         else:  # pragma: no cover - argparse rejects unknown commands
             raise InputError(f"unknown command {args.command!r}")
-    except (ConfigError, InputError, HistoryError) as err:
+    except (ConfigError, InputError, HistoryError, simulate_cli.SimulateInputError) as err:
         print("error: " + str(err).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

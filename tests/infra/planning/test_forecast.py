@@ -89,15 +89,30 @@ def test_fallback_forecast_numbers_and_reasons():
         fallback_forecast(-1.0, start=MONDAY)
 
 
-def test_short_history_falls_back_to_runbook_from_observed_peak():
+def test_short_history_falls_back_to_the_static_rule_on_its_peak():
+    h = HourlyHistory(MONDAY, synthetic(1, 0.05).values[:120], "five weekdays")
+    fc = forecast_demand(h, 72, growth_rate_monthly=0.0)  # Saturday .. Monday
+    assert fc.method.startswith("runbook fallback")
+    peak = float(np.nanmax(h.values))
+    assert fc.starts[0] == h.end == MONDAY + timedelta(days=5)  # Saturday 6th
+    # no x0.7 weekend under a peak the history really had, no x1.3 on the 1st: 1.2 x peak flat
+    assert fc.point.tolist() == [pytest.approx(peak)] * 72
+    assert fc.upper.tolist() == [pytest.approx(peak * 1.2)] * 72
+    assert any("too short to calibrate" in r for r in fc.reasons)
+    assert any("no weekend/month-day factors" in r for r in fc.reasons)
+
+
+def test_a_week_of_history_adds_the_hour_of_day_ceiling():
     h = synthetic(1, 0.05)
     fc = forecast_demand(h, 48, growth_rate_monthly=0.0)
     assert fc.method.startswith("runbook fallback")
-    peak = float(np.nanmax(h.values))
-    assert fc.starts[0] == h.end == MONDAY + timedelta(days=7)  # Monday 8th
-    assert fc.point[0] == pytest.approx(peak)
-    assert fc.upper[0] == pytest.approx(peak * 1.2)
-    assert any("too short to calibrate" in r for r in fc.reasons)
+    y = h.values.reshape(7, 24).max(axis=0)  # a short history: the highest day of each hour of day
+    top = np.maximum(y, np.maximum(np.roll(y, 1), np.roll(y, -1)))  # +-1 h envelope, hour 0 = Monday 00:00
+    expected = np.minimum(1.2 * float(np.nanmax(h.values)), F.HOD_CEILING_FACTOR * top)
+    assert fc.upper[:24] == pytest.approx(expected) and fc.upper[24:] == pytest.approx(expected)
+    assert fc.upper[0] < 0.7 * fc.upper.max()  # the night is not provisioned for the afternoon
+    assert (fc.point <= fc.upper).all()
+    assert "capped at x1.5 the highest demand of their hour of day" in fc.headroom
 
 
 # ------------------------------------------------------------------------------ seasonal
