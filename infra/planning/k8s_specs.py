@@ -18,8 +18,8 @@ Why these exist (issue 20, checked against a real cluster's behaviour):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from infra.model.triggers import TriggerRule

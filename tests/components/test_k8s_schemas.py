@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 from infra.planning.k8s_specs import SUPPORTED_KUBERNETES_VERSIONS
-from tests.conftest import K8S_ENABLED as K8S, run_stack
+from tests.conftest import K8S_ENABLED as K8S
+from tests.conftest import run_stack
 
 KEDA_CRD_DIR = Path(__file__).parent / "schemas" / "keda-v2.20.2"
 KEDA_KINDS = {"ScaledObject": "keda.sh_scaledobjects.yaml", "TriggerAuthentication": "keda.sh_triggerauthentications.yaml"}

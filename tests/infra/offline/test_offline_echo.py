@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from infra.model.unknown import UNKNOWN_TEXT
 from infra.offline.runner import run_program
-from tests.conftest import K8S_ENABLED as K8S, run_stack, stack_platform
+from tests.conftest import K8S_ENABLED as K8S
+from tests.conftest import run_stack, stack_platform
 
 
 def _unknown_paths(value, path=()):
