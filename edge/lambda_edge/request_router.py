@@ -179,6 +179,7 @@ def parse_routing_table(data: Any) -> RoutingTable:
         if not isinstance(healthy, bool):
             raise ValueError(f"{where}.healthy must be true or false")
         seen.add(region)
+        assert isinstance(weight, (int, float)) and isinstance(latency, (int, float))  # checked just above
         origins.append(Origin(region, domain, float(weight), float(latency), healthy))
     default_region = data.get("default_region")
     if default_region is not None and default_region not in seen:

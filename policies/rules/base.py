@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Self, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, Self, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -39,11 +39,15 @@ def _literal_values(annotation: Any) -> tuple[str, ...]:
 
 # The stack environments (the platform config's `environment`): policy configs name the same ones.
 ENVIRONMENTS: tuple[str, ...] = _literal_values(PlatformConfig.model_fields["environment"].annotation)
-EnvironmentName = Literal[ENVIRONMENTS]  # type: ignore[valid-type]
-# The `environment` setting of asg-min-max and multi-az-in-prod.
-StackEnvironment = Annotated[
-    Literal[("",) + ENVIRONMENTS],  # type: ignore[valid-type]
-    Field(description=f"Stack environment ({'|'.join(ENVIRONMENTS)}); empty = the resource's environment tag")]
+if TYPE_CHECKING:  # a Literal built from a tuple is a runtime type only; mypy sees plain strings
+    EnvironmentName = str
+    StackEnvironment = str
+else:
+    EnvironmentName = Literal[ENVIRONMENTS]
+    # The `environment` setting of asg-min-max and multi-az-in-prod.
+    StackEnvironment = Annotated[
+        Literal[("",) + ENVIRONMENTS],
+        Field(description=f"Stack environment ({'|'.join(ENVIRONMENTS)}); empty = the resource's environment tag")]
 
 
 class Violation(NamedTuple):

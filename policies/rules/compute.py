@@ -81,7 +81,7 @@ def asg_min_max(resource_type: str, props: Mapping[str, Any], config: AsgMinMaxC
     if desired is not None and lo is not None and hi is not None and not lo <= desired <= hi:
         out.append(DESIRED_OUTSIDE.format(desired=desired, min=lo, max=hi))
     env = environment(props, cfg.environment)
-    limits = cfg.hard_limits.get(env)  # type: ignore[call-overload]
+    limits = cfg.hard_limits.get(env)
     if limits:
         if hi is not None and hi > limits.max_size:
             out.append(OVER_HARD_LIMIT.format(max=hi, env=env, limit=limits.max_size))

@@ -28,10 +28,10 @@ def _policy_direction(props: Mapping[str, Any]) -> int:
     adjustments = [num(s.get("scalingAdjustment")) for s in props.get("stepAdjustments") or []]
     if props.get("scalingAdjustment") is not None:
         adjustments.append(num(props.get("scalingAdjustment")))
-    adjustments = [a for a in adjustments if a]
-    if adjustments and all(a > 0 for a in adjustments):
+    known = [a for a in adjustments if a]
+    if known and all(a > 0 for a in known):
         return 1
-    if adjustments and all(a < 0 for a in adjustments):
+    if known and all(a < 0 for a in known):
         return -1
     return 0
 
@@ -52,9 +52,10 @@ def _metric_key(alarm: RecordedResource) -> tuple[str, str, str, str]:
         expression = next((q.get("expression") for q in queries if q.get("returnData")), "") or ""
         name = f"{expression}({','.join(str(m.get('metricName') or '') for m in metrics)})"
         namespace = ",".join(sorted({str(m.get("namespace") or "") for m in metrics}))
-        dimensions = [m.get("dimensions") or {} for m in metrics]
+        dimensions: Any = [m.get("dimensions") or {} for m in metrics]
     else:
-        name, namespace, dimensions = str(p.get("metricName") or ""), str(p.get("namespace") or ""), p.get("dimensions")
+        name, namespace = str(p.get("metricName") or ""), str(p.get("namespace") or "")
+        dimensions = p.get("dimensions")
     return (namespace, name, json.dumps(dimensions or {}, sort_keys=True, default=str), alarm.parent or "")
 
 
@@ -112,14 +113,13 @@ def scaling_hygiene(resources: list[RecordedResource], config: Any = None) -> li
     for alarm in alarms:
         by_metric.setdefault(_metric_key(alarm), []).append(alarm)
     for key, members in by_metric.items():
-        outs = [a for a in members if _alarm_direction(a.inputs) > 0 and num(a.inputs.get("threshold")) is not None]
-        ins = [a for a in members if _alarm_direction(a.inputs) < 0 and num(a.inputs.get("threshold")) is not None]
-        if not outs or not ins:
+        thresholds = {a.name: num(a.inputs.get("threshold")) for a in members}
+        out_alarms = [(a, t) for a in members if _alarm_direction(a.inputs) > 0 and (t := thresholds[a.name]) is not None]
+        in_alarms = [(a, t) for a in members if _alarm_direction(a.inputs) < 0 and (t := thresholds[a.name]) is not None]
+        if not out_alarms or not in_alarms:
             continue
-        low_out = min(outs, key=lambda a: num(a.inputs["threshold"]))
-        t_out = num(low_out.inputs["threshold"])
-        for a in ins:
-            t_in = num(a.inputs["threshold"])
+        low_out, t_out = min(out_alarms, key=lambda pair: pair[1])
+        for a, t_in in in_alarms:
             if t_in >= t_out:
                 out.append(Violation(a.name, SCALE_IN_INSIDE_BAND.format(
                     t_in=t_in, metric=key[1], alarm=low_out.name, t_out=t_out)))
