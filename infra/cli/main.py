@@ -24,7 +24,6 @@ from infra.program import batch_gc
 from infra.sources.metrics import HistoryError
 
 
-
 class InputError(Exception):
     """Bad command-line input; `str()` is the one line printed before exiting 2."""
 

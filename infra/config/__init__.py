@@ -7,10 +7,10 @@ base, shared value types), regions / demand / tiers / data / kubernetes / edge /
 names (AWS names derived from the stack name), platform (the whole, cross-section rules, parse_platform),
 stack_file (reading Pulumi.<stack>.yaml), overrides (--set).
 """
-from infra.config.edge import CDN_PROVIDERS, CLOUDFRONT_PRICE_CLASSES, DEPLOYABLE_CDN_PROVIDERS
-from infra.config.errors import ConfigError
 from infra.config.data import CacheConfig, DatabaseConfig
 from infra.config.demand import BurstEvent
+from infra.config.edge import CDN_PROVIDERS, CLOUDFRONT_PRICE_CLASSES, DEPLOYABLE_CDN_PROVIDERS
+from infra.config.errors import ConfigError
 from infra.config.overrides import apply_overrides
 from infra.config.platform import EMERGENCY_WORKER_STEP, PLATFORM_KEY, PROJECT, PlatformConfig, parse_platform
 from infra.config.regions import DEFAULT_FAILOVER_PRIORITY, RegionConfig

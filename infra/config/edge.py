@@ -4,7 +4,7 @@ Pure (no pulumi, no boto3). `check_edge` holds the edge rules that need the rest
 """
 from __future__ import annotations
 
-from typing import Any, Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -54,7 +54,8 @@ class CloudFrontConfig(Section):
     # *.cloudfront.net certificate, which cannot carry the hostname nor enforce TLSv1.2_2021.
     acm_certificate_arn: Annotated[str | None, Field(
         pattern=ACM_ARN_PATTERN.replace("([a-z0-9-]+)", "(us-east-1)"),
-        description="an ACM certificate ARN in us-east-1 (CloudFront reads certificates only there): arn:aws:acm:us-east-1:<account>:certificate/<uuid>")] = None
+        description="an ACM certificate ARN in us-east-1 (CloudFront reads certificates only there): "
+                    "arn:aws:acm:us-east-1:<account>:certificate/<uuid>")] = None
     # Managed cache policy of the default behaviour (anything not /api/* or /static/*).
     default_cache_policy: Literal["CachingOptimized", "CachingDisabled", "UseOriginCacheControlHeaders"] = \
         "CachingOptimized"

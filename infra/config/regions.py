@@ -6,7 +6,7 @@ Pure (no pulumi, no boto3). `region_problems` holds every rule that needs the wh
 from __future__ import annotations
 
 import re
-from typing import Any, Annotated, Iterator
+from typing import Annotated, Any, Iterator
 
 from pydantic import Field
 
@@ -37,13 +37,15 @@ class RegionConfig(Section):
     # >= 2 AZs so one AZ outage leaves capacity; at most what the region has (REGION_AZ_COUNT).
     az_count: Annotated[int, Field(ge=2, le=6)] = 2
     # ACM certificate for the regional ALB, issued in this region; with it the ALB serves HTTPS.
-    certificate_arn: Annotated[str | None, Field(pattern=ACM_ARN_PATTERN, description=ACM_WANTED)] = None
+    certificate_arn: Annotated[str | None, Field(pattern=ACM_ARN_PATTERN, description=ACM_WANTED)] \
+        = None
 
 
 class DnsConfig(Section):
     """Route53 weighted records for the service name (one per healthy region)."""
 
-    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,32}$", description="a Route53 hosted zone id: Z and 4-32 capital letters or digits")]
+    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,32}$",
+                                         description="a Route53 hosted zone id: Z and 4-32 capital letters or digits")]
     record_name: Hostname
     health_check_path: UrlPath = "/health"
 

@@ -24,7 +24,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from infra.sources.history import HOUR, _MAX_LISTED_RANGES, HistoryError, HourlyHistory, grid_from_points
+from infra.sources.history import _MAX_LISTED_RANGES, HOUR, HistoryError, HourlyHistory, grid_from_points
 from infra.sources.history import fmt_hour as _fmt
 
 # Blank cells and these spellings mean "not measured this hour": kept as a reported gap.

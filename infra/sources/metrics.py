@@ -9,8 +9,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from infra.sources.history import (HOUR, MIN_OBSERVED_HOURS, HistoryError, HourlyHistory, describe_gaps,
-                                   grid_from_points)
+from infra.sources.history import HOUR, MIN_OBSERVED_HOURS, HistoryError, HourlyHistory, describe_gaps, grid_from_points
 from infra.sources.history import fmt_hour as _fmt
 from infra.sources.history_csv import load_history_csv
 

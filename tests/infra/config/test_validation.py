@@ -109,7 +109,8 @@ CASES = [
     ("edge.hostname=www.exa mple.com",
      "edge.hostname: 'www.exa mple.com' is not a DNS name: each dot-separated label is 1-63 letters, digits or hyphens, "
      "not starting or ending with a hyphen"),
-    ("tiers.api.instance_types=[c5.large, c5.large]", "tiers.api.instance_types[1]: 'c5.large' is listed twice; list each type once"),
+    ("tiers.api.instance_types=[c5.large, c5.large]",
+     "tiers.api.instance_types[1]: 'c5.large' is listed twice; list each type once"),
     ("scaling.queue.queue_name=my queue",
      "scaling.queue.queue_name: 'my queue' is not an SQS queue name: 1-80 letters, digits, - and _ (FIFO: .fifo)"),
     # percentages and thresholds
