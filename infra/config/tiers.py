@@ -48,7 +48,7 @@ class TierConfig(Section):
     @classmethod
     def _role_defaults(cls, data: object) -> object:
         """min/max default to the role's (api 3/100, worker 5/200: the runbooks' fleets)."""
-        if isinstance(data, dict) and data.get("role") in ROLES:
+        if isinstance(data, dict) and isinstance(data.get("role"), str) and data["role"] in ROLES:
             role = ROLES[data["role"]]
             data = {"min_instances": role.default_min_instances, "max_instances": role.default_max_instances} | data
         return data
