@@ -100,7 +100,8 @@ def test_stack_file_fuzz_exits_2_one_line_nothing_written(case, tmp_path_factory
 
 
 @pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "{a: " * 3000 + "1" + "}" * 3000, "9" * 5000,
-                                  "x" * 70_000, "&a [*a]", "!!python/object:os.system ls"])
+                                  "x" * 70_000, "&a [*a]", "!!python/object:os.system ls"],
+                         ids=["deep-list", "deep-map", "5000-digits", "70k-chars", "self-alias", "python-tag"])
 def test_hostile_set_values_exit_2_with_one_line(text, capsys):
     code = cli.main(["plan", "--stack", "prod", "--project-dir", str(ROOT), "--set", f"demand.peak_rps={text}"])
     out, err = capsys.readouterr()
