@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from infra.cli import simulate as simulate_cli
+from infra.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY, path_problem, run_guarded  # noqa: F401
 from infra.config import (
     ConfigError,
     PlatformConfig,
@@ -22,8 +23,6 @@ from infra.config import (
 from infra.cost.prices import PRICE_SOURCE
 from infra.program import batch_gc
 from infra.sources.metrics import HistoryError
-
-EXIT_OK, EXIT_POLICY, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class InputError(Exception):
@@ -64,7 +63,7 @@ def load_stack_config(args: argparse.Namespace) -> tuple[PlatformConfig, dict[st
     stack_file = read_stack_file(path)
     source = stack_file.path + (" (with --set)" if args.overrides else "")
     platform = apply_overrides(stack_file.platform, args.overrides, stack_file.path)
-    cfg = parse_platform(platform, source)
+    cfg = parse_platform(platform, source, stack=args.stack)
     return cfg, platform, dict(stack_file.other), source
 
 
@@ -188,7 +187,8 @@ def run_forecast(args: argparse.Namespace) -> tuple[str, int]:
     doc = forecast.to_json()
     if args.format == "json":
         return json.dumps(doc), EXIT_OK
-    lines = [f"method: {doc['method']}", f"headroom: {doc['headroom']}", "",
+    lines = [f"method: {doc['method']}", f"headroom: {doc['headroom']}",
+             *(f"history issue: {issue}" for issue in doc.get("history_issues", ())), "",
              f"{'hour start':<20} {'forecast':>14} {'capacity':>14}"]
     lines += [f"{h['start']:<20} {h['forecast']:>14,.1f} {h['capacity']:>14,.1f}" for h in doc["hours"]]
     return "\n".join(lines), EXIT_OK
@@ -200,9 +200,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_command(argv)
 
 
+def _check_paths(args: argparse.Namespace) -> None:
+    """Path arguments the OS would refuse (a 300-character name) are bad input, before any disk access."""
+    for flag in ("config_file", "history", "out", "project_dir"):
+        value = getattr(args, flag, None)
+        problem = path_problem(value) if isinstance(value, str) else None
+        if problem:
+            shown = value if len(value) <= 40 else f"{value[:30]}..."
+            raise InputError(f"--{flag.replace('_', '-')} {shown}: {problem}; pass a shorter path")
+
+
 def _run_command(argv: Sequence[str] | None) -> int:
-    try:
+    def command() -> int:
         args = build_parser().parse_args(argv)
+        _check_paths(args)
         if args.command == "plan":
             text, code = run_plan(args)
         elif args.command == "forecast":
@@ -211,11 +222,11 @@ def _run_command(argv: Sequence[str] | None) -> int:
             text, code = simulate_cli.run(args, load_stack_config(args)[0])
         else:  # pragma: no cover - argparse rejects unknown commands
             raise InputError(f"unknown command {args.command!r}")
-    except (ConfigError, InputError, HistoryError, simulate_cli.SimulateInputError) as err:
-        print("error: " + str(err).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return code
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return code
+
+    # Exit codes (infra/cli/exit_codes.py): 2 bad input, 3 internal error, 130 interrupted, one line each.
+    return run_guarded(command, (ConfigError, InputError, HistoryError, simulate_cli.SimulateInputError))
 
 
 def entry() -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from infra.config.base import QueueName, Section, Text, TimeZoneName
 from infra.model.triggers import TriggerRule, trigger
 
 Pct = Annotated[float, Field(ge=0, le=100)]
@@ -21,10 +22,15 @@ CooldownS = Annotated[int, Field(ge=0, le=86_400)]
 Count = Annotated[int, Field(ge=0, le=10_000)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
+# Names that end up in scheduled-action and alarm names: letters, digits, `_` and `-`.
+Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+                            description="a name of 1-64 letters, digits, _ and -")]
+# Day-of-week field of a cron: day names or 0-7 (0 and 7 = Sunday), single or ranges, comma-separated.
+_DAY = r"(MON|TUE|WED|THU|FRI|SAT|SUN|[0-7])"
+_DAYS = rf"{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*"
+# Upper bound of each trigger's thresholds, in the metric's unit (infra/model/triggers.py): utilisation is
+# a percentage; p99 latency past 10 minutes is an outage, not a scaling signal.
+THRESHOLD_MAX = {"cpu": 100.0, "memory": 100.0, "requests": 1e7, "latency": 600_000.0, "queue": 1e9}
 def _merge(default: dict, given: object) -> object:
     """`given` laid over `default`, key by key, so a stack file may change one number of a runbook row."""
     if not isinstance(given, dict):
@@ -42,7 +48,7 @@ def _merge_defaults(data: object, defaults: dict[str, BaseModel]) -> object:
             for key, value in data.items()}
 
 
-class TriggerDirection(_Section):
+class TriggerDirection(Section):
     """One row half of novacron "Horizontal Scaling Triggers": `<metric> <op> threshold for N minutes`."""
 
     threshold: Annotated[float, Field(ge=0, le=1e9)]
@@ -51,7 +57,7 @@ class TriggerDirection(_Section):
     cooldown_s: CooldownS
 
 
-class TriggerConfig(_Section):
+class TriggerConfig(Section):
     """A horizontal trigger: scale_out above `scale_out.threshold`, scale_in below `scale_in.threshold`.
 
     `max_instances`/`min_instances` are the runbook's per-trigger bounds; see
@@ -60,7 +66,7 @@ class TriggerConfig(_Section):
 
     # tier names this row scales; None = by role: cpu/memory every tier, requests/latency the front
     # tier (ALB metrics), queue depth the queue-consuming (batch) tiers (infra/planning/scaling_policy.py)
-    tiers: list[str] | None = None
+    tiers: Annotated[list[str], Field(max_length=16)] | None = None
     scale_out: TriggerDirection
     scale_in: TriggerDirection
     max_instances: Annotated[int, Field(ge=1, le=10_000)]
@@ -88,7 +94,7 @@ DEFAULT_LATENCY_TRIGGER = _from_table("latency")
 DEFAULT_QUEUE_TRIGGER = _from_table("queue_depth")
 
 
-class TriggersConfig(_Section):
+class TriggersConfig(Section):
     """Units: cpu/memory in percent, requests in requests/s per instance, latency in ms (p99), queue in messages."""
 
     cpu: TriggerConfig = DEFAULT_CPU_TRIGGER
@@ -105,28 +111,30 @@ class TriggersConfig(_Section):
                                       "queue": DEFAULT_QUEUE_TRIGGER})
 
 
-class QueueMetricConfig(_Section):
+class QueueMetricConfig(Section):
     """Where the worker queue depth is read: SQS by default, or any custom metric with one dimension."""
 
-    namespace: str = "AWS/SQS"
-    metric_name: str = "ApproximateNumberOfMessagesVisible"
-    dimension_name: str = "QueueName"
+    # CloudWatch limits: namespace, metric and dimension names 1-255 printable characters.
+    namespace: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/#:-][A-Za-z0-9._/#: -]{0,254}$",
+                                    description="a CloudWatch namespace: 1-255 letters, digits, . _ / # : -")] = "AWS/SQS"
+    metric_name: Text(255, "a CloudWatch metric name") = "ApproximateNumberOfMessagesVisible"  # type: ignore[valid-type]
+    dimension_name: Text(255, "a CloudWatch dimension name") = "QueueName"  # type: ignore[valid-type]
     # Default queue name: `<stack>-<region>-jobs`, one per region.
-    queue_name: str | None = None
+    queue_name: QueueName | None = None
     statistic: Literal["Average", "Maximum", "Sum", "Minimum"] = "Maximum"
 
 
-class ScheduleEntry(_Section):
+class ScheduleEntry(Section):
     """One novacron cost schedule: at `cron` (minute hour * * day-of-week) the floor becomes `min_capacity`."""
 
-    name: str
-    cron: str
+    name: Slug
+    cron: Annotated[str, Field(max_length=100)]
     min_capacity: Count
 
     @field_validator("cron")
     @classmethod
     def _cron_shape(cls, value: str) -> str:
-        if not re.fullmatch(r"0 ([01]?\d|2[0-3]) \* \* [A-Z0-7,\-]+", value.strip()):
+        if not re.fullmatch(rf"0 ([01]?\d|2[0-3]) \* \* {_DAYS}", value.strip()):
             raise ValueError(f"cron {value!r} must look like '0 <hour> * * <days>', e.g. '0 9 * * MON-FRI'")
         return value.strip()
 
@@ -140,10 +148,10 @@ DEFAULT_SCHEDULES = (
 )
 
 
-class TimeOfDayFactor(_Section):
+class TimeOfDayFactor(Section):
     """Local hours [start_hour, end_hour] (inclusive) get `factor`; hours no band covers get `default`."""
 
-    name: str
+    name: Slug
     start_hour: Annotated[int, Field(ge=0, le=23)]
     end_hour: Annotated[int, Field(ge=0, le=23)]
     factor: Annotated[float, Field(gt=0, le=100)]
@@ -158,23 +166,23 @@ DEFAULT_TIME_OF_DAY_FACTORS = (
 DEFAULT_NIGHT_FACTOR = 0.7  # "else: # Night time scale_factor = 0.7"
 
 
-class SchedulesConfig(_Section):
+class SchedulesConfig(Section):
     """`scaling.schedules`: which tiers get scheduled floors, cost-schedule entries and time-of-day factors."""
 
     enabled: bool = True
-    tiers: list[str] | None = None  # tier names; None = every tier
-    entries: list[ScheduleEntry] = list(DEFAULT_SCHEDULES)
-    time_of_day_factors: list[TimeOfDayFactor] = list(DEFAULT_TIME_OF_DAY_FACTORS)
+    tiers: Annotated[list[str], Field(max_length=16)] | None = None  # tier names; None = every tier
+    entries: Annotated[list[ScheduleEntry], Field(max_length=50)] = list(DEFAULT_SCHEDULES)
+    time_of_day_factors: Annotated[list[TimeOfDayFactor], Field(max_length=24)] = list(DEFAULT_TIME_OF_DAY_FACTORS)
     night_factor: Annotated[float, Field(gt=0, le=100)] = DEFAULT_NIGHT_FACTOR
     # Per-region IANA zone override; default infra.model.catalog.AWS_REGION_TIMEZONES.
-    time_zones: dict[str, str] = {}
+    time_zones: Annotated[dict[str, TimeZoneName], Field(max_length=64)] = {}
 
 
-class SpotClass(_Section):
+class SpotClass(Section):
     """A workload class of novacron implement_spot_strategy."""
 
     percentage_spot: Pct
-    instance_types: Annotated[list[str], Field(min_length=1)]
+    instance_types: Annotated[list[str], Field(min_length=1, max_length=20)]
     # On-demand base capacity: the tier's planned min (True) or 0 (False).
     on_demand_base_is_min: bool
     # max_price 'on_demand * <factor>': the ASG's spot_max_price = on-demand $/h of the planned type x this.
@@ -193,11 +201,11 @@ DEFAULT_SPOT_CLASSES = {
 }
 
 
-class SpotConfig(_Section):
+class SpotConfig(Section):
     """`scaling.spot`: on/off, the spot classes (partial overrides keep the runbook's) and allocation strategy."""
 
     enabled: bool = True
-    classes: dict[str, SpotClass] = dict(DEFAULT_SPOT_CLASSES)
+    classes: Annotated[dict[Slug, SpotClass], Field(max_length=20)] = dict(DEFAULT_SPOT_CLASSES)
 
     @model_validator(mode="before")
     @classmethod
@@ -212,7 +220,7 @@ class SpotConfig(_Section):
         "price-capacity-optimized"
 
 
-class RolloutConfig(_Section):
+class RolloutConfig(Section):
     """How a launch-template change (e.g. a ladder rung) rolls out: ASG instance refresh."""
 
     min_healthy_percentage: Annotated[int, Field(ge=0, le=100)] = 90
@@ -227,7 +235,7 @@ class RolloutConfig(_Section):
     cpu_pct: Pct = 85
 
 
-class ScalingConfig(_Section):
+class ScalingConfig(Section):
     """`scaling:` — everything the autoscaler does between two `pulumi up`s."""
 
     triggers: TriggersConfig = TriggersConfig()
@@ -237,7 +245,7 @@ class ScalingConfig(_Section):
     rollout: RolloutConfig = RolloutConfig()
 
 
-def scaling_errors(scaling: ScalingConfig, instance_types: dict) -> tuple[str, str] | None:
+def scaling_errors(scaling: ScalingConfig, instance_types: dict, regions: list[str] = ()) -> tuple[str, str] | None:
     """First (key, message) wrong in the scaling section, or None.
 
     novacron "9. Troubleshooting Guide", "Scaling Loop" (rapid scale up/down cycles: increase cooldown,
@@ -247,6 +255,14 @@ def scaling_errors(scaling: ScalingConfig, instance_types: dict) -> tuple[str, s
         trig: TriggerConfig = getattr(scaling.triggers, name)
         key = f"scaling.triggers.{name}"
         out, inn = trig.scale_out, trig.scale_in
+        for direction in ("scale_out", "scale_in"):
+            threshold = getattr(trig, direction).threshold
+            if threshold > THRESHOLD_MAX[name]:
+                return (f"{key}.{direction}.threshold",
+                        f"{threshold:g} is above {THRESHOLD_MAX[name]:g}, the most a {name} threshold can be; "
+                        f"allowed 0..{THRESHOLD_MAX[name]:g}")
+        if trig.tiers is not None and len(set(trig.tiers)) != len(trig.tiers):
+            return f"{key}.tiers", "a tier is listed twice; list each tier once"
         if inn.threshold >= out.threshold:
             return (f"{key}.scale_in.threshold",
                     f"{inn.threshold:g} >= scale_out.threshold {out.threshold:g}: scaling loop; "
@@ -266,6 +282,18 @@ def scaling_errors(scaling: ScalingConfig, instance_types: dict) -> tuple[str, s
             if itype not in instance_types:
                 return (f"scaling.spot.classes.{cls_name}.instance_types[{i}]",
                         f"unknown instance type {itype!r}; allowed: {', '.join(instance_types)}")
+    schedules = scaling.schedules
+    for field in ("entries", "time_of_day_factors"):
+        names = [item.name for item in getattr(schedules, field)]
+        for i, name in enumerate(names):
+            if names.index(name) != i:
+                return f"scaling.schedules.{field}[{i}].name", f"{name!r} is used twice; names must be unique"
+    if schedules.tiers is not None and len(set(schedules.tiers)) != len(schedules.tiers):
+        return "scaling.schedules.tiers", "a tier is listed twice; list each tier once"
+    for region in schedules.time_zones:
+        if regions and region not in regions:
+            return (f"scaling.schedules.time_zones.{region}",
+                    f"{region!r} is not a configured region; allowed: {', '.join(regions)}")
     for i, band in enumerate(scaling.schedules.time_of_day_factors):
         if band.start_hour > band.end_hour:
             return (f"scaling.schedules.time_of_day_factors[{i}].start_hour",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from infra.model.aws_regions import REGION_PRICE_MULTIPLIER
+
 # A month is 365 × 24 / 12 = 730 hours: AWS bills monthly estimates on 730 h (the AWS Pricing
 # Calculator uses it). relay's flat model quoted "monthly: 72" for $0.10/h, i.e. 720 h; we keep
 # one month length for both models so they differ only in rates.
@@ -184,18 +186,9 @@ CLOUDFLARE_WORKERS_PER_1M_REQUESTS_USD = 0.30
 CLOUDFLARE_WORKERS_PER_1M_CPU_MS_USD = 0.02
 
 
-# Regional uplift over us-east-1 for instance-hour prices (EC2, RDS, ElastiCache), from the same
-# price list (e.g. c5.large: us-east-1 0.085, eu-west-1 0.096, ap-southeast-1 0.098).
-# Regions not listed are priced at 1.0 (us-east-1 rates).
-REGION_MULTIPLIER: dict[str, float] = {
-    "us-east-1": 1.0,
-    "us-east-2": 1.0,
-    "us-west-2": 1.0,
-    "us-west-1": 1.19,
-    "eu-west-1": 1.13,
-    "eu-central-1": 1.14,
-    "ap-southeast-1": 1.15,
-}
+# Regional uplift over us-east-1 for instance-hour prices (EC2, RDS, ElastiCache): the region catalog's
+# table, so the regions a stack may use and the regions that have a price are one list.
+REGION_MULTIPLIER: dict[str, float] = REGION_PRICE_MULTIPLIER
 
 
 # relay "Cost Optimization" (CostOptimizer.costModels): one rate per category, no instance

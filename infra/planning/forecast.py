@@ -117,6 +117,8 @@ HOD_CEILING_WEEKS = 4
 # Coverage target: at most 0.5 % of hours under capacity as checked on the history, half the
 # 1 % budget, leaving the other half for surges the history never showed.
 DEFAULT_QUANTILE_TARGET = 0.995
+# Prefix of the forecast reasons that repeat the history loader's issues (gaps, duplicates, offsets).
+HISTORY_ISSUE = "history issue: "
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,7 +151,7 @@ class DemandForecast:
 
     def to_json(self, digits: int = 3) -> dict:
         """The `scaling forecast --format json` contract (DESIGN.md "The forecast command")."""
-        return {
+        doc = {
             "hours": [
                 {"start": s.isoformat(), "forecast": round(float(p), digits), "capacity": round(float(u), digits)}
                 for s, p, u in zip(self.starts, self.point, self.upper)
@@ -157,6 +159,9 @@ class DemandForecast:
             "method": self.method,
             "headroom": self.headroom,
         }
+        # Gaps, duplicates, offsets the history loader accepted (only when there are some).
+        issues = [r.removeprefix(HISTORY_ISSUE) for r in self.reasons if r.startswith(HISTORY_ISSUE)]
+        return {**doc, "history_issues": issues} if issues else doc
 
 
 # ------------------------------------------------------------------------------ fallback
@@ -588,7 +593,7 @@ def forecast_demand(
     start = history.end
     notes = [f"history {history.source}: {len(history)} h from {history.start.isoformat()}, "
              f"{history.observed_hours} observed"]
-    notes += [f"history issue: {i}" for i in history.issues]
+    notes += [f"{HISTORY_ISSUE}{i}" for i in history.issues]
 
     cal = _calibrate(y, quantile_target, start.hour) if y.size >= MIN_SEASONAL_HOURS else None
     point = None

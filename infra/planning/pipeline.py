@@ -17,7 +17,7 @@ from infra.model.capacity import CapacityPlan
 from infra.planning import burst, capacity
 from infra.planning.change_guard import check_changes
 from infra.planning.data_plan import plan_cache, plan_database
-from infra.planning.forecast import DemandForecast, forecast_demand
+from infra.planning.forecast import HISTORY_ISSUE, DemandForecast, forecast_demand
 from infra.planning.network import plan_network
 from infra.planning.scaling_policy import apply_scaling
 from infra.sources.metrics import HourlyHistory, load_history_csv
@@ -60,4 +60,7 @@ def plan_stack(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR, now: datetime 
     """Everything the program builds, decided up front."""
     forecast = forecast if forecast is not None else load_demand(cfg, base_dir)[1]
     plan = plan_capacity(cfg, forecast)
+    if forecast is not None:  # what the loader accepted but the reviewer should know (gaps, duplicates)
+        issues = tuple(r for r in forecast.reasons if r.startswith(HISTORY_ISSUE))
+        plan = dataclasses.replace(plan, notes=tuple(plan.notes) + issues)
     return burst.apply_bursts(cfg, plan, now)

@@ -42,7 +42,7 @@ def load_config() -> PlatformConfig:
     stack = pulumi.get_stack()
     raw = pulumi.Config(PROJECT).require_object("platform")
     try:
-        return parse_platform(raw, f"Pulumi.{stack}.yaml")
+        return parse_platform(raw, f"Pulumi.{stack}.yaml", stack=stack)
     except ConfigError as err:
         raise pulumi.RunError(str(err)) from None
 

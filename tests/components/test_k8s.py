@@ -121,7 +121,7 @@ def test_pdb_max_unavailable_is_the_operators_override(options_run):
     for name in ("api", "worker"):
         spec = by_name(options_run, f"prod-k8s-{name}-pdb").inputs["spec"]
         assert spec["maxUnavailable"] == "25%" and "minAvailable" not in spec
-    platform, _ = stack_platform("prod", (*K8S, "kubernetes.pdb_max_unavailable='2'"))
+    platform, _ = stack_platform("prod", (*K8S, "kubernetes.pdb_max_unavailable=2"))
     assert parse_platform(platform, "Pulumi.prod.yaml").kubernetes.pdb_max_unavailable == 2  # pods: an integer
     # Kubernetes refuses a string that is not a percentage ("must be an integer or percentage")
     with pytest.raises(ConfigError, match=r"kubernetes\.pdb_max_unavailable"):

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from infra.cli import main as cli
 from infra.config import ConfigError, parse_platform
 from infra.cost.pricing import estimate_stack
-from infra.model.catalog import AWS_REGIONS, INSTANCE_TYPES
+from infra.model.aws_regions import PRICED_REGIONS
+from infra.model.catalog import INSTANCE_TYPES
 from infra.model.recorded import RecordedResource
 from infra.planning.pipeline import plan_capacity
 from tests.conftest import ROOT
@@ -22,14 +23,14 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 @st.composite
 def region_rows(draw):
-    names = draw(st.lists(st.sampled_from(AWS_REGIONS), min_size=1, max_size=6, unique=True))
+    names = draw(st.lists(st.sampled_from(PRICED_REGIONS), min_size=1, max_size=6, unique=True))
     rows = []
     for name in names:
         lo = draw(st.integers(0, 20))
         hi = draw(st.integers(max(lo, 3), 120))
         rows.append({"name": name, "min_instances": lo, "max_instances": hi,
                      "current_instances": draw(st.integers(lo, hi)),
-                     "latency_ms": draw(st.floats(1, 500)), "traffic_weight": draw(st.floats(0.5, 100))})
+                     "latency_ms": draw(st.floats(1, 500)), "traffic_weight": draw(st.floats(10, 100))})
     rows[draw(st.integers(0, len(rows) - 1))]["primary"] = True
     return rows
 

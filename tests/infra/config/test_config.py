@@ -61,8 +61,7 @@ def test_config_is_frozen():
     (("environment=qa",),
      "Pulumi.prod.yaml: scaling-platform:platform.environment: Input should be 'dev', 'staging' or 'prod' (got 'qa')"),
     (("demand.peak_rps=fast",),
-     "Pulumi.prod.yaml: scaling-platform:platform.demand.peak_rps: Input should be a valid number, "
-     "unable to parse string as a number (got 'fast')"),
+     "Pulumi.prod.yaml: scaling-platform:platform.demand.peak_rps: must be a number (got 'fast')"),
 ])
 def test_cross_field_and_type_errors_name_the_key(overrides, expected):
     assert error_for(*overrides) == expected

@@ -62,12 +62,22 @@ def test_blank_value_is_missing_and_reported(tmp_path):
     assert "1 gap, 1 missing hours" in h.issues[1]
 
 
-def test_duplicates_keep_first_and_report(tmp_path):
+def test_same_hour_same_value_is_kept_once_and_reported(tmp_path):
     rows = hourly_rows(30)
-    rows.insert(10, rows[9].split(",")[0] + ",999")
+    rows.insert(10, rows[9])
     h = load_history_csv(write(tmp_path, rows))
     assert len(h) == 30 and h.values[9] == 109.0
-    assert h.issues == ("1 duplicate hour (kept the first row): 2024-03-04T09:00 (row 12)",)
+    assert h.issues == ("1 duplicate hour (same value, kept once): 2024-03-04T09:00 (row 12)",)
+
+
+def test_same_hour_with_two_values_is_refused(tmp_path):
+    rows = hourly_rows(30)
+    rows.insert(10, rows[9].split(",")[0] + ",999")
+    path = write(tmp_path, rows)
+    with pytest.raises(HistoryError) as info:
+        load_history_csv(path)
+    assert str(info.value) == (f"{path}: row 12 column 1: hour 2024-03-04T09:00 is given twice with different values "
+                               "(109 at row 11, 999 here); expected one value per hour")
 
 
 def test_out_of_order_rows_are_sorted_and_reported(tmp_path):

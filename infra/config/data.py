@@ -1,0 +1,100 @@
+"""Data tier sections: RDS (shards, replicas, connections) and ElastiCache.
+
+Pure (no pulumi, no boto3). Defaults are the runbook numbers, cited where they are defined.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from infra.config.base import AwsRegionName, CacheNodeType, DbInstanceClass, Section
+from infra.config.errors import KeyPathError
+
+
+def _major_text(value: Any) -> Any:
+    """`engine_version: 16` (a YAML number) means "16"."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _version_text(value: Any) -> Any:
+    """`engine_version: 7.0` (a YAML number) means "7.0"."""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return _major_text(value)
+
+
+class DatabaseConfig(Section):
+    """RDS sizing inputs (relay "Database Scaling", novacron "5. Database Scaling Operations").
+
+    Defaults are the runbook numbers; `infra/planning/data_plan.py` turns them into shards, replicas and
+    max_connections, each with a reason.
+    """
+
+    engine: Literal["postgres"] = "postgres"
+    # Major version only: RDS applies minor upgrades itself (auto_minor_version_upgrade), so the pin
+    # never drifts; the parameter group family is "postgres<major>".
+    engine_version: Annotated[Literal["14", "15", "16", "17"], BeforeValidator(_major_text)] = "16"
+    instance_class: DbInstanceClass = "db.r5.2xlarge"  # novacron 5 add_shard: --db-instance-class db.r5.2xlarge
+    # novacron 5 manage_read_replicas add: --db-instance-class db.r5.xlarge (normal read replicas; the
+    # emergency replica keeps novacron 2's db.r5.2xlarge). A class change is an in-place RDS modify.
+    replica_instance_class: DbInstanceClass = "db.r5.xlarge"
+    read_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
+    write_qps: Annotated[float, Field(ge=0, le=1e9)] = 0
+    size_gb: Annotated[float, Field(ge=0, le=1e7)] = 0
+    growth_gb_month: Annotated[float, Field(ge=0, le=1e7)] = 0
+    shard_target_gb: Annotated[float, Field(ge=1, le=1e6)] = 1000
+    sharding: Literal["user", "transaction", "content", "governance"] = "user"
+    # novacron 5 add_shard: --allocated-storage 1000 (GB of gp3 per shard primary).
+    storage_gb_per_shard: Annotated[int, Field(ge=20, le=65_536)] = 1000
+    # novacron 5 manage_connection_pool: pool > 80% -> `ALTER SYSTEM SET max_connections = 500`.
+    # IaC cannot react within minutes, so the estate runs at the runbook's raised level from day one;
+    # the 80% alarm then tells the operator to raise this key further.
+    max_connections: Annotated[int, Field(ge=20, le=10_000)] = 500
+    # novacron 5: pool > 90% -> `manage_read_replicas add`. The 90% alarm asks the operator to raise this
+    # (read replicas added to every shard on top of the relay "Read Replicas" formula).
+    extra_replicas: Annotated[int, Field(ge=0, le=15)] = 0
+    # Regions (besides the primary) that get read replicas of every shard (local reads, DR copy).
+    cross_region_replicas: Annotated[list[AwsRegionName], Field(max_length=16)] = []
+    cross_region_replicas_per_shard: Annotated[int, Field(ge=1, le=5)] = 1
+    # Shard safety (Issue 5): shards are never removed implicitly. `previous_shards` is the count now
+    # deployed (stack output database.shard_count); planning fewer needs allow_shard_removal: true.
+    min_shards: Annotated[int, Field(ge=1, le=1024)] = 1
+    max_shards: Annotated[int, Field(ge=1, le=1024)] = 64
+    previous_shards: Annotated[int | None, Field(ge=1, le=1024)] = None
+    allow_shard_removal: bool = False
+    # A major engine_version upgrade of live shards (RDS upgrades in place, with downtime) needs this
+    # explicit true (the RDS input of the same name); with `deployed.database` the plan refuses it otherwise.
+    allow_major_version_upgrade: bool = False
+    # Time-based sharding (sharding: transaction): month the first shard's range starts.
+    time_epoch_month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month YYYY-MM")] = "2024-01"
+
+    @field_validator("cross_region_replicas")
+    @classmethod
+    def _unique_regions(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a region is listed twice; list each region once")
+        return value
+
+    @model_validator(mode="after")
+    def _shard_bounds(self) -> "DatabaseConfig":
+        if self.shard_target_gb > self.storage_gb_per_shard:
+            raise KeyPathError("database.shard_target_gb",
+                            f"{self.shard_target_gb:g} > storage_gb_per_shard {self.storage_gb_per_shard}: a shard "
+                            "would outgrow its allocated storage; need shard_target_gb <= storage_gb_per_shard")
+        if self.min_shards > self.max_shards:
+            raise KeyPathError("database.min_shards", f"{self.min_shards} > max_shards {self.max_shards}; need min <= max")
+        if self.allow_shard_removal and self.previous_shards is None:
+            raise KeyPathError("database.allow_shard_removal",
+                            "true needs database.previous_shards (the shard count deployed now) to name the "
+                            "shards to remove")
+        return self
+
+
+class CacheConfig(Section):
+    """ElastiCache Redis per region (novacron "2. Manual Scaling Procedures" emergency cache)."""
+
+    node_type: CacheNodeType = "cache.r5.large"
+    replicas: Annotated[int, Field(ge=0, le=5)] = 2
+    engine_version: Annotated[Literal["6.2", "7.0", "7.1"], BeforeValidator(_version_text)] = "7.1"
+    snapshot_retention_days: Annotated[int, Field(ge=1, le=35)] = 7

@@ -1,0 +1,54 @@
+"""The stack name is part of many AWS and Cloudflare names: check it yields names they accept.
+
+Pure (no pulumi, no boto3). The physical names below are the ones components/ and infra/program/
+derive from the stack name (the templates are cited where they are built); Pulumi auto-naming adds
+AUTONAME_SUFFIX characters (`-` + 7 random) to a logical name that has no explicit physical name.
+tests/infra/config/test_names.py runs the program with the longest accepted stack name and checks
+every recorded name against these limits, so a new template cannot slip past this list.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+AUTONAME_SUFFIX = 8
+# Lowercase letter first, then lowercase letters/digits in hyphen-separated runs: the intersection of
+# what S3 buckets, RDS and ElastiCache identifiers, ALB names and Cloudflare script names allow.
+STACK_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+# Replica numbers stay below this (database.extra_replicas <= 15 plus the planned ones).
+_MAX_REPLICA_NUMBER = 99
+
+
+def derived_names(stack: str, cfg: Any) -> list[tuple[str, str, int]]:
+    """(what, longest physical name, AWS limit) for every length-limited name built from `stack`."""
+    db = cfg.database
+    longest_cross = max((f"-{r}" for r in db.cross_region_replicas), key=len, default="")
+    # components/shards.py: `<stack>-db-shard-<i>[-<region>]-replica-<n>` (RDS identifier, <= 63).
+    rds = f"{stack}-db-shard-{db.max_shards - 1}{longest_cross}-replica-{_MAX_REPLICA_NUMBER}"
+    auto = "x" * AUTONAME_SUFFIX
+    return [
+        ("RDS instance identifier", rds, 63),
+        # components/shards.py monitoring role, auto-named (IAM role names <= 64).
+        ("IAM role name", f"{stack}-db-monitoring-role{auto}", 64),
+        # components/edge.py Lambda@Edge functions, auto-named (function names <= 64).
+        ("Lambda function name", f"{stack}-edge-response-modifier{auto}", 64),
+        # components/edge.py log bucket, auto-named (S3 bucket names <= 63).
+        ("S3 bucket name", f"{stack}-edge-logs{auto}", 63),
+        # components/cloudflare.py script_name `<stack>-<worker>` (Cloudflare Worker names <= 63).
+        ("Cloudflare Worker name", f"{stack}-rate-limiter", 63),
+        ("Cloudflare Worker name", f"{stack}-auth-validator", 63),
+    ]
+
+
+def stack_name_problem(stack: str, cfg: Any) -> str | None:
+    """What is wrong with `stack` as the source of this config's resource names, or None."""
+    if not STACK_NAME.fullmatch(stack):
+        shown = stack if len(stack) <= 40 else f"{stack[:30]}... ({len(stack)} characters)"
+        return (f"{shown!r} cannot name AWS resources (S3, RDS, ElastiCache, ALB); need lowercase letters, "
+                "digits and single hyphens, starting with a letter, e.g. prod or team-a-prod")
+    for what, name, limit in derived_names(stack, cfg):
+        if len(name) > limit:
+            room = limit - (len(name) - len(stack))
+            return (f"{stack!r} makes the {what} {len(name)} characters (AWS allows {limit}); "
+                    f"use a stack name of at most {room} characters")
+    return None

@@ -1,0 +1,55 @@
+"""Exit codes are a contract: 2 bad input, 3 internal error (one line + a trace file), 130 interrupted."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from infra.cli import main as cli
+from tests.conftest import ROOT
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_internal_error_is_exit_3_with_one_line_and_a_trace_file(capsys, monkeypatch):
+    def boom(args):
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(cli, "run_plan", boom)
+    code, out, err = run(capsys, "plan", "--stack", "prod", "--project-dir", str(ROOT))
+    assert code == 3 and out == "" and err.count("\n") == 1
+    match = re.fullmatch(r"error: internal error ZeroDivisionError: division by zero; full trace in (\S+)\n", err)
+    assert match, err
+    trace = Path(match.group(1)).read_text()
+    assert "Traceback" in trace and "boom" in trace
+    Path(match.group(1)).unlink()
+
+
+def test_ctrl_c_is_exit_130_with_one_line(capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, "run_plan", interrupted)
+    assert run(capsys, "plan", "--stack", "prod") == (130, "", "error: interrupted\n")
+
+
+@pytest.mark.parametrize("flag", ["--out", "--config-file", "--history", "--project-dir"])
+def test_path_arguments_the_os_refuses_are_exit_2(capsys, tmp_path, flag):
+    long = str(tmp_path / ("x" * 300))
+    code, out, err = run(capsys, "plan", "--stack", "prod", "--project-dir", str(ROOT), flag, long)
+    shown = long[:30] + "..."
+    assert (code, out) == (2, "")
+    assert err == f"error: {flag} {shown}: a path component of 300 bytes; each name holds at most 255; pass a shorter path\n"
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_bad_stack_name_is_exit_2_naming_it(capsys, tmp_path):
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text((ROOT / "Pulumi.prod.yaml").read_text())
+    code, out, err = run(capsys, "plan", "--stack", "Team_Prod", "--config-file", str(path))
+    assert (code, out) == (2, "")
+    assert err == (f"error: {path}: stack name: 'Team_Prod' cannot name AWS resources (S3, RDS, ElastiCache, ALB); need "
+                   "lowercase letters, digits and single hyphens, starting with a letter, e.g. prod or team-a-prod\n")
