@@ -315,6 +315,11 @@ class EmergencyConfig(_Section):
     target: str = "all"  # a tier name, database, cache or all (checked against `tiers`)
     worker_step: Annotated[int, Field(ge=1, le=1000)] = EMERGENCY_WORKER_STEP
     budget_ceiling_usd_month: Annotated[float | None, Field(gt=0)] = None
+    # Written by `scaling emergency --apply` (region -> tier -> the running desired count it read):
+    # novacron §2 scales from the *current* count (`new_count = current_count * 2`), so the plan's
+    # emergency starts from these instead of the planned desired and agrees with what was applied.
+    live_desired: dict[str, dict[str, Annotated[int, Field(ge=0, le=100_000)]]] = {}
+    declared_at: Annotated[str | None, Field(max_length=64)] = None  # when it was applied (UTC, informational)
 
 
 # An immutable image reference: OCI digest form `name[:tag]@sha256:<64 lowercase hex>`.
@@ -428,6 +433,15 @@ class PlatformConfig(_Section):
         if len(primaries) != 1:
             raise _KeyError("regions", f"{len(primaries)} regions have primary: true ({', '.join(primaries) or 'none'}); "
                                        "exactly one is allowed")
+        for region_name, tiers in self.emergency.live_desired.items():
+            if region_name not in names:
+                raise _KeyError(f"emergency.live_desired.{region_name}",
+                                f"{region_name!r} is not a configured region; allowed: {', '.join(names)}")
+            known = self.tiers.names()
+            for tier_name in tiers:
+                if tier_name not in known:
+                    raise _KeyError(f"emergency.live_desired.{region_name}.{tier_name}",
+                                    f"unknown tier; allowed: {', '.join(known)}")
         for i, failed in enumerate(self.failed_regions):
             if failed not in names:
                 raise _KeyError(f"failed_regions[{i}]", f"{failed!r} is not a configured region; allowed: {', '.join(names)}")
