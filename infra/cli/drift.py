@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from infra.cli.planned import PlannedState
-from infra.model.live import LiveGroup, LiveState
+from infra.cli.planned import PlannedGroup, PlannedState
 from infra.model.data import CONNECTIONS_ADD_REPLICA, REPLICA_LAG_LIMIT_MS
+from infra.model.live import LiveGroup, LiveState
 
 DRIFT, WARNING = "drift", "warning"
 
@@ -32,7 +32,7 @@ class Finding:
     message: str
 
 
-def _group_findings(planned, live: LiveGroup | None, region: str) -> list[Finding]:
+def _group_findings(planned: PlannedGroup, live: LiveGroup | None, region: str) -> list[Finding]:
     name = live.name if live else planned.logical_name
     if live is None:
         return [Finding(DRIFT, region, planned.logical_name, "group", "present", None,
@@ -59,7 +59,7 @@ def _group_findings(planned, live: LiveGroup | None, region: str) -> list[Findin
     return out
 
 
-def _action_findings(planned, live: LiveGroup, region: str) -> list[Finding]:
+def _action_findings(planned: PlannedGroup, live: LiveGroup, region: str) -> list[Finding]:
     out = []
     running = {a.name: a for a in live.actions}
     for action_name, inputs in sorted(planned.actions.items()):
@@ -150,8 +150,8 @@ def compare(planned: PlannedState, live: LiveState) -> list[Finding]:
         for group in (g for g in planned.groups if g.region == region):
             planned_tiers.add(group.tier)
             out += _group_findings(group, live.group(region, group.tier), region)
-        for extra in (g for g in (live.regions.get(region).groups if region in live.regions else ())
-                      if g.tier not in planned_tiers):
+        here = live.regions.get(region)
+        for extra in (g for g in (here.groups if here else ()) if g.tier not in planned_tiers):
             out.append(Finding(DRIFT, region, extra.name, "group", None, "present",
                                f"group of tier {extra.tier} is not in the plan"))
     return out + _data_findings(planned, live) + _alarm_findings(planned, live)

@@ -20,6 +20,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -170,9 +171,9 @@ def _apply(args: argparse.Namespace, doc: dict[str, Any], changes: list[Change],
     doc["verify"] = verify(applied, planned, read_stack(args.stack, regions))
     text = _render(doc, args.format)
     if failure is not None:
-        change, err = failure
+        stopped, error = failure
         done = ", ".join(f"{c.action} {c.resource}" for c in applied) or "nothing"
-        raise CommandFailed(f"stopped at {change.action} {change.resource}: {err}; applied {len(applied)} of "
+        raise CommandFailed(f"stopped at {stopped.action} {stopped.resource}: {error}; applied {len(applied)} of "
                             f"{len(changes)}: {done}; "
                             + (f"{path} records the emergency: re-run to finish" if applied else "config unchanged"),
                             EXIT_POLICY, text)
@@ -186,7 +187,7 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(doc, indent=1, default=str)
 
-    def draw(console) -> None:
+    def draw(console: Console) -> None:
         title = (f"{doc['stack']}: emergency {doc['mode']} {doc['target']} "
                  + ("(applied)" if doc["apply"] else "(dry run: nothing changed; --apply to make the changes)"))
         table = Table(title=title, title_justify="left")

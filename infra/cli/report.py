@@ -17,8 +17,18 @@ from rich.text import Text
 from infra.cli import terminal
 from infra.cli.outdir import write_out_dir
 from infra.cli.report_md import render_markdown
-from infra.cli.report_rows import (POLICY_HEADER, TIER_HEADER, cost_lines, cost_summary, emergency_line,
-                                   evaluated_policies, notes, policy_rows, sections, tier_rows)
+from infra.cli.report_rows import (
+    POLICY_HEADER,
+    TIER_HEADER,
+    cost_lines,
+    cost_summary,
+    emergency_line,
+    evaluated_policies,
+    notes,
+    policy_rows,
+    sections,
+    tier_rows,
+)
 from infra.config import PROJECT
 from infra.model.recorded import RecordedResource
 

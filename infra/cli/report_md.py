@@ -8,17 +8,28 @@ plan tables and the charts. GitHub-flavoured markdown: tables and one `<details>
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from infra.cli.report_rows import (POLICY_HEADER, TIER_HEADER, TOP_COST_LINES, cost_lines, cost_summary,
-                                   emergency_line, notes, policy_rows, sections, tier_rows, verdict_counts)
+from infra.cli.report_rows import (
+    POLICY_HEADER,
+    TIER_HEADER,
+    TOP_COST_LINES,
+    cost_lines,
+    cost_summary,
+    emergency_line,
+    notes,
+    policy_rows,
+    sections,
+    tier_rows,
+    verdict_counts,
+)
 
 
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """A GFM table; cells are escaped and kept on one line."""
     return (["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
             + ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows])

@@ -40,7 +40,7 @@ def _child(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | No
 
 
 def _flow(section: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(dict(section), default_flow_style=True, sort_keys=False, width=1_000_000).strip()
+    return str(yaml.safe_dump(dict(section), default_flow_style=True, sort_keys=False, width=1_000_000)).strip()
 
 
 def render(text: str, section: Mapping[str, Any], source: str) -> str:
@@ -61,10 +61,10 @@ def render(text: str, section: Mapping[str, Any], source: str) -> str:
         last = mapping.value[-1][1]
         indent = " " * mapping.value[0][0].start_mark.column
         at = last.end_mark.index
-        out = text[:at].rstrip(" ") + ("" if text[:at].endswith("\n") else "\n") + f"{indent}emergency: {_flow(section)}\n" \
-            + text[at:].lstrip("\n") if mapping.flow_style is False else None
-        if out is None:
+        if mapping.flow_style is not False:
             raise ConfigError(source, PLATFORM_KEY, "is a flow mapping; add `emergency: {mode: none}` to it first")
+        out = (text[:at].rstrip(" ") + ("" if text[:at].endswith("\n") else "\n")
+               + f"{indent}emergency: {_flow(section)}\n" + text[at:].lstrip("\n"))
     before, after = yaml.safe_load(text), yaml.safe_load(out)
     old_platform, new_platform = before["config"][PLATFORM_KEY], after["config"][PLATFORM_KEY]
     if dict(new_platform.get("emergency") or {}) != dict(section) or \

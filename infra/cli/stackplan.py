@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from infra.config import ConfigError, PlatformConfig, apply_overrides, parse_platform, read_stack_file
+from infra.model.capacity import CapacityPlan
 from infra.model.recorded import RecordedResource
 from infra.offline.runner import run_program
-from infra.model.capacity import CapacityPlan
 from infra.planning.pipeline import plan_stack
 
 
@@ -38,7 +38,7 @@ def stack_path(stack: str, project_dir: str | Path = ".", config_file: str | Non
     return Path(config_file) if config_file else Path(project_dir) / f"Pulumi.{stack}.yaml"
 
 
-def load_platform(path: Path, overrides: list[str] = ()) -> tuple[dict[str, Any], dict[str, Any], str]:
+def load_platform(path: Path, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any], str]:
     """(platform dict with --set applied, other config keys, source) of a stack file; ConfigError on bad input."""
     stack_file = read_stack_file(path)
     source = stack_file.path + (" (with --set)" if overrides else "")
@@ -58,7 +58,7 @@ def plan_platform(stack: str, path: Path, platform: dict[str, Any], other: dict[
 
 
 def load_stack_plan(stack: str, project_dir: str | Path = ".", config_file: str | None = None,
-                    overrides: list[str] = ()) -> StackPlan:
+                    overrides: Sequence[str] = ()) -> StackPlan:
     """Read, validate and plan one stack."""
     path = stack_path(stack, project_dir, config_file)
     platform, other, source = load_platform(path, overrides)

@@ -11,14 +11,16 @@ import argparse
 import json
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from infra.cli import terminal
 from infra.cli.drift import DRIFT, WARNING, compare, data_rows, finding_dict, group_rows
 from infra.cli.errors import EXIT_OK, EXIT_POLICY
-from infra.cli.planned import planned_state
+from infra.cli.planned import PlannedState, planned_state
 from infra.cli.stackplan import load_stack_plan
+from infra.model.live import LiveState
 from infra.sources.live import read_stack
 
 EXAMPLES = """examples:
@@ -37,7 +39,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
-def status_document(stack: str, planned, live) -> dict[str, Any]:
+def status_document(stack: str, planned: PlannedState, live: LiveState) -> dict[str, Any]:
     """The `--format json` document: rows per group and data resource, findings, counts."""
     findings = compare(planned, live)
     drift = [f for f in findings if f.level == DRIFT]
@@ -74,7 +76,7 @@ def _pair(planned: Any, live: Any) -> Text:
 def render_table(doc: dict[str, Any]) -> str:
     """Terminal view: groups side by side (plan / live), data tier, then every finding."""
 
-    def draw(console) -> None:
+    def draw(console: Console) -> None:
         table = Table(title=f"{doc['stack']}: planned / live", title_justify="left")
         for column in ("region", "tier", "group", "min", "desired", "max", "in service", "types", "actions",
                        "in ALARM"):

@@ -18,9 +18,17 @@ from typing import Any, Iterator
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
 from botocore.parsers import ResponseParserError
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                 NoCredentialsError, NoRegionError, PartialCredentialsError, ReadTimeoutError)
 
 # Standard retry mode backs off on throttling and transient errors (jittered exponential); this many
 # attempts in all before a throttled call is reported. Timeouts keep a dead endpoint from hanging.

@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from infra.sources.aws import client, require_credentials, translated
-from infra.sources.metrics import HistoryError, HourlyHistory, load_history_csv, load_history_cloudwatch
+from infra.sources.metrics import HistoryError, HourlyHistory, load_history_cloudwatch, load_history_csv
 
 PREFIX = "cloudwatch:"
 SYNTAX = ("cloudwatch:<Namespace>/<Metric>?<Dimension>=<Value>&stat=Sum&region=us-east-1&days=28 "
@@ -108,15 +108,15 @@ def parse(text: str) -> CloudWatchSource:
         raise _bad(text, "stat", f"{stat!r} is not allowed; allowed: {', '.join(STATS)} or a percentile pNN")
     if params.get("period", str(HOURLY_PERIOD_S)) not in (str(HOURLY_PERIOD_S), "1h"):
         raise _bad(text, "period", f"{params['period']!r} is not allowed; the history is hourly: period=3600")
-    days = params.get("days", str(DEFAULT_DAYS))
-    if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
-        raise _bad(text, "days", f"{days!r} is not allowed; allowed a whole number 1..{MAX_DAYS}")
+    days_text = params.get("days", str(DEFAULT_DAYS))
+    if not days_text.isdigit() or not 1 <= int(days_text) <= MAX_DAYS:
+        raise _bad(text, "days", f"{days_text!r} is not allowed; allowed a whole number 1..{MAX_DAYS}")
     start = _when(text, "start", params["start"]) if "start" in params else None
     end = _when(text, "end", params["end"]) if "end" in params else None
     if start and end and end <= start:
         raise _bad(text, "end", f"{params['end']} is not after start {params['start']}")
     return CloudWatchSource(namespace=namespace, metric=metric, dimensions=dims, stat=stat,
-                            region=params.get("region"), start=start, end=end, days=int(days))
+                            region=params.get("region"), start=start, end=end, days=int(days_text))
 
 
 def window(source: CloudWatchSource, now: datetime | None = None) -> tuple[datetime, datetime]:

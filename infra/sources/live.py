@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from infra.model.live import (LiveAlarm, LiveCache, LiveDbInstance, LiveGroup, LiveRegion, LiveScheduledAction,
-                              LiveState)
+from infra.model.live import LiveAlarm, LiveCache, LiveDbInstance, LiveGroup, LiveRegion, LiveScheduledAction, LiveState
 from infra.sources.aws import AwsError, client, require_credentials, translated
 
 PROJECT_TAG = ("project", "scaling-platform")

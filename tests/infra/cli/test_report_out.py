@@ -9,7 +9,8 @@ import stat
 import pytest
 from markdown_it import MarkdownIt
 
-from infra.cli import charts, main as cli, outdir, report
+from infra.cli import charts, outdir, report
+from infra.cli import main as cli
 from tests.conftest import ROOT
 
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from infra.cli import crash, main as cli, terminal
+from infra.cli import crash, terminal
+from infra.cli import main as cli
 from tests.conftest import ROOT
 
 
