@@ -50,3 +50,29 @@ EXAMPLE_DIGEST = "sha256:" + "0123456789abcdef" * 4
 K8S_IMAGES = {"api_image": f"ghcr.io/example/novacron-api@{EXAMPLE_DIGEST}",
               "worker_image": f"ghcr.io/example/novacron-worker@{EXAMPLE_DIGEST}"}
 K8S_ENABLED = ("kubernetes.enabled=true", *(f"kubernetes.{k}={v}" for k, v in K8S_IMAGES.items()))
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's server on 127.0.0.1 (a free port) for the whole session; tests reset it (see `aws`)."""
+    from tests.moto_stack import MotoServer
+
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """A clean moto account behind AWS_ENDPOINT_URL with test credentials; yields the server."""
+    from tests.moto_stack import aws_env
+
+    moto_server.reset()
+    aws_env(monkeypatch, moto_server.url)
+    yield moto_server
+
+
+@pytest.fixture(autouse=True)
+def _piped_width(monkeypatch):
+    """pytest-xdist workers export COLUMNS=80; a user's piped output has none (infra/cli/terminal.py)."""
+    monkeypatch.delenv("COLUMNS", raising=False)

@@ -35,3 +35,19 @@ def test_deploy_promotes_prod_behind_approval():
     assert wf[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads the `on` key as True
     assert wf["jobs"]["promote-prod"]["needs"] == "up-dev"
     assert wf["jobs"]["promote-prod"]["environment"] == "production"
+
+
+def test_break_glass_emergency_applies_records_and_opens_a_pr():
+    wf = yaml.safe_load((WORKFLOWS / "emergency.yml").read_text())
+    inputs = wf[True]["workflow_dispatch"]["inputs"]
+    assert inputs["mode"]["options"] == ["up", "down", "reset", "none"]
+    assert inputs["target"]["options"] == ["api", "worker", "database", "cache", "all"]
+    job = wf["jobs"]["break-glass"]
+    assert job["environment"] == "${{ inputs.stack == 'prod' && 'production' || 'dev' }}"  # approval gate, no dev hop
+    assert "needs" not in job and wf["concurrency"]["group"] == "deploy"
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert any('scaling emergency "$MODE" --target "$TARGET" --stack "$STACK" --apply' in r for r in runs)
+    up = next(i for i, s in enumerate(job["steps"]) if str(s.get("uses", "")).startswith("pulumi/actions"))
+    apply = next(i for i, r in enumerate(runs) if "--apply" in r)
+    assert apply < up and job["steps"][up]["with"]["policyPacks"] == "policies"
+    assert any("gh pr create" in r and 'git add "Pulumi.${STACK}.yaml"' in r for r in runs)

@@ -1,18 +1,23 @@
-"""`scaling` command line: `scaling plan` (the offline main job) and `scaling forecast`.
+"""`scaling` command line: `plan` (the offline main job), `forecast`, `simulate`, `status` and `emergency`.
 
-Exit codes (DESIGN.md): 0 plan ok, 1 a mandatory policy violation, 2 bad input — one line naming
-the file, the key and what is allowed, never a traceback, nothing written half-way.
+Exit codes (DESIGN.md, infra/cli/errors.py): 0 ok, 1 a mandatory policy violation or a finding,
+2 bad input — one line naming the file, the key and what is allowed, never a traceback, nothing
+written half-way; 3 an unexpected error (one line + a file with the trace); 130 interrupted.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
+from infra.cli import crash, emergency, status, terminal
 from infra.cli import simulate as simulate_cli
-from infra.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY, path_problem, run_guarded  # noqa: F401
+from infra.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY, CommandFailed, InputError
+from infra.cli.exit_codes import path_problem
+from infra.cli.plan_policy import cost_section, policy_config_for
 from infra.config import (
     ConfigError,
     PlatformConfig,
@@ -20,13 +25,13 @@ from infra.config import (
     parse_platform,
     read_stack_file,
 )
-from infra.cost.prices import PRICE_SOURCE
 from infra.program import batch_gc
+from infra.sources import history_source
+from infra.sources.aws import AwsError
 from infra.sources.metrics import HistoryError
 
-
-class InputError(Exception):
-    """Bad command-line input; `str()` is the one line printed before exiting 2."""
+__all__ = ["EXIT_OK", "EXIT_POLICY", "EXIT_BAD_INPUT", "InputError", "build_parser", "main", "entry",
+           "cost_section", "policy_config_for"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,23 +43,40 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The `scaling` argument parser (`plan`, `forecast`); its errors raise InputError (exit 2)."""
-    parser = _Parser(prog="scaling", description=__doc__)
+    parser = _Parser(prog="scaling", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"scaling {crash.version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    plan = sub.add_parser("plan", help="run the program offline under SDK mocks and print the plan")
+    plan = sub.add_parser("plan", help="run the program offline under SDK mocks and print the plan",
+                          epilog=PLAN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     plan.add_argument("--stack", required=True, help="stack name; reads Pulumi.<stack>.yaml")
     plan.add_argument("--config-file", help="another stack file in the same format")
     plan.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                       help="override a platform config value (VALUE is YAML), repeatable")
-    plan.add_argument("--history", help="hourly demand history CSV (timestamp, value)")
+    plan.add_argument("--history", help="hourly demand history: a CSV (timestamp, value) or " + history_source.SYNTAX)
     plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     plan.add_argument("--out", help="directory for the markdown report, plan.json and charts")
     plan.add_argument("--project-dir", default=".", help="where Pulumi.<stack>.yaml lives (default: .)")
-    forecast = sub.add_parser("forecast", help="forecast the hours after a demand history, with the plan's band")
-    forecast.add_argument("--history", required=True, help="hourly demand history CSV (timestamp, value)")
+    forecast = sub.add_parser("forecast", help="forecast the hours after a demand history, with the plan's band",
+                              epilog=FORECAST_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    forecast.add_argument("--history", required=True,
+                          help="hourly demand history: a CSV (timestamp, value) or " + history_source.SYNTAX)
     forecast.add_argument("--hours", type=int, default=168, help="hours to forecast after the last history hour")
     forecast.add_argument("--format", choices=("table", "json"), default="table")
     simulate_cli.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
+    status.add_parser(sub)
+    emergency.add_parser(sub)
     return parser
+
+
+PLAN_EXAMPLES = """examples:
+  scaling plan --stack prod
+  scaling plan --stack prod --format json > plan.json
+  scaling plan --stack prod --set 'failed_regions=["us-east-1"]' --out report/
+  scaling plan --stack prod --history 'cloudwatch:AWS/ApplicationELB/RequestCount?LoadBalancer=app/web/0123&days=28'
+exit codes: 0 plan ok, 1 mandatory policy violation, 2 bad input, 3 internal error, 130 interrupted"""
+FORECAST_EXAMPLES = """examples:
+  scaling forecast --history traces/nasa_http_hourly_1995.csv --hours 168 --format json
+  scaling forecast --history 'cloudwatch:AWS/ApplicationELB/RequestCount?LoadBalancer=app/web/0123&region=eu-west-1'"""
 
 
 def load_stack_config(args: argparse.Namespace) -> tuple[PlatformConfig, dict[str, Any], dict[str, Any], str]:
@@ -67,56 +89,10 @@ def load_stack_config(args: argparse.Namespace) -> tuple[PlatformConfig, dict[st
     return cfg, platform, dict(stack_file.other), source
 
 
-def policy_config_for(stack: str, cfg: PlatformConfig) -> dict[str, Any]:
-    """The stack's `--policy-pack-config` file with the budget, environment, emergency state and
-    edge traffic of this config, so the offline verdicts match what `pulumi preview --policy-pack`
-    would say. Edge traffic is the stack's `edge.expected_*` split by provider weight
-    (`edge_plan.edge_traffic`); the file's values are only the fallback for `pulumi preview`."""
-    from infra.planning.edge_plan import edge_traffic
-    from policies import engine
-
-    base = engine.load_policy_config(stack)
-    emergency = cfg.emergency.mode == "up"
-    traffic = edge_traffic(cfg)["by_provider"]
-    extra: dict[str, Any] = {
-        "emergency": emergency,
-        # None = the rule's default, emergency_ceiling_factor × budget (policies/rules.py)
-        "emergency_ceiling_usd": cfg.emergency.budget_ceiling_usd_month or 0,
-        "edge_gb_month": traffic.get("aws", {}).get("gb_month", 0.0),
-        "edge_requests_month": traffic.get("aws", {}).get("requests_month", 0.0),
-        "cloudflare_requests_month": traffic.get("cloudflare", {}).get("requests_month", 0.0),
-    }
-    config = engine.with_budget(base, cfg.budget_usd_month, **extra)
-    for name in ("asg-min-max", "multi-az-in-prod"):
-        config[name] = {**(config.get(name) or {}), "environment": cfg.environment}
-    return config
-
-
-def cost_section(cfg: PlatformConfig, resources: list, policy_config: dict[str, Any]) -> dict[str, Any]:
-    """The plan's `cost`: the budget policy's own estimate (`rules.estimate_for` over the
-    `stack-budget` config, edge traffic included) against the stack budget, plus the emergency
-    ceiling when emergency mode is up."""
-    from policies import engine, rules
-
-    budget = engine.rule_config(rules.RULES_BY_NAME["stack-budget"], policy_config)
-    estimate = rules.estimate_for(resources, budget)
-    out = {"monthly_usd": round(estimate.monthly_usd, 2), "budget_usd": cfg.budget_usd_month,
-           "model": budget.get("pricing_model", "aws"), "source": PRICE_SOURCE,
-           "lines": [{"item": line.item, "monthly_usd": round(line.monthly_usd, 2), "reason": line.reason}
-                     for line in estimate.lines]}
-    if budget.get("emergency"):
-        out["emergency"] = {"mode": cfg.emergency.mode, "target": cfg.emergency.target,
-                            "ceiling_usd": round(rules.emergency_ceiling(budget), 2),
-                            "ceiling_source": "emergency.budget_ceiling_usd_month"
-                            if cfg.emergency.budget_ceiling_usd_month else
-                            f"default {budget.get('emergency_ceiling_factor')} × budget"}
-    return out
-
-
 def _history_override(args: argparse.Namespace) -> list[str]:
     """`--history FILE` is `--set demand.history_csv=<absolute FILE>`: the program reads the same file."""
-    if not getattr(args, "history", None):
-        return []
+    if not getattr(args, "history", None) or history_source.is_cloudwatch(args.history):
+        return []  # a CloudWatch history is loaded by run_plan and handed to the planner
     return [f"demand.history_csv={json.dumps(str(Path(args.history).resolve()))}"]
 
 
@@ -134,31 +110,41 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     cfg, platform, other, source = load_stack_config(args)
     policy_config = policy_config_for(args.stack, cfg)  # a bad policy config file fails before the run
     try:
-        history, forecast = planning.load_demand(cfg, Path(args.project_dir).resolve())
+        terminal.step("forecasting demand" if args.history or cfg.demand.history_csv else "planning capacity")
+        if history_source.is_cloudwatch(args.history):
+            history = history_source.load_history(args.history, default_region=cfg.primary_region.name)
+            forecast = planning.forecast_for(cfg, history)
+        else:
+            history, forecast = planning.load_demand(cfg, Path(args.project_dir).resolve())
         # The program exports the same plan as its `capacity` output; computing it here once (pure)
         # spares planning twice and resolving that large output through the SDK.
         plan = planning.plan_stack(cfg, Path(args.project_dir).resolve(), forecast=forecast)
     except ConfigError as err:  # planner-level checks (e.g. shard removal) name the stack file too
         raise ConfigError(source if err.source == "stack config" else err.source, err.key, err.message) from None
     capacity = plan.to_dict()
+    terminal.step("running the program under the SDK mocks")
     run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}), plan=plan)
     resources = list(run.resources)
+    terminal.step(f"evaluating the policy pack over {len(resources)} resources")
     verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]
     doc = report.plan_document(args.stack, resources, capacity, cost_section(cfg, resources, policy_config),
                                verdicts, run.outputs)
     exit_code = EXIT_POLICY if any(p["enforcement"] == "mandatory" for p in doc["policies"]) else EXIT_OK
+    evaluated = report.evaluated_policies(policy_config)
     if args.out:
-        write_report(args, cfg, plan, history, forecast, doc)
+        terminal.step(f"writing the report to {args.out}")
+        write_report(args, cfg, plan, history, forecast, doc, evaluated)
     if args.format == "json":
         return report.to_json(doc), exit_code
     if args.format == "markdown":
-        return report.render_markdown(doc), exit_code
-    return report.render_table(doc), exit_code
+        return report.render_markdown(doc, evaluated=evaluated), exit_code
+    return report.render_table(doc, evaluated=evaluated), exit_code
 
 
 def write_report(args: argparse.Namespace, cfg: PlatformConfig, plan: Any, history: Any, forecast: Any,
-                 doc: dict) -> None:
-    """`--out DIR`: plan.md (with charts), plan.json, shard_map.json and one PNG per region, all or nothing."""
+                 doc: dict, evaluated: list[dict[str, str]]) -> None:
+    """`--out DIR`: plan.md (with charts), plan.json, shard_map.json and one PNG per region and tier;
+    only these files are written (report.write_out_dir), each atomically."""
     from infra.cli import charts, report
     from infra.planning.shard_map import shard_map_for
 
@@ -166,10 +152,13 @@ def write_report(args: argparse.Namespace, cfg: PlatformConfig, plan: Any, histo
         return charts.write_region_charts(directory, cfg, plan, history, forecast)
 
     names = charts.chart_names(cfg)
-    files = {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc, charts=names),
+    files = {"plan.json": report.to_json(doc), "plan.md": report.render_markdown(doc, charts=names, evaluated=evaluated),
              "shard_map.json": json.dumps(shard_map_for(cfg, args.stack), indent=1)}
     try:
         report.write_out_dir(args.out, files, extra_writers=[chart_writer])
+    except FileExistsError as err:  # outdir.ForeignFileError: someone else's file of the same name
+        raise InputError(f"--out {args.out}: {err.filename} exists and was not written by scaling plan; "
+                         "nothing was written: move it away or pass another directory") from None
     except OSError as err:  # e.g. a parent that is a file, no permission, disk full; nothing is left behind
         where = f" ({err.filename})" if err.filename and str(err.filename) != str(args.out) else ""
         raise InputError(f"--out {args.out}: cannot write the report: {err.strerror or err}{where}; "
@@ -179,11 +168,13 @@ def write_report(args: argparse.Namespace, cfg: PlatformConfig, plan: Any, histo
 def run_forecast(args: argparse.Namespace) -> tuple[str, int]:
     """`scaling forecast`: the plan's forecaster and headroom for one history file (DESIGN.md contract)."""
     from infra.planning.forecast import forecast_demand
-    from infra.sources.metrics import load_history_csv
 
     if args.hours < 1 or args.hours > 24 * 366:
         raise InputError(f"--hours: {args.hours} is out of range; allowed 1..{24 * 366}")
-    forecast = forecast_demand(load_history_csv(args.history), hours=args.hours)
+    terminal.step("loading the history")
+    history = history_source.load_history(args.history)
+    terminal.step("forecasting")
+    forecast = forecast_demand(history, hours=args.hours)
     doc = forecast.to_json()
     if args.format == "json":
         return json.dumps(doc), EXIT_OK
@@ -195,9 +186,23 @@ def run_forecast(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one `scaling` command in-process; returns its exit code (the collector is restored after)."""
+    """Run one `scaling` command in-process; returns its exit code (the collector is restored after).
+    Every outcome is an exit code: 2 bad input, 3 unexpected error (trace in a file), 130 Ctrl-C."""
     with batch_gc.collector_paused():
-        return _run_command(argv)
+        return crash.guarded(lambda: _run_command(argv))
+
+
+def run_simulate(args: argparse.Namespace) -> tuple[str, int]:
+    """`scaling simulate` (infra/cli/simulate.py) with the stack's validated config."""
+    return simulate_cli.run(args, load_stack_config(args)[0])
+
+
+COMMANDS = {"plan": run_plan, "forecast": run_forecast, "simulate": run_simulate, "status": status.run,
+            "emergency": emergency.run}
+
+
+def _one_line(text: str) -> str:
+    return "error: " + str(text).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -214,19 +219,24 @@ def _run_command(argv: Sequence[str] | None) -> int:
     def command() -> int:
         args = build_parser().parse_args(argv)
         _check_paths(args)
-        if args.command == "plan":
-            text, code = run_plan(args)
-        elif args.command == "forecast":
-            text, code = run_forecast(args)
-        elif args.command == "simulate":
-            text, code = simulate_cli.run(args, load_stack_config(args)[0])
-        else:  # pragma: no cover - argparse rejects unknown commands
-            raise InputError(f"unknown command {args.command!r}")
+        with terminal.progress():
+            text, code = COMMANDS[args.command](args)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return code
 
-    # Exit codes (infra/cli/exit_codes.py): 2 bad input, 3 internal error, 130 interrupted, one line each.
-    return run_guarded(command, (ConfigError, InputError, HistoryError, simulate_cli.SimulateInputError))
+    # 2 bad input and a refused command's own code here, one line each; 3 and 130 in crash.guarded (main).
+    try:
+        with warnings.catch_warnings():  # numpy's RuntimeWarning on an edge case: the plan says what it computed
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return command()
+    except (ConfigError, InputError, HistoryError, AwsError, simulate_cli.SimulateInputError) as err:
+        print(_one_line(str(err)), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CommandFailed as err:
+        if err.output:
+            sys.stdout.write(err.output if err.output.endswith("\n") else err.output + "\n")
+        print(_one_line(str(err)), file=sys.stderr)
+        return err.code
 
 
 def entry() -> int:

@@ -42,6 +42,11 @@ class EmergencyConfig(Section):
     worker_step: Annotated[int, Field(ge=1, le=1000)] = EMERGENCY_WORKER_STEP
     # At least the monthly budget (an emergency spends more, not less), at most 1e10.
     budget_ceiling_usd_month: Annotated[float | None, Field(gt=0, le=1e10)] = None
+    # Written by `scaling emergency --apply` (region -> tier -> the running desired count it read):
+    # novacron §2 scales from the *current* count (`new_count = current_count * 2`), so the plan's
+    # emergency starts from these instead of the planned desired and agrees with what was applied.
+    live_desired: dict[str, dict[str, Annotated[int, Field(ge=0, le=100_000)]]] = {}
+    declared_at: Annotated[str | None, Field(max_length=64)] = None  # when it was applied (UTC, informational)
 
 
 class PlatformConfig(Section):
@@ -131,6 +136,14 @@ def _problems(cfg: PlatformConfig) -> Iterator[tuple[str, str]]:
 def _tier_reference_problems(cfg: PlatformConfig) -> Iterator[tuple[str, str]]:
     """Every tier named by a trigger, the schedules, an event or the emergency target exists."""
     names = cfg.tiers.names()
+    regions = [r.name for r in cfg.regions]
+    for region_name, tiers in cfg.emergency.live_desired.items():
+        if region_name not in regions:
+            yield (f"emergency.live_desired.{region_name}",
+                   f"{region_name!r} is not a configured region; allowed: {', '.join(regions)}")
+        for tier_name in tiers:
+            if tier_name not in names:
+                yield (f"emergency.live_desired.{region_name}.{tier_name}", f"unknown tier; allowed: {', '.join(names)}")
     refs = [(f"scaling.triggers.{row}.tiers", getattr(cfg.scaling.triggers, row).tiers or [])
             for row in type(cfg.scaling.triggers).model_fields]
     refs.append(("scaling.schedules.tiers", cfg.scaling.schedules.tiers or []))

@@ -40,8 +40,12 @@ def load_demand(cfg: PlatformConfig, base_dir: Path = PROJECT_DIR) -> tuple[Hour
     if path is None:
         return None, None
     history = load_history_csv(path)
-    return history, forecast_demand(history, hours=cfg.demand.forecast_days * 24,
-                                    growth_rate_monthly=cfg.demand.growth_rate_monthly)
+    return history, forecast_for(cfg, history)
+
+
+def forecast_for(cfg: PlatformConfig, history: HourlyHistory) -> DemandForecast:
+    """The plan's forecast of `history` (CSV or CloudWatch): forecast_days x 24 h with the configured growth."""
+    return forecast_demand(history, hours=cfg.demand.forecast_days * 24, growth_rate_monthly=cfg.demand.growth_rate_monthly)
 
 
 def plan_capacity(cfg: PlatformConfig, forecast: DemandForecast | None = None) -> CapacityPlan:

@@ -188,7 +188,12 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
             # 3. emergency mode (healthy regions only)
             why = ""
             if not region.failed:
-                lo, desired, hi, why = emergency_bounds(cfg, tname, lo, desired, hi)
+                # novacron §2 scales the *running* count: `scaling emergency --apply` records it per group.
+                running = cfg.emergency.live_desired.get(rname, {}).get(tname)
+                bounds = emergency_bounds(cfg, tname, lo, desired if running is None else running, hi)
+                if bounds[3]:  # an untargeted tier keeps its planned desired, whatever was recorded
+                    lo, desired, hi, why = bounds
+                    why += "" if running is None else f" (from the running desired {running}, emergency.live_desired)"
             if why:
                 changes.append({"region": rname, "tier": tname, "change": why})
                 for key in ("min", "desired", "max"):

@@ -32,21 +32,23 @@ def load_history_cloudwatch(
     end: datetime,
     client: Any = None,
     max_datapoints: int | None = None,
+    metric: tuple[str, str, dict[str, str], str] | None = None,
 ) -> HourlyHistory:
     """Hourly history from CloudWatch `GetMetricData`, one query, paginated via NextToken.
 
     Exactly one of `load_balancer` (ALB dimension value, e.g. `app/web/0123456789abcdef`:
-    `AWS/ApplicationELB` `RequestCount`, Sum per hour, i.e. requests per hour) or `asg_name`
-    (`AWS/EC2` `CPUUtilization`, Average per hour by `AutoScalingGroupName`, percent).
+    `AWS/ApplicationELB` `RequestCount`, Sum per hour, i.e. requests per hour), `asg_name`
+    (`AWS/EC2` `CPUUtilization`, Average per hour by `AutoScalingGroupName`, percent) or `metric`
+    = (namespace, metric name, dimensions, statistic) for any metric (infra/sources/history_source.py).
     `start`/`end` are hour-aligned (naive = UTC); the grid covers `[start, end)` and hours
     CloudWatch returns nothing for are NaN and reported. `client` is an injected
     `boto3.client("cloudwatch")` (tests pass a moto-backed one); `max_datapoints` bounds the page
     size (CloudWatch's own default otherwise).
     """
-    if (load_balancer is None) == (asg_name is None):
+    if [load_balancer, asg_name, metric].count(None) != 2:
         raise HistoryError(
             "cloudwatch: give exactly one of load_balancer or asg_name "
-            "(expected an ALB dimension value or an Auto Scaling group name)"
+            "(expected an ALB dimension value or an Auto Scaling group name) or metric"
         )
     start_h, end_h = _hour_floor(start), _hour_floor(end)
     if end_h <= start_h:
@@ -60,26 +62,23 @@ def load_history_cloudwatch(
         client = boto3.client("cloudwatch", region_name=region)
 
     if load_balancer is not None:
-        metric = {
-            "Namespace": "AWS/ApplicationELB",
-            "MetricName": "RequestCount",
-            "Dimensions": [{"Name": "LoadBalancer", "Value": load_balancer}],
-        }
-        stat, what = "Sum", f"alb {load_balancer} RequestCount Sum/h"
+        namespace, name, dims, stat = "AWS/ApplicationELB", "RequestCount", {"LoadBalancer": load_balancer}, "Sum"
+        what = f"alb {load_balancer} RequestCount Sum/h"
+    elif asg_name is not None:
+        namespace, name, dims, stat = "AWS/EC2", "CPUUtilization", {"AutoScalingGroupName": asg_name}, "Average"
+        what = f"asg {asg_name} CPUUtilization Average/h"
     else:
-        metric = {
-            "Namespace": "AWS/EC2",
-            "MetricName": "CPUUtilization",
-            "Dimensions": [{"Name": "AutoScalingGroupName", "Value": asg_name}],
-        }
-        stat, what = "Average", f"asg {asg_name} CPUUtilization Average/h"
+        namespace, name, dims, stat = metric  # type: ignore[misc]
+        what = f"{namespace}/{name}" + "".join(f" {k}={v}" for k, v in dims.items()) + f" {stat}/h"
     source = f"cloudwatch:{region}:{what}"
+    query = {"Namespace": namespace, "MetricName": name,
+             "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]}
 
     kwargs: dict[str, Any] = {
         "MetricDataQueries": [
             {
                 "Id": "demand",
-                "MetricStat": {"Metric": metric, "Period": 3600, "Stat": stat},
+                "MetricStat": {"Metric": query, "Period": 3600, "Stat": stat},
                 "ReturnData": True,
             }
         ],

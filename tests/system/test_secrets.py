@@ -85,7 +85,9 @@ def test_secret_config_never_printed_or_written(capsys, tmp_path, how, fmt):
     for view in (report.render_table(doc), report.render_markdown(doc), report.to_json(doc)):
         assert _leaks(view) == []
     charts = sorted(name for name in files if name.startswith("charts/"))
-    assert files["plan.md"] == report.render_markdown(doc, charts=sorted(charts, key=lambda c: list(doc["capacity"]["regions"]).index(c[7:-4])))
+    expected = [f"charts/{region}-{tier}.png" for region in doc["capacity"]["regions"] for tier in ("api", "worker")]
+    assert sorted(charts) == sorted(expected)
+    assert files["plan.md"].endswith("\n".join(f"![{c[7:-4]}]({c})\n" for c in expected))
     if fmt == "json":
         assert json.loads(stdout) == doc
     by_name = {r["name"]: r for r in doc["resources"]}

@@ -129,9 +129,13 @@ def test_markdown_shows_scaling_data_tier_and_largest_costs_first(capsys):
     assert "## Scaling behaviour per tier" in out
     assert "| us-east-1 | api | 8 alarms+policies | 5 (America/New_York) | stateless 70% above base 10 |" in out
     assert "| database.shards | 4 | ceil((3000 GB + 500 GB/month x 30/30 months) / 1000 GB per shard)" in out
-    costs = [float(line.split("$")[1].split()[0].replace(",", "")) for line in out.splitlines()
-             if line.startswith("  $")]
-    assert costs == sorted(costs, reverse=True) and len(costs) > 50
+    cost_section = out.split("\n## Cost\n")[1].split("\n## ")[0]
+    top, full = cost_section.split("<details><summary>")
+    costs = [float(line.split("| $")[1].split(" |")[0].replace(",", "")) for line in top.splitlines()
+             if line.startswith("| ") and "| $" in line]
+    assert costs == sorted(costs, reverse=True) and len(costs) == 10  # the largest lines first
+    every = [line for line in full.splitlines() if line.startswith("| ") and "| $" in line]
+    assert len(every) > 50 and full.startswith(f"All {len(every)} cost lines</summary>")
 
 
 def test_out_that_is_a_file_is_rejected_and_left_alone(capsys, tmp_path):
@@ -153,14 +157,14 @@ def test_out_under_a_file_exits_2_without_traceback(capsys, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-dir"]
 
 
-def test_write_out_dir_replaces_a_stale_backup_file(tmp_path):
+def test_write_out_dir_writes_only_its_own_files(tmp_path):
     out = tmp_path / "report"
     out.mkdir()
     (out / "old.json").write_text("{}")
-    (tmp_path / ".report.old").write_text("stale file from an interrupted run")
+    (tmp_path / ".report.old").write_text("someone else's file beside the report")
     assert report.write_out_dir(out, {"plan.json": "{}"}) == ["plan.json"]
-    assert sorted(p.name for p in out.iterdir()) == ["plan.json"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # backup and staging dir removed
+    assert sorted(p.name for p in out.iterdir()) == [".scaling-report.json", "old.json", "plan.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report.old", "report"]  # no staging dir left
     with pytest.raises(NotADirectoryError):
         report.write_out_dir(out / "plan.json", {"plan.json": "{}"})
     assert (out / "plan.json").read_text() == "{}"

@@ -67,9 +67,10 @@ def test_plan_with_history_schedules_the_forecast_curve(capsys, tmp_path):
         (a["recurrence"], a["min_size"]) for a in schedule["actions"]}
     assert all(a["inputs"]["timeZone"] == "Etc/UTC" and a["inputs"]["maxSize"] == -1 for a in actions)
     charts = sorted(p.name for p in (out_dir / "charts").iterdir())
-    assert charts == ["ap-southeast-1.png", "eu-west-1.png", "us-east-1.png", "us-west-2.png"]
-    assert (out_dir / "charts" / "us-east-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "![us-east-1](charts/us-east-1.png)" in (out_dir / "plan.md").read_text()
+    assert charts == sorted(f"{region}-{tier}.png" for region in ("ap-southeast-1", "eu-west-1", "us-east-1",
+                                                                  "us-west-2") for tier in ("api", "worker"))
+    assert (out_dir / "charts" / "us-east-1-worker.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![us-east-1-api](charts/us-east-1-api.png)" in (out_dir / "plan.md").read_text()
     shard_map = json.loads((out_dir / "shard_map.json").read_text())
     assert shard_map == doc["outputs"]["shard_map"]
 
