@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from infra.cli import simulate as simulate_cli
+from infra.cli import diff as diff_command, plan_checks
 from infra.config import (
     ConfigError,
     PlatformConfig,
@@ -24,6 +25,7 @@ from infra.program import batch_gc
 from infra.sources.metrics import HistoryError
 
 EXIT_OK, EXIT_POLICY, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130
 
 
 class InputError(Exception):
@@ -50,11 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     plan.add_argument("--out", help="directory for the markdown report, plan.json and charts")
     plan.add_argument("--project-dir", default=".", help="where Pulumi.<stack>.yaml lives (default: .)")
+    plan.add_argument("--previous", metavar="OLD.json", help="earlier plan: stateful resources it has must not be "
+                      "deleted or replaced (stateful-guard)")
+    plan.add_argument("--mode", choices=plan_checks.MODES, default="preview",
+                      help="update: also fail on what `pulumi up` needs and a preview does not (secrets)")
     forecast = sub.add_parser("forecast", help="forecast the hours after a demand history, with the plan's band")
     forecast.add_argument("--history", required=True, help="hourly demand history CSV (timestamp, value)")
     forecast.add_argument("--hours", type=int, default=168, help="hours to forecast after the last history hour")
     forecast.add_argument("--format", choices=("table", "json"), default="table")
     simulate_cli.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
+    diff_command.add_parser(sub)
     return parser
 
 
@@ -134,6 +141,8 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
         raise InputError(f"--out {args.out}: exists and is not a directory; pass a new or existing directory")
     cfg, platform, other, source = load_stack_config(args)
     policy_config = policy_config_for(args.stack, cfg)  # a bad policy config file fails before the run
+    if args.previous:  # read before the run: a bad file fails fast, nothing is planned
+        policy_config = plan_checks.with_previous(policy_config, plan_checks.load_plan(args.previous, "--previous"))
     try:
         history, forecast = planning.load_demand(cfg, Path(args.project_dir).resolve())
         # The program exports the same plan as its `capacity` output; computing it here once (pure)
@@ -145,6 +154,7 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}), plan=plan)
     resources = list(run.resources)
     verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]
+    verdicts += plan_checks.secret_verdicts(cfg, other, args.stack, args.mode)
     doc = report.plan_document(args.stack, resources, capacity, cost_section(cfg, resources, policy_config),
                                verdicts, run.outputs)
     exit_code = EXIT_POLICY if any(p["enforcement"] == "mandatory" for p in doc["policies"]) else EXIT_OK
@@ -209,11 +219,16 @@ def _run_command(argv: Sequence[str] | None) -> int:
             text, code = run_forecast(args)
         elif args.command == "simulate":
             text, code = simulate_cli.run(args, load_stack_config(args)[0])
+        elif args.command == "diff":
+            text, code = diff_command.run_diff(args, lambda argv: run_plan(build_parser().parse_args(["plan", *argv])))
         else:  # pragma: no cover - argparse rejects unknown commands
             raise InputError(f"unknown command {args.command!r}")
     except (ConfigError, InputError, HistoryError, simulate_cli.SimulateInputError) as err:
         print("error: " + str(err).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl-C (and SIGTERM while diff builds a base plan): nothing half-written
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return code
 

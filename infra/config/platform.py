@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from infra.config.review import ReviewConfig, SecretKey
 from infra.config.scaling import ScalingConfig, scaling_errors
 from infra.config.stateful import DeployedConfig, VpcCidr
 from infra.model.catalog import (
@@ -404,6 +405,8 @@ class PlatformConfig(_Section):
     # What exists now (infra/config/stateful.py) and the one explicit way to drop a deployed region.
     deployed: DeployedConfig | None = None
     allow_region_removal: bool = False
+    review: ReviewConfig = ReviewConfig()  # scaling diff guardrails (infra/config/review.py)
+    required_secrets: list[SecretKey] = []  # secret keys `pulumi up` needs (infra/config/review.py)
 
     @model_validator(mode="after")
     def _edge_cross_checks(self) -> "PlatformConfig":
