@@ -118,7 +118,7 @@ def stateful_kind(type_: str, inputs: Mapping[str, Any]) -> str | None:
     it from the primary), and says so, so a reviewer can tell it from a shard primary.
     """
     if type_ == RDS_INSTANCE and inputs.get("replicateSourceDb"):
-        return f"read replica of {inputs['replicateSourceDb']}"
+        return f"read replica of {str(inputs['replicateSourceDb']).removesuffix('_id')}"  # mock ids: <name>_id
     kind = STATEFUL_TYPES.get(type_)
     if kind:
         return kind

@@ -93,10 +93,18 @@ class _Index:
             hit = self.find(value)
             return Ref(hit.type, hit.name) if hit and hit.name != own else value
         if isinstance(value, Mapping):
-            return {k: self.normalise(v, own) for k, v in value.items()}
+            return {k: _asset_path(v) if k == "path" else self.normalise(v, own) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.normalise(v, own) for v in value]
         return value
+
+
+def _asset_path(value: Any) -> Any:
+    """A file asset's absolute path depends on where the repository is checked out (a `--base-ref`
+    worktree is elsewhere): compare its last three parts (e.g. edge/lambda_edge/handler.py)."""
+    if isinstance(value, str) and value.startswith("/"):
+        return "/".join(value.rstrip("/").split("/")[-3:])
+    return value
 
 
 # What the real engine puts where the mocks put `<name>_id`: `vpc-0abc…`, `sg-…`, or an ARN.
