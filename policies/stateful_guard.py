@@ -14,7 +14,8 @@ a violation naming the resource and the input that forces it.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from infra.model.resource_diff import diff_resources, stateful_losses
 

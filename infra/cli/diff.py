@@ -21,8 +21,9 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from infra.cli import report
 from infra.cli.diff_doc import Guardrails, diff_document, exit_code

@@ -12,10 +12,16 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
-from infra.model.resource_diff import ResourceDiff, diff_resources, stateful_losses, stateful_names
+from infra.model.resource_diff import (
+    ResourceDiff,
+    diff_resources,
+    stateful_losses,
+    stateful_names,
+)
 
 MANDATORY, ADVISORY = "mandatory", "advisory"
 # Capacity keys that explain rather than size; their changes follow from the numbers that are listed.
@@ -198,15 +204,15 @@ def _findings(base: Mapping[str, Any], head: Mapping[str, Any], diff: ResourceDi
             found.append((ADVISORY, f"{stateful[change.res.key]} {change.res.name} loses {' and '.join(dropped)}"))
     for v in policies["new"]:
         level = MANDATORY if v.get("enforcement") == MANDATORY else ADVISORY
-        found.append((level, f"new {v.get('enforcement')} verdict {v.get('policy')}"
-                             f"{' on ' + v['resource'] if v.get('resource') else ''}: {v.get('message')}"))
+        found.append((level, (f"new {v.get('enforcement')} verdict {v.get('policy')}"
+                              f"{' on ' + v['resource'] if v.get('resource') else ''}: {v.get('message')}")))
     still = [v for v in head.get("policies") or [] if v.get("enforcement") == MANDATORY
              and _verdict_key(v) in {_verdict_key(b) for b in base.get("policies") or []}]
-    found += [(ADVISORY, f"still failing (also in the base): {v.get('policy')}"
-                         f"{' on ' + v['resource'] if v.get('resource') else ''}: {v.get('message')}") for v in still]
+    found += [(ADVISORY, (f"still failing (also in the base): {v.get('policy')}"
+                          f"{' on ' + v['resource'] if v.get('resource') else ''}: {v.get('message')}")) for v in still]
     if (base.get("project"), base.get("stack")) != (head.get("project"), head.get("stack")):
-        found.append((ADVISORY, f"comparing {base.get('project')}/{base.get('stack')} with "
-                                f"{head.get('project')}/{head.get('stack')}: not the same stack"))
+        found.append((ADVISORY, (f"comparing {base.get('project')}/{base.get('stack')} with "
+                                 f"{head.get('project')}/{head.get('stack')}: not the same stack")))
     order = {MANDATORY: 0, ADVISORY: 1}
     return [{"level": level, "message": message} for level, message in sorted(found, key=lambda f: order[f[0]])]
 

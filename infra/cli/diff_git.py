@@ -16,8 +16,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from infra.config import ConfigError
 
@@ -60,7 +61,8 @@ def plan_from_ref(ref: str, project_dir: str | Path, plan_argv: Sequence[str]) -
         where = tree / relative
         env = {**os.environ, "PYTHONPATH": str(where)}
         run = subprocess.run([sys.executable, "-m", "infra.cli", "plan", *plan_argv, "--format", "json",
-                              "--project-dir", str(where)], cwd=where, env=env, capture_output=True, text=True)
+                              "--project-dir", str(where)], cwd=where, env=env, capture_output=True, text=True,
+                             check=False)
         if run.returncode not in (0, 1):  # 1 = the base plan has a mandatory verdict: still a plan
             raise ConfigError(source, "scaling plan", f"exited {run.returncode} at {sha[:12]}: {_last_line(run.stderr)}")
         try:

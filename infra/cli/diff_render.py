@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 COMMENT_LIMIT = 65_536  # GitHub's maximum issue/PR comment body, in characters
 DEFAULT_MAX_CHARS = 65_000  # under the limit, with room for what a workflow may add around it
@@ -159,9 +160,9 @@ def _header(doc: Mapping[str, Any]) -> str:
         f"## scaling diff: `{doc.get('stack')}` ({doc['base']['label']} -> {doc['head']['label']})", "",
         f"- {verdict}",
         f"- {cost_summary(doc)}" + (f"; guardrails {' / '.join(limits)} ({rails.get('source')})" if limits else ""),
-        f"- resources: {len(res['added'])} added, {len(res['updated'])} updated, {len(res['replaced'])} replaced, "
-        f"{len(res['deleted'])} deleted; {len(doc['capacity'])} capacity changes; "
-        f"{len(doc['policies']['new'])} new / {len(doc['policies']['resolved'])} resolved verdicts", ""]) + "\n"
+        (f"- resources: {len(res['added'])} added, {len(res['updated'])} updated, {len(res['replaced'])} replaced, "
+         f"{len(res['deleted'])} deleted; {len(doc['capacity'])} capacity changes; "
+         f"{len(doc['policies']['new'])} new / {len(doc['policies']['resolved'])} resolved verdicts"), ""]) + "\n"
 
 
 def render_markdown(doc: Mapping[str, Any], plan_markdown: str | None = None,

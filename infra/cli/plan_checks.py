@@ -13,8 +13,9 @@ that is missing, not JSON or not a plan raises ConfigError (one line: file, key,
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from infra.config import ConfigError, PlatformConfig
 from infra.config.review import missing_secrets

@@ -10,13 +10,25 @@
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from infra.model.replacement_table import TABLE, ReplaceOn, TypeReplacement
 
-__all__ = ["BY_TYPE", "STATEFUL_TYPES", "SUBNET_GROUP_TYPES", "NETWORK_TYPES", "Cause", "ReplaceOn",
-           "TypeReplacement", "replacing_inputs", "replacement_causes", "stateful_kind", "tags_of"]
+__all__ = [
+    "BY_TYPE",
+    "NETWORK_TYPES",
+    "STATEFUL_TYPES",
+    "SUBNET_GROUP_TYPES",
+    "Cause",
+    "ReplaceOn",
+    "TypeReplacement",
+    "replacement_causes",
+    "replacing_inputs",
+    "stateful_kind",
+    "tags_of",
+]
 
 BY_TYPE: dict[str, TypeReplacement] = {entry.type: entry for entry in TABLE}
 

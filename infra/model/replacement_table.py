@@ -16,8 +16,9 @@ Where the two differ, the provider wins (it is what Pulumi runs); the `why` says
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 # `when(old, new, old_inputs, new_inputs)`: True when this particular change replaces the resource.
 When = Callable[[Any, Any, Mapping[str, Any], Mapping[str, Any]], bool]

@@ -18,11 +18,17 @@ Two things a name-by-name comparison misses are handled here:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from infra.model.replacement import (
-    NETWORK_TYPES, SUBNET_GROUP_TYPES, Cause, replacement_causes, replacing_inputs, stateful_kind,
+    NETWORK_TYPES,
+    SUBNET_GROUP_TYPES,
+    Cause,
+    replacement_causes,
+    replacing_inputs,
+    stateful_kind,
 )
 
 UNKNOWN = ("[unknown]", "04da6b54-80e4-46f7-96ec-b56ff0331ba9")  # offline and engine unknown sentinels
@@ -210,7 +216,10 @@ def diff_resources(base_items: Iterable[Any], head_items: Iterable[Any]) -> Reso
     updated = [c for c in changes.values() if not c.causes and (c.inputs or c.options)]
     for change in replaced:
         change.inputs = list(dict.fromkeys(c.key for c in change.causes))
-    order = lambda item: (item.res.type, item.res.name) if isinstance(item, Change) else (item.type, item.name)  # noqa: E731
+
+    def order(item: Change | Res) -> tuple[str, str]:
+        return item.res.key if isinstance(item, Change) else item.key
+
     return ResourceDiff(sorted((head[k] for k in head.keys() - base.keys()), key=order), sorted(updated, key=order),
                         sorted(replaced, key=order), sorted((base[k] for k in base.keys() - head.keys()), key=order),
                         base)
@@ -226,7 +235,7 @@ def _propagate(changes: dict[tuple[str, str], Change], normalised: Mapping[tuple
         grown = False
         replaced = {key for key, change in changes.items() if change.causes}
         for key, change in changes.items():
-            b_in, h_in = normalised[key]
+            h_in = normalised[key][1]
             forcing = set(replacing_inputs(key[0])) | set(change.res.options.get("replaceOnChanges") or ())
             ignored = _ignored(change.res)
             for input_key, value in h_in.items():

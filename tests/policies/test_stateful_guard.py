@@ -50,7 +50,8 @@ def test_deleted_cache_and_replica(good_stack):
     now = [r for r in good_stack if r.name not in ("prod-cache", "prod-db-replica-1")]
     found = guard(now, previous_resources=as_plan(good_stack))
     assert [v.resource for v in found] == ["prod-cache", "prod-db-replica-1"]
-    assert found[0].message == ("cache prod-cache (aws:elasticache/replicationGroup:ReplicationGroup) would be deleted: "
+    assert found[0].message == ("cache prod-cache (aws:elasticache/replicationGroup:ReplicationGroup) would be "
+                                "deleted: "
                                 "it is not in the new plan; to accept it, list the name in stateful-guard.allowed")
     assert found[1].message.startswith("read replica of prod-db-primary prod-db-replica-1 ")
     assert guard(now, previous_resources=as_plan(good_stack), allow_stateful_removal=True) == []
@@ -75,7 +76,8 @@ def test_legacy_names_list_still_works_and_is_not_reported_twice(good_stack):
     now = [r for r in good_stack if r.name != "prod-cache"]
     found = guard(now, previous_resources=as_plan(good_stack), previous_stateful=["prod-cache", "prod-gone"])
     assert [v.resource for v in found] == ["prod-cache", "prod-gone"]
-    assert found[1].message == "stateful resource prod-gone would be removed; set allow_stateful_removal to true to allow it"
+    assert found[1].message == ("stateful resource prod-gone would be removed; "
+                                "set allow_stateful_removal to true to allow it")
 
 
 def test_recognised_stateful_types(good_stack):

@@ -29,7 +29,7 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def plan(stack: str, *extra: str) -> tuple[Path, dict, int]:
     """(file, document, exit code) of `scaling plan --stack S --format json <extra>`."""
     code, out, err = run("plan", "--stack", stack, "--project-dir", str(ROOT), "--format", "json", *extra)
@@ -110,7 +110,7 @@ def test_shard_added_and_replicas_of_existing_shards_dropped():
     assert added == ["prod-db-shard-4", "prod-db-shard-4-replica-0", "prod-db-shard-4-replica-1"]
     # fewer replicas per shard deletes a replica of every existing shard: mandatory, the change is blocked
     assert code == 1
-    assert [f["message"] for f in doc["findings"]][0] == (
+    assert doc["findings"][0]["message"] == (
         "read replica of prod-db-shard-0 prod-db-shard-0-replica-2 (aws:rds/instance:Instance) would be deleted: it "
         "is not in the new plan")
 
@@ -168,7 +168,9 @@ def test_plan_previous_refuses_a_replaced_cache_and_diff_flags_it():
     mandatory = [f["message"] for f in doc["findings"] if f["level"] == "mandatory"]
     # the diff's own replacement finding per cache, and the head's new stateful-guard verdict per cache
     assert len(mandatory) == 8
-    assert sum(m.startswith("cache prod-") and "would be replaced: engineVersion 7.1 -> 7.0" in m for m in mandatory) == 4
+    replaced_caches = [m for m in mandatory if m.startswith("cache prod-")
+                       and "would be replaced: engineVersion 7.1 -> 7.0" in m]
+    assert len(replaced_caches) == 4
     assert sum(m.startswith("new mandatory verdict stateful-guard on prod-") for m in mandatory) == 4
 
 

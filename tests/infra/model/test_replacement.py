@@ -12,7 +12,13 @@ from pathlib import Path
 import cfnlint
 import pytest
 
-from infra.model.replacement import BY_TYPE, STATEFUL_TYPES, replacement_causes, replacing_inputs, stateful_kind
+from infra.model.replacement import (
+    BY_TYPE,
+    STATEFUL_TYPES,
+    replacement_causes,
+    replacing_inputs,
+    stateful_kind,
+)
 from infra.model.replacement_table import TABLE
 from tests.conftest import ROOT
 
@@ -121,7 +127,8 @@ def test_ignore_changes_and_replace_on_changes_options():
     assert _keys(rds, {"instanceClass": "a"}, {"instanceClass": "b"}, replace_on_changes=("instanceClass",)) \
         == ["instanceClass"]
     cause = replacement_causes(rds, {"storageEncrypted": True}, {"storageEncrypted": False})[0]
-    assert cause.describe() == "storageEncrypted True -> False (encryption at rest is fixed when the storage is created)"
+    assert cause.describe() == ("storageEncrypted True -> False "
+                                "(encryption at rest is fixed when the storage is created)")
 
 
 def test_stateful_kinds():
