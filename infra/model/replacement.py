@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.model.replacement_table import TABLE, ReplaceOn, TypeReplacement
+from infra.model.resource_types import KMS_KEY, RDS_INSTANCE
 
 __all__ = [
     "BY_TYPE",
@@ -32,7 +33,6 @@ __all__ = [
 
 BY_TYPE: dict[str, TypeReplacement] = {entry.type: entry for entry in TABLE}
 
-RDS_INSTANCE = "aws:rds/instance:Instance"
 # Types that hold data (or keys to it) by themselves -> what losing them means, for the message.
 STATEFUL_TYPES: dict[str, str] = {
     RDS_INSTANCE: "database instance",
@@ -41,7 +41,7 @@ STATEFUL_TYPES: dict[str, str] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": "cache",
     "aws:elasticache/cluster:Cluster": "cache",
     "aws:elasticache/serverlessCache:ServerlessCache": "cache",
-    "aws:kms/key:Key": "KMS key (data encrypted with it becomes unreadable)",
+    KMS_KEY: "KMS key (data encrypted with it becomes unreadable)",
     "aws:rds/subnetGroup:SubnetGroup": "DB subnet group",
     "aws:elasticache/subnetGroup:SubnetGroup": "cache subnet group",
     "aws:s3/bucket:Bucket": "S3 bucket",
