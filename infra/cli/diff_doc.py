@@ -7,8 +7,9 @@
 - resources: added / updated (input keys) / replaced (the input that forces it) / deleted, as
   `pulumi up` would do it (infra/model/resource_diff.py, replacement table included);
 - policies: verdicts that appear (`new`) or disappear (`resolved`);
-- findings: mandatory ones (a stateful resource deleted or replaced, a new mandatory verdict, a
-  breached cost guardrail) make `scaling diff` exit 1; advisory ones inform.
+- findings: mandatory ones (a stateful resource deleted or replaced, a change AWS refuses such as
+  shrinking RDS storage, a new mandatory verdict, a breached cost guardrail) make `scaling diff`
+  exit 1; advisory ones inform.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.model.replacement import impossible_changes
 from infra.model.resource_diff import (
     ResourceDiff,
     diff_resources,
@@ -197,6 +199,10 @@ def _findings(base: Mapping[str, Any], head: Mapping[str, Any], diff: ResourceDi
         if change.res.key not in stateful and change.res.custom:
             found.append((ADVISORY, f"{change.res.name} ({change.res.type}) would be replaced: "
                                     + "; ".join(c.describe() for c in change.causes)))
+    for change in diff.updated + diff.replaced:
+        before = diff.base[change.res.key]
+        found += [(MANDATORY, f"{change.res.name} ({change.res.type}): {why}; `pulumi up` would fail")
+                  for why in impossible_changes(change.res.type, before.inputs, change.res.inputs)]
     for change in diff.updated:
         dropped = [k for k in ("protect", "retainOnDelete") if k in change.options
                    and diff.base[change.res.key].options.get(k) and not change.res.options.get(k)]
@@ -224,7 +230,8 @@ def diff_document(base: Mapping[str, Any], head: Mapping[str, Any], rails: Guard
     cost = cost_diff(base, head)
     policies = policies_diff(base, head)
     return {"project": head.get("project"), "stack": head.get("stack"),
-            "base": {"label": labels[0], "stack": base.get("stack")}, "head": {"label": labels[1], "stack": head.get("stack")},
+            "base": {"label": labels[0], "stack": base.get("stack")},
+            "head": {"label": labels[1], "stack": head.get("stack")},
             "guardrails": {"fail_on_cost_increase_pct": rails.pct, "fail_on_cost_increase_usd": rails.usd,
                            "source": rails.source},
             "cost": cost, "capacity": capacity_diff(base, head), "resources": resources_section(resources),

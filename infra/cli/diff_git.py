@@ -64,7 +64,8 @@ def plan_from_ref(ref: str, project_dir: str | Path, plan_argv: Sequence[str]) -
                               "--project-dir", str(where)], cwd=where, env=env, capture_output=True, text=True,
                              check=False)
         if run.returncode not in (0, 1):  # 1 = the base plan has a mandatory verdict: still a plan
-            raise ConfigError(source, "scaling plan", f"exited {run.returncode} at {sha[:12]}: {_last_line(run.stderr)}")
+            raise ConfigError(source, "scaling plan",
+                              f"exited {run.returncode} at {sha[:12]}: {_last_line(run.stderr)}")
         try:
             return json.loads(run.stdout)
         except json.JSONDecodeError:

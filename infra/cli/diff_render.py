@@ -153,7 +153,8 @@ def _header(doc: Mapping[str, Any]) -> str:
                if mandatory else "**no mandatory finding**")
     rails = doc.get("guardrails") or {}
     limits = [f"+{rails['fail_on_cost_increase_pct']:g}%" if rails.get("fail_on_cost_increase_pct") is not None else "",
-              f"+${rails['fail_on_cost_increase_usd']:,.2f}" if rails.get("fail_on_cost_increase_usd") is not None else ""]
+              f"+${rails['fail_on_cost_increase_usd']:,.2f}"
+              if rails.get("fail_on_cost_increase_usd") is not None else ""]
     limits = [x for x in limits if x]
     return "\n".join([
         marker(doc.get("stack")),

@@ -33,7 +33,8 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(source, "(file)", "file not found; pass the output of `scaling plan --format json`") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(source, "(file)", f"cannot be read ({err.__class__.__name__}); need a UTF-8 JSON file") from None
+        raise ConfigError(source, "(file)",
+                          f"cannot be read ({err.__class__.__name__}); need a UTF-8 JSON file") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
@@ -53,8 +54,14 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
         if key in doc and not isinstance(doc[key], kind):
             raise ConfigError(source, key, f"must be a JSON {'object' if kind is dict else 'array'}")
     cost = doc.get("cost") or {}
-    if cost and not isinstance(cost.get("monthly_usd", 0), (int, float)):
+    if not isinstance(cost.get("monthly_usd", 0), (int, float)):
         raise ConfigError(source, "cost.monthly_usd", "must be a number")
+    for i, line in enumerate(cost.get("lines") or []):
+        if not isinstance(line, dict) or not isinstance(line.get("monthly_usd", 0), (int, float)):
+            raise ConfigError(source, f"cost.lines[{i}]", "need an object with item and a numeric monthly_usd")
+    for i, verdict in enumerate(doc.get("policies") or []):
+        if not isinstance(verdict, dict):
+            raise ConfigError(source, f"policies[{i}]", "need an object with policy, enforcement, resource, message")
     return doc
 
 

@@ -14,7 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra.model.replacement_table import TABLE, ReplaceOn, TypeReplacement
+from infra.model.replacement_table import (
+    TABLE,
+    ReplaceOn,
+    TypeReplacement,
+    version_tuple,
+)
 from infra.model.resource_types import KMS_KEY, RDS_INSTANCE
 
 __all__ = [
@@ -25,6 +30,7 @@ __all__ = [
     "Cause",
     "ReplaceOn",
     "TypeReplacement",
+    "impossible_changes",
     "replacement_causes",
     "replacing_inputs",
     "stateful_kind",
@@ -108,6 +114,30 @@ def replacement_causes(type_: str, old: Mapping[str, Any], new: Mapping[str, Any
         if rule.when is not None and not rule.when(before, after, old, new):
             continue
         out.append(Cause(rule.key, before, after, rule.why))
+    return out
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def impossible_changes(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Changes AWS refuses outright, so `pulumi up` would stop part-way (neither update nor replace).
+
+    Amazon RDS User Guide, "Working with storage": allocated storage can be increased, never
+    reduced; "Upgrading a DB instance engine version": there is no engine version downgrade.
+    """
+    out: list[str] = []
+    if type_ == RDS_INSTANCE:
+        before, after = _number(old.get("allocatedStorage")), _number(new.get("allocatedStorage"))
+        if before is not None and after is not None and after < before:
+            out.append(f"allocatedStorage {before:g} -> {after:g} GB: RDS cannot reduce allocated storage")
+        v_old, v_new = old.get("engineVersion"), new.get("engineVersion")
+        if v_old and v_new and version_tuple(v_new) < version_tuple(v_old):
+            out.append(f"engineVersion {v_old} -> {v_new}: RDS cannot downgrade an engine version")
     return out
 
 

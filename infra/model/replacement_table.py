@@ -44,8 +44,9 @@ class TypeReplacement:
     sources: tuple[str, ...]
 
 
-def _version(text: Any) -> tuple[int, ...]:
-    parts = []
+def version_tuple(text: Any) -> tuple[int, ...]:
+    """`"7.0.5"` -> (7, 0, 5); non-digits ignored, so versions compare numerically."""
+    parts: list[int] = []
     for part in str(text or "").split("."):
         digits = "".join(ch for ch in part if ch.isdigit())
         parts.append(int(digits) if digits else 0)
@@ -53,7 +54,7 @@ def _version(text: Any) -> tuple[int, ...]:
 
 
 def _downgrade(old: Any, new: Any, *_: Any) -> bool:
-    return _version(new) < _version(old)
+    return version_tuple(new) < version_tuple(old)
 
 
 def _cache_engine_change(old: Any, new: Any, *_: Any) -> bool:
@@ -63,7 +64,7 @@ def _cache_engine_change(old: Any, new: Any, *_: Any) -> bool:
 
 def _transit_encryption(old: Any, new: Any, old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> bool:
     # In-transit encryption can be switched in place only from engine 7.0.5 on; below it replaces.
-    return _version(new_inputs.get("engineVersion") or old_inputs.get("engineVersion")) < (7, 0, 5)
+    return version_tuple(new_inputs.get("engineVersion") or old_inputs.get("engineVersion")) < (7, 0, 5)
 
 
 def _tenancy(old: Any, new: Any, *_: Any) -> bool:
@@ -193,7 +194,8 @@ TABLE: tuple[TypeReplacement, ...] = (
        "aws-resource-elasticloadbalancingv2-loadbalancer",
        R("name", "Name", _NAME), R("namePrefix", None, _NAME), R("internal", "Scheme"),
        R("loadBalancerType", "Type")),
-    _t("aws:lb/targetGroup:TargetGroup", "aws/api-docs/lb/targetgroup", "aws-resource-elasticloadbalancingv2-targetgroup",
+    _t("aws:lb/targetGroup:TargetGroup", "aws/api-docs/lb/targetgroup",
+       "aws-resource-elasticloadbalancingv2-targetgroup",
        R("name", "Name", _NAME), R("namePrefix", None, _NAME), R("port", "Port"), R("protocol", "Protocol"),
        R("vpcId", "VpcId", _MOVE), R("targetType", "TargetType"), R("protocolVersion", "ProtocolVersion"),
        R("ipAddressType", "IpAddressType")),
@@ -205,7 +207,8 @@ TABLE: tuple[TypeReplacement, ...] = (
        R("name", "FunctionName", _NAME), R("packageType", "PackageType")),
     _t("aws:iam/role:Role", "aws/api-docs/iam/role", "aws-resource-iam-role",
        R("name", "RoleName", _NAME), R("namePrefix", None, _NAME), R("path", "Path")),
-    _t("aws:iam/instanceProfile:InstanceProfile", "aws/api-docs/iam/instanceprofile", "aws-resource-iam-instanceprofile",
+    _t("aws:iam/instanceProfile:InstanceProfile", "aws/api-docs/iam/instanceprofile",
+       "aws-resource-iam-instanceprofile",
        R("name", "InstanceProfileName", _NAME), R("namePrefix", None, _NAME), R("path", "Path")),
     _t("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws/api-docs/iam/rolepolicyattachment", None,
        R("role", None), R("policyArn", None)),
@@ -221,7 +224,8 @@ TABLE: tuple[TypeReplacement, ...] = (
     _t("cloudflare:index/dnsRecord:DnsRecord", "cloudflare/api-docs/dnsrecord", None, R("zoneId", None, _MOVE)),
     _t("cloudflare:index/ruleset:Ruleset", "cloudflare/api-docs/ruleset", None,
        R("zoneId", None, _MOVE), R("accountId", None, _MOVE), R("kind", None), R("phase", None)),
-    _t("cloudflare:index/workersRoute:WorkersRoute", "cloudflare/api-docs/workersroute", None, R("zoneId", None, _MOVE)),
+    _t("cloudflare:index/workersRoute:WorkersRoute", "cloudflare/api-docs/workersroute", None,
+       R("zoneId", None, _MOVE)),
     _t("cloudflare:index/workersScript:WorkersScript", "cloudflare/api-docs/workersscript", None,
        R("accountId", None, _MOVE), R("scriptName", None, _NAME)),
     # An explicit provider whose region changes is replaced, and with it every resource it manages.

@@ -202,9 +202,11 @@ def diff_resources(base_items: Iterable[Any], head_items: Iterable[Any]) -> Reso
         normalised[key] = (b_in, h_in)
         ignored = _ignored(new)
         change = Change(new)
-        change.inputs = sorted(k for k in set(b_in) | set(h_in) if k not in ignored and not same(b_in.get(k), h_in.get(k)))
+        change.inputs = sorted(k for k in set(b_in) | set(h_in)
+                               if k not in ignored and not same(b_in.get(k), h_in.get(k)))
         change.options = [k for k in OPTION_KEYS if old.options.get(k) != new.options.get(k)]
-        change.causes = replacement_causes(new.type, b_in, h_in, ignored, new.options.get("replaceOnChanges") or (), same)
+        change.causes = replacement_causes(new.type, b_in, h_in, ignored,
+                                           new.options.get("replaceOnChanges") or (), same)
         if _chain(old, b_names) != _chain(new, h_names):
             change.causes.append(Cause("(parent)", _chain(old, b_names), _chain(new, h_names),
                                        "the URN changes with the parent type chain: delete and create"))

@@ -243,3 +243,18 @@ def test_bad_input_exits_2_with_one_line(tmp_path, argv, message):
     argv = [a.format(head=head, bad=tmp_path / "bad.json", notplan=tmp_path / "notplan.json") for a in argv]
     code, out, err = run("diff", *argv)
     assert (code, out) == (2, "") and err.count("\n") == 1 and message in err, err
+
+
+def test_a_change_aws_refuses_is_a_mandatory_finding(tmp_path):
+    b_file, b_doc, _ = base()
+    head = json.loads(json.dumps(b_doc))
+    shard = next(r for r in head["resources"] if r["name"] == "prod-db-shard-2")
+    shard["inputs"]["allocatedStorage"] = 500.0
+    (tmp_path / "head.json").write_text(json.dumps(head))
+    code, doc, _ = diff(b_file, tmp_path / "head.json")
+    assert code == 1
+    assert doc["resources"]["updated"] == [{"type": "aws:rds/instance:Instance", "name": "prod-db-shard-2",
+                                            "inputs": ["allocatedStorage"]}]
+    assert doc["findings"] == [{"level": "mandatory", "message": (
+        "prod-db-shard-2 (aws:rds/instance:Instance): allocatedStorage 1000 -> 500 GB: RDS cannot reduce allocated "
+        "storage; `pulumi up` would fail")}]

@@ -15,6 +15,7 @@ import pytest
 from infra.model.replacement import (
     BY_TYPE,
     STATEFUL_TYPES,
+    impossible_changes,
     replacement_causes,
     replacing_inputs,
     stateful_kind,
@@ -137,3 +138,13 @@ def test_stateful_kinds():
     assert stateful_kind("aws:ec2/natGateway:NatGateway", {}) is None
     assert stateful_kind("aws:ec2/natGateway:NatGateway", {"tags": {"stateful": "true"}}) == "stateful-tagged resource"
     assert stateful_kind("aws:kms/key:Key", {}).startswith("KMS key")
+
+
+def test_changes_aws_refuses():
+    rds = "aws:rds/instance:Instance"
+    assert impossible_changes(rds, {"allocatedStorage": 1000.0, "engineVersion": "16.4"},
+                              {"allocatedStorage": 900.0, "engineVersion": "15.8"}) == [
+        "allocatedStorage 1000 -> 900 GB: RDS cannot reduce allocated storage",
+        "engineVersion 16.4 -> 15.8: RDS cannot downgrade an engine version"]
+    assert impossible_changes(rds, {"allocatedStorage": 1000.0, "engineVersion": "15"},
+                              {"allocatedStorage": 2000.0, "engineVersion": "16"}) == []
