@@ -128,22 +128,31 @@ def plan_sections(plan_markdown: str) -> list[Section]:
 
 def _md_section(section: Section) -> str:
     rows = section.rows
+    note = f"_… {section.cut} more rows not shown here (GitHub's comment limit); {FULL_REPORT_NOTE}._"
+    if section.details and not rows and section.cut:
+        return ""  # a collapsed plan section cut whole: listed once in `render_markdown`
     lines: list[str] = []
     if section.details:
         lines += [f"<details><summary>{section.title}</summary>", ""] + section.intro + [r[0] for r in rows]
     else:
         lines += [f"### {section.title}", ""]
-        if section.header:
+        if section.header and rows:
             lines += ["| " + " | ".join(section.header) + " |", "|" + "---|" * len(section.header)]
             lines += ["| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |"
                       for row in rows]
-        else:
+        elif rows:
             lines += [f"- {row[0]}" for row in rows]
     if section.cut:
-        lines += ["", f"_… {section.cut} more rows not shown here (GitHub's comment limit); {FULL_REPORT_NOTE}._"]
+        lines += ["", note] if rows else [note]
     if section.details:
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _left_out(parts: list[Section]) -> str:
+    gone = [s.title.removeprefix("Plan (head): ") for s in parts if s.details and not s.rows and s.cut]
+    return (f"\n_Head plan sections left out here (GitHub's comment limit): {', '.join(gone)}; {FULL_REPORT_NOTE}._\n"
+            if gone else "")
 
 
 def _header(doc: Mapping[str, Any]) -> str:
@@ -173,7 +182,7 @@ def render_markdown(doc: Mapping[str, Any], plan_markdown: str | None = None,
     header = _header(doc)
 
     def total() -> int:
-        return len(header) + sum(len(_md_section(s)) + 1 for s in parts)
+        return len(header) + sum(len(_md_section(s)) + 1 for s in parts) + len(_left_out(parts))
 
     while max_chars is not None and total() > max_chars:
         candidates = [s for s in parts if s.rows]
@@ -189,7 +198,7 @@ def render_markdown(doc: Mapping[str, Any], plan_markdown: str | None = None,
             freed += sum(len(cell) + 3 for cell in row) + 2
             dropped += 1
         victim.cut += dropped
-    text = header + "\n".join(_md_section(s) for s in parts)
+    text = header + "\n".join(filter(None, (_md_section(s) for s in parts))) + _left_out(parts)
     if max_chars is not None and len(text) > max_chars:  # only headers left: cut hard, say so
         note = f"\n\n_… truncated to GitHub's comment limit; {FULL_REPORT_NOTE}._\n"
         text = text[: max_chars - len(note)] + note
