@@ -1,7 +1,7 @@
 """What `scaling plan` checks beyond the policy pack, and reading earlier plan files.
 
 - `--previous OLD.json`: the earlier plan's resources become the `stateful-guard` policy's
-  `previous_resources`, so the pack itself (policies/stateful_guard.py) reports every stateful
+  `previous_resources`, so the pack itself (policies/rules/stateful.py) reports every stateful
   resource the new plan deletes or replaces, as it would under `pulumi preview` with that config;
 - `--mode update`: the plan as `pulumi up` would run it. A preview runs with a placeholder for a
   secret that is not set; `up` stops. Every secret the stack needs (infra/config/review.py) that
