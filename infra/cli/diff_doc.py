@@ -19,6 +19,7 @@ from typing import Any
 
 from infra.model.replacement import impossible_changes
 from infra.model.resource_diff import (
+    Change,
     ResourceDiff,
     diff_resources,
     stateful_losses,
@@ -57,7 +58,7 @@ def cost_diff(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any
         return out
 
     b_lines, h_lines = per_item(b_cost), per_item(h_cost)
-    lines = []
+    lines: list[dict[str, Any]] = []
     for item in set(b_lines) | set(h_lines):
         b, h = _money(b_lines.get(item)), _money(h_lines.get(item))
         if b != h:
@@ -73,12 +74,16 @@ def _item_id(item: Mapping[str, Any], index: int) -> str:
     if "trigger" in item and "direction" in item:
         return f"{item['trigger']}-{item['direction']}"
     for key in ("name", "region", "event", "id"):
-        if isinstance(item.get(key), str):
-            return item[key]
+        value = item.get(key)
+        if isinstance(value, str):
+            return value
     return str(index)
 
 
-def _leaves(node: Any, path: tuple[str, ...] = (), items: dict | None = None) -> Iterator[tuple[tuple[str, ...], Any]]:
+Path = tuple[str, ...]
+
+
+def _leaves(node: Any, path: Path = (), items: dict[Path, Any] | None = None) -> Iterator[tuple[Path, Any]]:
     """(path, value) of every setting in a capacity tree: scalars, scalar lists, list items by id
     (the id is the path segment, so the item's own `name` is not repeated). List items are also
     recorded in `items` (path -> item), so an item that exists on one side only is one row."""
@@ -121,8 +126,9 @@ def _reason(capacity: Mapping[str, Any], path: tuple[str, ...]) -> str:
             own = own.get(path[depth + 1])
         if isinstance(own, str) and own:
             return own
-        if isinstance(node.get("reason"), str) and node.get("reason"):
-            return node["reason"]  # the reason of the whole object (a spot plan, a trigger, a shard count)
+        whole = node.get("reason")
+        if isinstance(whole, str) and whole:
+            return whole  # the reason of the whole object (a spot plan, a trigger, a shard count)
     return ""
 
 
@@ -130,8 +136,8 @@ def capacity_diff(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[dict
     """Every capacity setting that changed, base -> head, with the head's reason (base's when removed).
     A list item (a scheduled action, a trigger) present on one side only is one row with the item."""
     b_cap, h_cap = base.get("capacity") or {}, head.get("capacity") or {}
-    b_items: dict = {}
-    h_items: dict = {}
+    b_items: dict[tuple[str, ...], Any] = {}
+    h_items: dict[tuple[str, ...], Any] = {}
     b_vals, h_vals = dict(_leaves(b_cap, (), b_items)), dict(_leaves(h_cap, (), h_items))
     whole = {p: (b_items.get(p), h_items.get(p)) for p in set(b_items) ^ set(h_items)}
     rows: dict[tuple[str, ...], tuple[Any, Any]] = dict(whole)
@@ -162,7 +168,7 @@ def policies_diff(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str,
 
 def resources_section(diff: ResourceDiff) -> dict[str, list[dict[str, Any]]]:
     """The contract's `resources` object (replaced entries also carry their `causes`)."""
-    def change(c, with_causes: bool) -> dict[str, Any]:
+    def change(c: Change, with_causes: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"type": c.res.type, "name": c.res.name, "inputs": list(c.inputs)}
         if c.options:
             entry["options"] = list(c.options)

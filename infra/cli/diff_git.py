@@ -23,7 +23,7 @@ from typing import Any
 from infra.config import ConfigError
 
 
-def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=check)
 
 
@@ -67,7 +67,8 @@ def plan_from_ref(ref: str, project_dir: str | Path, plan_argv: Sequence[str]) -
             raise ConfigError(source, "scaling plan",
                               f"exited {run.returncode} at {sha[:12]}: {_last_line(run.stderr)}")
         try:
-            return json.loads(run.stdout)
+            doc: dict[str, Any] = json.loads(run.stdout)
+            return doc
         except json.JSONDecodeError:
             raise ConfigError(source, "scaling plan", f"printed no JSON plan at {sha[:12]}") from None
     finally:

@@ -40,7 +40,7 @@ def _value(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _series(values: list) -> str:
+def _series(values: list[Any]) -> str:
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if len(numbers) != len(values):
         return f"[{len(values)} values]"

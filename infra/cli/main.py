@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from infra.cli import diff as diff_command
+from infra.cli import plan_checks
 from infra.cli import simulate as simulate_cli
-from infra.cli import diff as diff_command, plan_checks
 from infra.config import (
     ConfigError,
     PlatformConfig,

@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,8 +87,8 @@ def replacing_inputs(type_: str) -> tuple[str, ...]:
 
 
 def replacement_causes(type_: str, old: Mapping[str, Any], new: Mapping[str, Any],
-                       ignored: Sequence[str] = (), replace_on_changes: Sequence[str] = (),
-                       same=None) -> list[Cause]:
+                       ignored: Collection[str] = (), replace_on_changes: Collection[str] = (),
+                       same: Callable[[Any, Any], bool] | None = None) -> list[Cause]:
     """The causes by which changing `old` inputs to `new` replaces a resource of `type_`.
 
     `ignored` are the resource's `ignoreChanges` (the engine never diffs them);
@@ -96,7 +96,7 @@ def replacement_causes(type_: str, old: Mapping[str, Any], new: Mapping[str, Any
     provider says); `same(a, b)` compares two values (default `==`; callers pass one that treats
     references and unknowns the way a preview can).
     """
-    equal = same or (lambda a, b: a == b)
+    equal: Callable[[Any, Any], bool] = same or (lambda a, b: bool(a == b))
     entry = BY_TYPE.get(type_)
     rules: list[ReplaceOn] = list(entry.inputs) if entry else []
     known = {r.key for r in rules}

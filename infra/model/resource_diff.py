@@ -128,7 +128,7 @@ def same(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return a == b
+    return bool(a == b)
 
 
 def refs_in(value: Any) -> list[Ref]:
@@ -195,7 +195,7 @@ def diff_resources(base_items: Iterable[Any], head_items: Iterable[Any]) -> Reso
     b_index, h_index = _Index(base.values()), _Index(head.values())
     b_names, h_names = _by_name(base.values()), _by_name(head.values())
     changes: dict[tuple[str, str], Change] = {}
-    normalised: dict[tuple[str, str], tuple[dict, dict]] = {}
+    normalised: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
     for key in base.keys() & head.keys():
         old, new = base[key], head[key]
         b_in, h_in = b_index.normalise(old.inputs, old.name), h_index.normalise(new.inputs, new.name)
@@ -227,7 +227,8 @@ def diff_resources(base_items: Iterable[Any], head_items: Iterable[Any]) -> Reso
                         base)
 
 
-def _propagate(changes: dict[tuple[str, str], Change], normalised: Mapping[tuple[str, str], tuple[dict, dict]],
+def _propagate(changes: dict[tuple[str, str], Change],
+               normalised: Mapping[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]],
                head: Mapping[tuple[str, str], Res]) -> None:
     """A resource whose replacing input (or provider) refers to a replaced resource is replaced too;
     one whose other inputs refer to it is updated (the new id). Repeated until nothing changes."""
