@@ -141,9 +141,14 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
         # Checked before the run too: a file is never swapped for the report directory.
         raise InputError(f"--out {args.out}: exists and is not a directory; pass a new or existing directory")
     cfg, platform, other, source = load_stack_config(args)
+    previous = plan_checks.load_plan(args.previous, "--previous") if args.previous else None
+    if previous is not None:  # what exists: the change guard and the stateful guard compare with it
+        platform = plan_checks.with_deployed_from(platform, previous, args.previous)
+        source = f"{source} (with --previous)"
+        cfg = parse_platform(platform, source)
     policy_config = policy_config_for(args.stack, cfg)  # a bad policy config file fails before the run
-    if args.previous:  # read before the run: a bad file fails fast, nothing is planned
-        policy_config = plan_checks.with_previous(policy_config, plan_checks.load_plan(args.previous, "--previous"))
+    if previous is not None:
+        policy_config = plan_checks.with_previous(policy_config, previous)
     try:
         history, forecast = planning.load_demand(cfg, Path(args.project_dir).resolve())
         # The program exports the same plan as its `capacity` output; computing it here once (pure)

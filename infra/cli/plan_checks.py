@@ -1,8 +1,11 @@
 """What `scaling plan` checks beyond the policy pack, and reading earlier plan files.
 
-- `--previous OLD.json`: the earlier plan's resources become the `stateful-guard` policy's
-  `previous_resources`, so the pack itself (policies/rules/stateful.py) reports every stateful
-  resource the new plan deletes or replaces, as it would under `pulumi preview` with that config;
+- `--previous OLD.json`: the earlier plan is what exists. Its capacity and VPCs become the stack's
+  `deployed` section (infra/planning/deployed.py), so the change guard refuses, with exit 2, what
+  AWS cannot do to that estate (a moved VPC, a storage shrink, an engine downgrade...); its
+  resources become the `stateful-guard` policy's `previous_resources`, so the pack itself
+  (policies/rules/stateful.py) reports every stateful resource the new plan deletes or replaces, as
+  it would under `pulumi preview` with that config (exit 1);
 - `--mode update`: the plan as `pulumi up` would run it. A preview runs with a placeholder for a
   secret that is not set; `up` stops. Every secret the stack needs (infra/config/review.py) that
   the stack file does not set is a mandatory verdict, so a pull request fails where `up` would.
@@ -19,6 +22,7 @@ from typing import Any
 
 from infra.config import ConfigError, PlatformConfig
 from infra.config.review import missing_secrets
+from infra.planning.deployed import deployed_from_plan, with_deployed
 
 GUARD = "stateful-guard"
 SECRETS_CHECK = "required-secrets"
@@ -63,6 +67,12 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
         if not isinstance(verdict, dict):
             raise ConfigError(source, f"policies[{i}]", "need an object with policy, enforcement, resource, message")
     return doc
+
+
+def with_deployed_from(platform: Mapping[str, Any], previous: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """`platform` with its `deployed` section (and `database.previous_shards`) read from the earlier
+    plan (infra/planning/deployed.py), so the change guard refuses what AWS cannot do to that estate."""
+    return with_deployed(platform, deployed_from_plan(previous, f"--previous {path}"))
 
 
 def with_previous(policy_config: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:

@@ -150,28 +150,50 @@ def test_region_added_and_update_mode_without_secrets_needed():
 CACHE_DOWNGRADE = ("--set", 'cache.engine_version="7.0"')
 
 
-def test_plan_previous_refuses_a_replaced_cache_and_diff_flags_it():
-    b_file = base()[0]
-    h_file, h_doc, h_code = plan("prod", *CACHE_DOWNGRADE, "--previous", str(b_file))
-    assert h_code == 1
-    guard = [v for v in h_doc["policies"] if v["policy"] == "stateful-guard"]
-    assert [v["resource"] for v in guard] == [f"prod-{r}-cache-rg" for r in
-                                              ("ap-southeast-1", "eu-west-1", "us-east-1", "us-west-2")]
-    assert guard[2]["enforcement"] == "mandatory" and guard[2]["message"].startswith(
-        "cache prod-us-east-1-cache-rg (aws:elasticache/replicationGroup:ReplicationGroup) would be replaced: "
-        "engineVersion 7.1 -> 7.0 (an engine version downgrade replaces the group)")
-    code, doc, _ = diff(b_file, h_file)
+def test_diff_flags_a_replaced_cache():
+    code, doc, _ = diff(base()[0], plan("prod", *CACHE_DOWNGRADE)[0])
     assert code == 1
     replaced = {r["name"]: r for r in doc["resources"]["replaced"]}
     assert replaced["prod-us-east-1-cache-rg"]["inputs"] == ["engineVersion"]
     assert replaced["prod-us-east-1-cache-rg"]["causes"][0]["base"] == "7.1"
-    mandatory = [f["message"] for f in doc["findings"] if f["level"] == "mandatory"]
-    # the diff's own replacement finding per cache, and the head's new stateful-guard verdict per cache
-    assert len(mandatory) == 8
-    replaced_caches = [m for m in mandatory if m.startswith("cache prod-")
-                       and "would be replaced: engineVersion 7.1 -> 7.0" in m]
-    assert len(replaced_caches) == 4
-    assert sum(m.startswith("new mandatory verdict stateful-guard on prod-") for m in mandatory) == 4
+    assert [f["message"] for f in doc["findings"]][2] == (
+        "cache prod-us-east-1-cache-rg (aws:elasticache/replicationGroup:ReplicationGroup) would be replaced: "
+        "engineVersion 7.1 -> 7.0 (an engine version downgrade replaces the group); keep these inputs, or migrate "
+        "the data and allow the replacement explicitly")
+    assert [f["level"] for f in doc["findings"]] == ["mandatory"] * 4
+
+
+def test_plan_previous_refuses_what_aws_cannot_do_to_the_earlier_estate():
+    code, out, err = run("plan", "--stack", "prod", "--project-dir", str(ROOT), "--format", "json",
+                         *CACHE_DOWNGRADE, "--previous", str(base()[0]))
+    assert (code, out) == (2, "")
+    assert err == (f"error: {ROOT / 'Pulumi.prod.yaml'} (with --set) (with --previous): scaling-platform:platform."
+                   "cache.engine_version: 7.0 < 7.1 deployed (deployed.cache.engine_version): ElastiCache cannot "
+                   "downgrade Redis; allowed: 7.1 or later\n")
+
+
+def test_plan_previous_reports_stateful_losses_against_the_earlier_plan(tmp_path):
+    """An earlier estate whose us-east-1 cache was created unencrypted, with a fifth shard the new plan lacks."""
+    earlier = json.loads(json.dumps(base()[1]))
+    for res in earlier["resources"]:
+        if res["name"] == "prod-us-east-1-cache-rg":
+            res["inputs"]["atRestEncryptionEnabled"] = False
+    shard = next(r for r in earlier["resources"] if r["name"] == "prod-db-shard-3")
+    earlier["resources"].append({**json.loads(json.dumps(shard)), "name": "prod-db-shard-9"})
+    (tmp_path / "earlier.json").write_text(json.dumps(earlier))
+    code, out, err = run("plan", "--stack", "prod", "--project-dir", str(ROOT), "--format", "json",
+                         "--previous", str(tmp_path / "earlier.json"))
+    assert code == 1, err
+    guard = [(v["resource"], v["message"]) for v in json.loads(out)["policies"] if v["policy"] == "stateful-guard"]
+    assert guard == [
+        ("prod-us-east-1-cache-rg",
+         "cache prod-us-east-1-cache-rg (aws:elasticache/replicationGroup:ReplicationGroup) would be replaced: "
+         "atRestEncryptionEnabled False -> True (encryption at rest is fixed when the storage is created); keep these "
+         "inputs, or migrate the data and allow the replacement explicitly; to accept it, list the name in "
+         "stateful-guard.allowed"),
+        ("", "database instance prod-db-shard-9 (aws:rds/instance:Instance) would be deleted: it is not in the new "
+             "plan; it is protected, so `pulumi up` fails until protect is lifted; retainOnDelete keeps it in AWS, "
+             "but it leaves the stack; to accept it, list the name in stateful-guard.allowed")]
 
 
 def test_plan_previous_passes_a_scaling_change():
@@ -193,12 +215,12 @@ def test_update_mode_fails_where_up_would_on_a_missing_secret(tmp_path):
 
 
 def test_markdown_comment_marker_sections_and_limit():
-    code, out, _ = run("diff", "--base", str(base()[0]), "--head", str(plan("prod", *CACHE_DOWNGRADE, "--previous",
-                       str(base()[0]))[0]), "--format", "markdown")
+    code, out, _ = run("diff", "--base", str(base()[0]), "--head", str(plan("prod", *CACHE_DOWNGRADE)[0]),
+                       "--format", "markdown")
     assert code == 1
     assert out.startswith("<!-- scaling-platform:diff stack=prod -->\n## scaling diff: `prod`")
-    assert "- **8 mandatory findings: this change is blocked**" in out
-    for title in ("### Findings", "### Replaced", "### Policy verdicts that appear",
+    assert "- **4 mandatory findings: this change is blocked**" in out
+    for title in ("### Findings", "### Replaced",
                   "<details><summary>Plan (head): Capacity per region and tier</summary>"):
         assert title in out
     code, small, _ = run("diff", "--base", str(base()[0]), "--head", str(plan("prod", *DEMAND_UP)[0]),
