@@ -13,7 +13,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
-from infra.cli import crash, emergency, status, terminal
+from infra.cli import crash, emergency, plan_checks, status, terminal
+from infra.cli import diff as diff_command
 from infra.cli import simulate as simulate_cli
 from infra.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY, CommandFailed, InputError
 from infra.cli.exit_codes import path_problem
@@ -56,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     plan.add_argument("--out", help="directory for the markdown report, plan.json and charts")
     plan.add_argument("--project-dir", default=".", help="where Pulumi.<stack>.yaml lives (default: .)")
+    plan.add_argument("--previous", metavar="OLD.json", help="earlier plan: stateful resources it has must not be "
+                      "deleted or replaced (stateful-guard)")
+    plan.add_argument("--mode", choices=plan_checks.MODES, default="preview",
+                      help="update: also fail on what `pulumi up` needs and a preview does not (secrets)")
     forecast = sub.add_parser("forecast", help="forecast the hours after a demand history, with the plan's band",
                               epilog=FORECAST_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     forecast.add_argument("--history", required=True,
@@ -65,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate_cli.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
     status.add_parser(sub)
     emergency.add_parser(sub)
+    diff_command.add_parser(sub)
     return parser
 
 
@@ -108,7 +114,14 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
         # Checked before the run too: a file is never swapped for the report directory.
         raise InputError(f"--out {args.out}: exists and is not a directory; pass a new or existing directory")
     cfg, platform, other, source = load_stack_config(args)
+    previous = plan_checks.load_plan(args.previous, "--previous") if args.previous else None
+    if previous is not None:  # what exists: the change guard and the stateful guard compare with it
+        platform = plan_checks.with_deployed_from(platform, previous, args.previous)
+        source = f"{source} (with --previous)"
+        cfg = parse_platform(platform, source)
     policy_config = policy_config_for(args.stack, cfg)  # a bad policy config file fails before the run
+    if previous is not None:
+        policy_config = plan_checks.with_previous(policy_config, previous)
     try:
         terminal.step("forecasting demand" if args.history or cfg.demand.history_csv else "planning capacity")
         if history_source.is_cloudwatch(args.history):
@@ -127,6 +140,7 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
     resources = list(run.resources)
     terminal.step(f"evaluating the policy pack over {len(resources)} resources")
     verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]
+    verdicts += plan_checks.secret_verdicts(cfg, other, args.stack, args.mode)
     doc = report.plan_document(args.stack, resources, capacity, cost_section(cfg, resources, policy_config),
                                verdicts, run.outputs)
     exit_code = EXIT_POLICY if any(p["enforcement"] == "mandatory" for p in doc["policies"]) else EXIT_OK
@@ -197,8 +211,13 @@ def run_simulate(args: argparse.Namespace) -> tuple[str, int]:
     return simulate_cli.run(args, load_stack_config(args)[0])
 
 
+def run_diff(args: argparse.Namespace) -> tuple[str, int]:
+    """`scaling diff` (infra/cli/diff.py); a base plan from a git ref is built with this module's `plan`."""
+    return diff_command.run_diff(args, lambda argv: run_plan(build_parser().parse_args(["plan", *argv])))
+
+
 COMMANDS = {"plan": run_plan, "forecast": run_forecast, "simulate": run_simulate, "status": status.run,
-            "emergency": emergency.run}
+            "emergency": emergency.run, "diff": run_diff}
 
 
 def _one_line(text: str) -> str:

@@ -22,6 +22,7 @@ from infra.config.errors import ConfigError, KeyPathError, first_problem
 from infra.config.kubernetes import IMAGE_DIGEST, KubernetesConfig, kubernetes_problems
 from infra.config.names import stack_name_problem
 from infra.config.regions import DEFAULT_FAILOVER_PRIORITY, DnsConfig, RegionConfig, region_problems
+from infra.config.review import ReviewConfig, SecretKey
 from infra.config.scaling import ScalingConfig, scaling_errors
 from infra.config.stateful import DeployedConfig
 from infra.config.tiers import TiersConfig, tier_problems
@@ -75,6 +76,8 @@ class PlatformConfig(Section):
     # What exists now (infra/config/stateful.py) and the one explicit way to drop a deployed region.
     deployed: DeployedConfig | None = None
     allow_region_removal: bool = False
+    review: ReviewConfig = ReviewConfig()  # scaling diff guardrails (infra/config/review.py)
+    required_secrets: list[SecretKey] = []  # secret keys `pulumi up` needs (infra/config/review.py)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PlatformConfig:
