@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from infra.cli import simulate as simulate_cli
+from infra.cli import simulate_args
 from infra.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY, path_problem, run_guarded  # noqa: F401
 from infra.config import (
     ConfigError,
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--history", required=True, help="hourly demand history CSV (timestamp, value)")
     forecast.add_argument("--hours", type=int, default=168, help="hours to forecast after the last history hour")
     forecast.add_argument("--format", choices=("table", "json"), default="table")
-    simulate_cli.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
+    simulate_args.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
     return parser
 
 
@@ -219,6 +219,8 @@ def _run_command(argv: Sequence[str] | None) -> int:
         elif args.command == "forecast":
             text, code = run_forecast(args)
         elif args.command == "simulate":
+            from infra.cli import simulate as simulate_cli  # numpy + numba: only for this command
+
             text, code = simulate_cli.run(args, load_stack_config(args)[0])
         else:  # pragma: no cover - argparse rejects unknown commands
             raise InputError(f"unknown command {args.command!r}")
@@ -226,11 +228,17 @@ def _run_command(argv: Sequence[str] | None) -> int:
         return code
 
     # Exit codes (infra/cli/exit_codes.py): 2 bad input, 3 internal error, 130 interrupted, one line each.
-    return run_guarded(command, (ConfigError, InputError, HistoryError, simulate_cli.SimulateInputError))
+    return run_guarded(command, (ConfigError, InputError, HistoryError, simulate_args.SimulateInputError))
 
 
 def entry() -> int:
-    """Console script `scaling`: one command, then a cheap exit (see infra/program/batch_gc.py)."""
+    """Console script `scaling`: one command, then a cheap exit (see infra/program/batch_gc.py).
+
+    The collector is paused here for good, not only inside `main()`: re-enabling it on the way out
+    let the next allocation start a full collection of the whole SDK heap (about a second of a
+    prod plan) just before the process exits.
+    """
+    batch_gc.pause_for_program()
     code = main()
     sys.stdout.flush()
     batch_gc.freeze_before_exit()
