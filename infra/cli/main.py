@@ -13,9 +13,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
-from infra.cli import crash, emergency, plan_checks, status, terminal
+from infra.cli import crash, emergency, plan_checks, simulate_args, status, terminal
 from infra.cli import diff as diff_command
-from infra.cli import simulate as simulate_cli
 from infra.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY, CommandFailed, InputError
 from infra.cli.exit_codes import path_problem
 from infra.cli.plan_policy import cost_section, policy_config_for
@@ -67,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="hourly demand history: a CSV (timestamp, value) or " + history_source.SYNTAX)
     forecast.add_argument("--hours", type=int, default=168, help="hours to forecast after the last history hour")
     forecast.add_argument("--format", choices=("table", "json"), default="table")
-    simulate_cli.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
+    simulate_args.add_arguments(sub.add_parser("simulate", help="replay a demand history through the plan and baselines"))
     status.add_parser(sub)
     emergency.add_parser(sub)
     diff_command.add_parser(sub)
@@ -208,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_simulate(args: argparse.Namespace) -> tuple[str, int]:
     """`scaling simulate` (infra/cli/simulate.py) with the stack's validated config."""
+    from infra.cli import simulate as simulate_cli  # numpy + numba: loaded only for this command
+
     return simulate_cli.run(args, load_stack_config(args)[0])
 
 
@@ -248,7 +249,7 @@ def _run_command(argv: Sequence[str] | None) -> int:
         with warnings.catch_warnings():  # numpy's RuntimeWarning on an edge case: the plan says what it computed
             warnings.simplefilter("ignore", RuntimeWarning)
             return command()
-    except (ConfigError, InputError, HistoryError, AwsError, simulate_cli.SimulateInputError) as err:
+    except (ConfigError, InputError, HistoryError, AwsError, simulate_args.SimulateInputError) as err:
         print(_one_line(str(err)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except CommandFailed as err:
@@ -259,7 +260,13 @@ def _run_command(argv: Sequence[str] | None) -> int:
 
 
 def entry() -> int:
-    """Console script `scaling`: one command, then a cheap exit (see infra/program/batch_gc.py)."""
+    """Console script `scaling`: one command, then a cheap exit (see infra/program/batch_gc.py).
+
+    The collector is paused here for good, not only inside `main()`: re-enabling it on the way out
+    let the next allocation start a full collection of the whole SDK heap (about a second of a
+    prod plan) just before the process exits.
+    """
+    batch_gc.pause_for_program()
     code = main()
     sys.stdout.flush()
     batch_gc.freeze_before_exit()
