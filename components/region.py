@@ -138,10 +138,10 @@ class Region(pulumi.ComponentResource):
                           "timeout": args.health_check_timeout_s, "healthy_threshold": 3, "unhealthy_threshold": 3,
                           "matcher": "200-399"},
             tags=tags("api-tg"), opts=child)
-        forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+        forward: list[dict[str, object]] = [{"type": "forward", "target_group_arn": self.target_group.arn}]
         # Behind the edge, the serving listener answers 403 unless CloudFront's secret header matches.
         locked = args.edge_prefix_list_id is not None and bool(args.origin_secrets)
-        deny = [{"type": "fixed-response", "fixed_response": {
+        deny: list[dict[str, object]] = [{"type": "fixed-response", "fixed_response": {
             "content_type": "text/plain", "status_code": security.DIRECT_ACCESS_STATUS,
             "message_body": "Forbidden"}}]
         serving = None
@@ -150,8 +150,8 @@ class Region(pulumi.ComponentResource):
                                       ssl_policy=TLS_POLICY, certificate_arn=args.certificate_arn,
                                       default_actions=deny if locked else forward, tags=tags("https-listener"),
                                       opts=child)
-            http_actions = [{"type": "redirect",
-                             "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}]
+            http_actions: list[dict[str, object]] = [
+                {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}]
         else:
             http_actions = deny if locked else forward
         http = aws.lb.Listener(f"{name}-http", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
