@@ -53,6 +53,7 @@ class RegionArgs:
 REGIONAL_RULE_GROUPS = tuple(g for g in security.MANAGED_RULE_GROUPS if g != "AWSManagedRulesAmazonIpReputationList")
 DNS_PORT = 53
 HTTPS_PORT = 443
+IAM_ROLE_NAME_MAX = 64  # IAM limit on a role name
 
 
 class Region(pulumi.ComponentResource):
@@ -189,7 +190,8 @@ def _flow_logs(name: str, naming: Naming, vpc: aws.ec2.Vpc, opts: pulumi.Resourc
     group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=f"/vpc/flow-logs/{name}",
                                     retention_in_days=security.SECURITY_LOG_RETENTION_DAYS,
                                     tags=naming.tags("flow-logs"), opts=opts)
-    role = aws.iam.Role(f"{name}-flow-logs-role", assume_role_policy=_ASSUME_FLOW_LOGS,
+    role = aws.iam.Role(f"{name}-flow-logs-role", name=short_name(f"{name}-flow-logs", IAM_ROLE_NAME_MAX),
+                        assume_role_policy=_ASSUME_FLOW_LOGS,
                         description="VPC flow logs: write to its own log group only",
                         tags=naming.tags("flow-logs-role"), opts=opts)
     aws.iam.RolePolicy(f"{name}-flow-logs-policy", role=role.id, policy=group.arn.apply(lambda arn: json.dumps({
