@@ -20,6 +20,9 @@ from infra.model.data import FINAL_SNAPSHOT_SUFFIX, CachePlan
 
 REDIS_PORT = 6379
 REPLICATION_GROUP_ID_MAX = 40  # ElastiCache limit on replication_group_id
+# "Modifying the AUTH token on an existing cluster" (ElastiCache user guide): ROTATE accepts the new
+# token next to the old one (or none), so adding AUTH to a running group has no downtime.
+AUTH_TOKEN_STRATEGY = "ROTATE"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class CacheArgs:
     subnet_ids: Sequence[pulumi.Input[str]]  # private subnets only
     app_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
+    # Redis AUTH (with the TLS already required): a secret from Pulumi config. ROTATE adds it to a
+    # running group without dropping connected clients; see README "Security" for the SET step.
+    auth_token: pulumi.Input[str] | None = None
 
 
 class Cache(pulumi.ComponentResource):
@@ -62,6 +68,7 @@ class Cache(pulumi.ComponentResource):
             snapshot_retention_limit=plan.snapshot_retention_days,
             final_snapshot_identifier=f"{group_id}{FINAL_SNAPSHOT_SUFFIX}",
             auto_minor_version_upgrade=True, apply_immediately=True,
+            auth_token=args.auth_token, auth_token_update_strategy=AUTH_TOKEN_STRATEGY if args.auth_token else None,
             tags=tags("cache", region=args.region), opts=stateful(self))
         self.register_outputs({"replication_group_id": self.group.id,
                                "primary_endpoint": self.group.primary_endpoint_address})

@@ -24,8 +24,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, short_name
+from components.waf import api_path_match, managed_rules, waf_logging
 from infra.model import edge as edge_model
-from infra.model import guardrails
+from infra.model import guardrails, security
 from infra.model.capacity import HEALTH_CHECK_FAILURE_THRESHOLD
 from infra.model.edge import EdgeFunctionPlan
 
@@ -70,6 +71,8 @@ class EdgeArgs:
     hosted_zone_id: str | None = None
     create_origin_records: bool = False  # Route53 alias for each templated origin name -> its ALB
     origin_records: Sequence[EdgeOrigin] = ()  # whose names get those aliases (default: `origins`)
+    # Secret header value CloudFront adds to every origin request (the ALBs forward only with it).
+    origin_secret: pulumi.Input[str] | None = None
 
 
 class Edge(pulumi.ComponentResource):
@@ -86,6 +89,26 @@ class Edge(pulumi.ComponentResource):
         ownership = aws.s3.BucketOwnershipControls(
             f"{name}-logs-ownership", bucket=self.log_bucket.id,
             rule={"object_ownership": "BucketOwnerPreferred"}, opts=child)
+        # Hardened: no public access (CloudFront's log-delivery ACL grant is not public), versioned,
+        # encrypted at rest, expiring (infra/model/security.py).
+        public_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-logs-public-access", bucket=self.log_bucket.id, block_public_acls=True,
+            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child)
+        aws.s3.BucketVersioning(f"{name}-logs-versioning", bucket=self.log_bucket.id,
+                                versioning_configuration={"status": "Enabled"}, opts=child)
+        # SSE-S3: CloudFront standard logging cannot write to an SSE-KMS bucket without a key policy
+        # for its log-delivery account (legacy logging), so AES256 it is.
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-logs-encryption", bucket=self.log_bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                    "bucket_key_enabled": True}], opts=child)
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-logs-lifecycle", bucket=self.log_bucket.id,
+            rules=[{"id": "expire-access-logs", "status": "Enabled", "filter": {},
+                    "expiration": {"days": security.LOG_EXPIRATION_DAYS},
+                    "noncurrent_version_expiration": {"noncurrent_days": security.LOG_NONCURRENT_EXPIRATION_DAYS},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": security.ABORT_MULTIPART_DAYS}}],
+            opts=child)
 
         # --- Lambda@Edge
         self.role = aws.iam.Role(f"{name}-edge-role", assume_role_policy=_ASSUME_EDGE_LAMBDA,
@@ -127,32 +150,33 @@ class Edge(pulumi.ComponentResource):
                 "enable_accept_encoding_gzip": True, "enable_accept_encoding_brotli": True},
             opts=child)
 
-        # --- WAF: the edge policy requires WAF or a rate limit on /api/*.
+        # --- WAF: rate limit per client IP on /api/* (normalised match) + AWS managed rule groups.
         self.web_acl = aws.wafv2.WebAcl(
             f"{name}-waf", name=short_name(f"{name}-waf", 128), scope="CLOUDFRONT",
-            description="Rate limit per client IP on /api/*",
+            description="Rate limit per client IP on /api/*",  # unchanged: the ACL keeps its identity
             default_action={"allow": {}},
             rules=[{
                 "name": "api-rate-limit", "priority": 1, "action": {"block": {}},
                 "statement": {"rate_based_statement": {
                     "limit": args.api_rate_limit_per_5min, "aggregate_key_type": "IP",
                     "evaluation_window_sec": WAF_EVALUATION_WINDOW_S,
-                    "scope_down_statement": {"byte_match_statement": {
-                        "positional_constraint": "STARTS_WITH", "search_string": guardrails.API_PREFIX,
-                        "field_to_match": {"uri_path": {}},
-                        "text_transformations": [{"priority": 0, "type": "NONE"}]}}}},
+                    "scope_down_statement": api_path_match()}},
                 "visibility_config": {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
-                                      "metric_name": "api-rate-limit"}}],
+                                      "metric_name": "api-rate-limit"}},
+                *managed_rules(security.MANAGED_RULE_GROUPS, first_priority=10)],
             visibility_config={"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
                                "metric_name": short_name(f"{name}-waf", 128)},
             tags=tags("waf"), opts=child)
+        waf_logging(name, args.naming, self.web_acl, child)
 
         # --- Distribution
         origins = [{
             "origin_id": edge_model.origin_id(o.region), "domain_name": o.domain_name,
             "custom_origin_config": {"http_port": 80, "https_port": 443,
                                      "origin_protocol_policy": args.origin_protocol_policy,
-                                     "origin_ssl_protocols": list(guardrails.ORIGIN_TLS)}}
+                                     "origin_ssl_protocols": list(guardrails.ORIGIN_TLS)},
+            "custom_headers": [{"name": security.ORIGIN_SECRET_HEADER, "value": args.origin_secret}]
+            if args.origin_secret is not None else None}
             for o in args.origins]
         primary_id = edge_model.origin_id(args.origins[0].region)
         origin_groups = []
@@ -199,7 +223,7 @@ class Edge(pulumi.ComponentResource):
             logging_config={"bucket": self.log_bucket.bucket_domain_name, "prefix": args.log_prefix,
                             "include_cookies": False},
             web_acl_id=self.web_acl.arn,
-            tags=tags("cdn"), opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership]))
+            tags=tags("cdn"), opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership, public_block]))
 
         # --- DNS: templated origin names -> their ALBs (the names the ALB certificates cover).
         if args.hosted_zone_id and args.create_origin_records:

@@ -9,12 +9,18 @@ provider (passed in `opts.providers`), so one program can hold every region of t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from typing import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from components.cache import REDIS_PORT
+from components.database import POSTGRES_PORT
 from components.naming import Naming, short_name
+from components.waf import managed_rules, waf_logging
+from infra.model import security
 
 # Only the ALB is public; the policy pack checks the same ports: named once in infra/model/guardrails.py.
 from infra.model.guardrails import PUBLIC_PORTS
@@ -36,6 +42,18 @@ class RegionArgs:
     health_check_timeout_s: int
     drain_seconds: int
     certificate_arn: str | None = None
+    # CloudFront's origin-facing managed prefix list in this region: when set, the ALB accepts its
+    # serving port only from CloudFront, and only requests carrying one of `origin_secrets`.
+    edge_prefix_list_id: pulumi.Input[str] | None = None
+    origin_secrets: Sequence[pulumi.Input[str]] = field(default_factory=tuple)  # current, then previous
+
+
+# Regional web ACL groups: the CloudFront ACL already filters client IPs (the ALB only sees
+# CloudFront's addresses, so IP reputation is meaningless here).
+REGIONAL_RULE_GROUPS = tuple(g for g in security.MANAGED_RULE_GROUPS if g != "AWSManagedRulesAmazonIpReputationList")
+DNS_PORT = 53
+HTTPS_PORT = 443
+IAM_ROLE_NAME_MAX = 64  # IAM limit on a role name
 
 
 class Region(pulumi.ComponentResource):
@@ -74,20 +92,41 @@ class Region(pulumi.ComponentResource):
             for subnet, zone in zip(subnets, zones):
                 aws.ec2.RouteTableAssociation(f"{name}-{kind}-rta-{zone[-1]}", subnet_id=subnet.id,
                                               route_table_id=table.id, opts=child)
+        serving_port = HTTPS_PORT if args.certificate_arn else 80
+        if args.edge_prefix_list_id is not None:
+            alb_ingress = [{"protocol": "tcp", "from_port": serving_port, "to_port": serving_port,
+                            "prefix_list_ids": [args.edge_prefix_list_id], "description": "CloudFront origin-facing"}]
+        else:
+            alb_ingress = [{"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": ["0.0.0.0/0"],
+                            "description": "public web"} for port in PUBLIC_PORTS]
         self.alb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg", vpc_id=self.vpc.id, description="ALB: public HTTPS/HTTP in, app port out",
-            ingress=[{"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": ["0.0.0.0/0"],
-                      "description": "public web"} for port in PUBLIC_PORTS],
+            ingress=alb_ingress,
             egress=[{"protocol": "tcp", "from_port": APP_PORT, "to_port": APP_PORT,
                      "cidr_blocks": [network.vpc_cidr], "description": "to app instances"}],
             tags=tags("alb-sg"), opts=child)
+        # Egress only to what the app needs: HTTPS (AWS APIs, updates via NAT), the database and
+        # cache ports and DNS inside the VPC (their SGs admit only this SG).
+        inside = [network.vpc_cidr]
         self.app_sg = aws.ec2.SecurityGroup(
             f"{name}-app-sg", vpc_id=self.vpc.id, description="App tiers: only the ALB may reach the app port",
             ingress=[{"protocol": "tcp", "from_port": APP_PORT, "to_port": APP_PORT,
                       "security_groups": [self.alb_sg.id], "description": "from ALB"}],
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
-                     "description": "updates, AWS APIs via NAT"}],
+            egress=[{"protocol": "tcp", "from_port": HTTPS_PORT, "to_port": HTTPS_PORT, "cidr_blocks": ["0.0.0.0/0"],
+                     "description": "HTTPS: AWS APIs, updates via NAT"},
+                    {"protocol": "tcp", "from_port": POSTGRES_PORT, "to_port": POSTGRES_PORT, "cidr_blocks": inside,
+                     "description": "database"},
+                    {"protocol": "tcp", "from_port": REDIS_PORT, "to_port": REDIS_PORT, "cidr_blocks": inside,
+                     "description": "cache"},
+                    {"protocol": "udp", "from_port": DNS_PORT, "to_port": DNS_PORT, "cidr_blocks": inside,
+                     "description": "VPC DNS"},
+                    {"protocol": "tcp", "from_port": DNS_PORT, "to_port": DNS_PORT, "cidr_blocks": inside,
+                     "description": "VPC DNS"}],
             tags=tags("app-sg"), opts=child)
+        # The VPC's default security group: adopted with no rules, so nothing can use it by accident.
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[],
+                                     tags=tags("default-sg"), opts=child)
+        _flow_logs(name, args.naming, self.vpc, child)
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb", name=short_name(f"{name}-alb"), load_balancer_type="application", internal=False,
             security_groups=[self.alb_sg.id], subnets=[s.id for s in self.public_subnets],
@@ -100,16 +139,65 @@ class Region(pulumi.ComponentResource):
                           "timeout": args.health_check_timeout_s, "healthy_threshold": 3, "unhealthy_threshold": 3,
                           "matcher": "200-399"},
             tags=tags("api-tg"), opts=child)
-        forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+        forward: list[dict[str, object]] = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+        # Behind the edge, the serving listener answers 403 unless CloudFront's secret header matches.
+        locked = args.edge_prefix_list_id is not None and bool(args.origin_secrets)
+        deny: list[dict[str, object]] = [{"type": "fixed-response", "fixed_response": {
+            "content_type": "text/plain", "status_code": security.DIRECT_ACCESS_STATUS,
+            "message_body": "Forbidden"}}]
+        serving = None
         if args.certificate_arn:
-            aws.lb.Listener(f"{name}-https", load_balancer_arn=self.alb.arn, port=443, protocol="HTTPS",
-                            ssl_policy=TLS_POLICY, certificate_arn=args.certificate_arn,
-                            default_actions=forward, tags=tags("https-listener"), opts=child)
-            http_actions = [{"type": "redirect",
-                             "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}]
+            serving = aws.lb.Listener(f"{name}-https", load_balancer_arn=self.alb.arn, port=443, protocol="HTTPS",
+                                      ssl_policy=TLS_POLICY, certificate_arn=args.certificate_arn,
+                                      default_actions=deny if locked else forward, tags=tags("https-listener"),
+                                      opts=child)
+            http_actions: list[dict[str, object]] = [
+                {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}]
         else:
-            http_actions = forward
-        aws.lb.Listener(f"{name}-http", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
-                        default_actions=http_actions, tags=tags("http-listener"), opts=child)
+            http_actions = deny if locked else forward
+        http = aws.lb.Listener(f"{name}-http", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
+                               default_actions=http_actions, tags=tags("http-listener"), opts=child)
+        if locked:
+            aws.lb.ListenerRule(
+                f"{name}-from-edge", listener_arn=(serving or http).arn,
+                priority=security.EDGE_LISTENER_RULE_PRIORITY, actions=forward,
+                conditions=[{"http_header": {"http_header_name": security.ORIGIN_SECRET_HEADER,
+                                             "values": list(args.origin_secrets)}}],
+                tags=tags("edge-listener-rule"), opts=child)
+        self.web_acl = aws.wafv2.WebAcl(
+            f"{name}-waf", name=short_name(f"{name}-waf", 128), scope="REGIONAL",
+            description="ALB: AWS managed rule groups", default_action={"allow": {}},
+            rules=managed_rules(REGIONAL_RULE_GROUPS, first_priority=10),
+            visibility_config={"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
+                               "metric_name": short_name(f"{name}-waf", 128)},
+            tags=tags("waf"), opts=child)
+        aws.wafv2.WebAclAssociation(f"{name}-waf-alb", resource_arn=self.alb.arn, web_acl_arn=self.web_acl.arn,
+                                    opts=child)
+        waf_logging(name, args.naming, self.web_acl, child)
         self.register_outputs({"vpc_id": self.vpc.id, "alb_dns_name": self.alb.dns_name,
                                "target_group_arn": self.target_group.arn})
+
+
+_ASSUME_FLOW_LOGS = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+})
+
+
+def _flow_logs(name: str, naming: Naming, vpc: aws.ec2.Vpc, opts: pulumi.ResourceOptions) -> None:
+    """VPC flow logs (all traffic) to a CloudWatch log group, through a role that may only write there."""
+    group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=f"/vpc/flow-logs/{name}",
+                                    retention_in_days=security.SECURITY_LOG_RETENTION_DAYS,
+                                    tags=naming.tags("flow-logs"), opts=opts)
+    role = aws.iam.Role(f"{name}-flow-logs-role", name=short_name(f"{name}-flow-logs", IAM_ROLE_NAME_MAX),
+                        assume_role_policy=_ASSUME_FLOW_LOGS,
+                        description="VPC flow logs: write to its own log group only",
+                        tags=naming.tags("flow-logs-role"), opts=opts)
+    aws.iam.RolePolicy(f"{name}-flow-logs-policy", role=role.id, policy=group.arn.apply(lambda arn: json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Resource": [arn, f"{arn}:*"],
+                       "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]}]})),
+        opts=opts)
+    aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+                    log_destination=group.arn, iam_role_arn=role.arn, tags=naming.tags("flow-log"), opts=opts)

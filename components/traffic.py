@@ -27,6 +27,14 @@ class RegionEndpoint:
 
 
 @dataclass(frozen=True)
+class EdgeAlias:
+    """The CDN the service name publishes instead of the ALBs (which accept only the CDN)."""
+
+    domain_name: pulumi.Input[str]
+    zone_id: str
+
+
+@dataclass(frozen=True)
 class TrafficRoutingArgs:
     """The hosted zone, record name, health-check settings and one endpoint per region."""
 
@@ -36,6 +44,9 @@ class TrafficRoutingArgs:
     health_check_path: str
     request_interval_s: int  # Route53 allows 10 or 30
     endpoints: Sequence[RegionEndpoint]
+    # When set, every record aliases the edge and every health check probes it over HTTPS: the ALBs
+    # only answer CloudFront, so the region choice is the edge request router's (routing.json).
+    edge: EdgeAlias | None = None
 
 
 class TrafficRouting(pulumi.ComponentResource):
@@ -45,18 +56,22 @@ class TrafficRouting(pulumi.ComponentResource):
         super().__init__("scaling-platform:traffic:TrafficRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.records = {}
+        edge = args.edge
         for endpoint in args.endpoints:
+            https = endpoint.https or edge is not None
             check = aws.route53.HealthCheck(
-                f"{name}-{endpoint.region}-hc", fqdn=endpoint.alb_dns_name,
-                type="HTTPS" if endpoint.https else "HTTP", port=443 if endpoint.https else 80,
+                f"{name}-{endpoint.region}-hc", fqdn=edge.domain_name if edge else endpoint.alb_dns_name,
+                type="HTTPS" if https else "HTTP", port=443 if https else 80,
                 resource_path=args.health_check_path, request_interval=args.request_interval_s,
-                failure_threshold=HEALTH_CHECK_FAILURE_THRESHOLD,
+                failure_threshold=HEALTH_CHECK_FAILURE_THRESHOLD, enable_sni=True if edge else None,
                 tags=args.naming.tags("health-check", region=endpoint.region), opts=child)
+            # CloudFront alias targets cannot evaluate target health (Route53 API reference).
+            alias = ({"name": edge.domain_name, "zone_id": edge.zone_id, "evaluate_target_health": False} if edge
+                     else {"name": endpoint.alb_dns_name, "zone_id": endpoint.alb_zone_id,
+                           "evaluate_target_health": True})
             self.records[endpoint.region] = aws.route53.Record(
                 f"{name}-{endpoint.region}-record", zone_id=args.hosted_zone_id, name=args.record_name, type="A",
                 set_identifier=endpoint.region, weighted_routing_policies=[{"weight": endpoint.weight}],
-                aliases=[{"name": endpoint.alb_dns_name, "zone_id": endpoint.alb_zone_id,
-                          "evaluate_target_health": True}],
-                health_check_id=check.id, opts=child)
+                aliases=[alias], health_check_id=check.id, opts=child)
         self.register_outputs({"record_name": args.record_name,
                                "weights": {e.region: e.weight for e in args.endpoints}})

@@ -17,7 +17,9 @@ from infra.config.platform import PLATFORM_KEY, PROJECT
 from infra.model.catalog import AWS_REGIONS
 
 # The project's config keys besides the platform key (infra/program/edge_program.py reads them).
-SECRET_KEYS = (f"{PROJECT}:jwtSecret", f"{PROJECT}:kubeconfig")
+SECRET_KEYS = (f"{PROJECT}:jwtSecret", f"{PROJECT}:kubeconfig",
+               # issue 16: CloudFront origin header (current, previous) and the Redis AUTH token
+               f"{PROJECT}:originSecret", f"{PROJECT}:originSecretPrevious", f"{PROJECT}:redisAuthToken")
 # auth-validator signs HS256 JWTs: RFC 7518 3.2 wants a key of at least the hash size, 32 bytes.
 JWT_SECRET_MIN_BYTES = 32
 

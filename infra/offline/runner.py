@@ -7,6 +7,7 @@ resource options the engine would act on (protect, retainOnDelete, ignoreChanges
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -144,15 +145,24 @@ class PlanMocks(pulumi.runtime.Mocks):
         elif args.typ == "aws:s3/bucket:Bucket":
             bucket = args.inputs.get("bucket", args.name)
             outputs.update(bucket=bucket, bucketDomainName=f"{bucket}.s3.amazonaws.com")
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            outputs["arn"] = f"arn:aws:logs:{region}:{MOCK_ACCOUNT}:log-group:{args.inputs.get('name', args.name)}"
         elif args.typ == "aws:lambda/function:Function":
             outputs.update(qualifiedArn=f"arn:aws:lambda:{region}:{MOCK_ACCOUNT}:function:{args.name}:1",
                            version="1")
         return rid, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
-        """Invokes: getCallerIdentity returns the mock account; anything else returns {}."""
+        """Invokes: getCallerIdentity returns the mock account, getManagedPrefixList a per-region id;
+        anything else returns {}."""
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:root", "userId": "mock"}
+        if args.token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            # A plausible, stable per-region id ("pl-" + 8 hex digits), as AWS's differ by region.
+            region = (_provider_name(args.provider) or "aws-us-east-1").removeprefix("aws-")
+            digest = hashlib.sha256(f"{args.args.get('name')}@{region}".encode()).hexdigest()[:8]
+            return {"id": f"pl-{digest}", "name": args.args.get("name"), "addressFamily": "IPv4",
+                    "arn": f"arn:aws:ec2:{region}:aws:prefix-list/pl-{digest}", "maxEntries": 55}
         return {}
 
 

@@ -17,9 +17,10 @@ from components.database import DataRegion, DataRegionArgs
 from components.naming import Naming
 from components.region import Region
 from components.shards import DataRegionRefs, ShardSet, ShardSetArgs
-from infra.config import PlatformConfig
+from infra.config import PROJECT, PlatformConfig
 from infra.model.capacity import CapacityPlan
 from infra.planning.shard_map import build_shard_map
+from infra.program.secrets import REDIS_AUTH_TOKEN_KEY, config_secret
 
 
 def _refs(data: DataRegion) -> DataRegionRefs:
@@ -40,6 +41,7 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
         opts=pulumi.InvokeOutputOptions(provider=providers[primary])).account_id
     data: dict[str, DataRegion] = {}
     caches: dict[str, Cache] = {}
+    auth_token = config_secret(PROJECT, REDIS_AUTH_TOKEN_KEY, "Redis AUTH")
     for name, region in regions.items():
         opts = pulumi.ResourceOptions(providers={"aws": providers[name]})
         private = [subnet.id for subnet in region.private_subnets]
@@ -49,7 +51,8 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
             parameter_group_family=db.parameter_group_family, max_connections=db.max_connections), opts=opts)
         caches[name] = Cache(f"{stack}-{name}-cache", CacheArgs(
             naming=naming, region=name, plan=cache_plan, vpc_id=region.vpc.id, subnet_ids=private,
-            app_security_group_id=region.app_sg.id, kms_key_arn=data[name].key.arn), opts=opts)
+            app_security_group_id=region.app_sg.id, kms_key_arn=data[name].key.arn, auth_token=auth_token),
+            opts=opts)
     shards = ShardSet(f"{stack}-db", ShardSetArgs(
         naming=naming, plan=db, primary=_refs(data[primary]),
         cross_regions={name: _refs(data[name]) for name in db.cross_region_replicas},

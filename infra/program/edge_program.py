@@ -24,23 +24,13 @@ from infra.config import PROJECT, PlatformConfig
 from infra.model.capacity import HEALTH_CHECK_INTERVAL_S, CapacityPlan
 from infra.model.edge import MANAGED_CACHE_POLICIES
 from infra.planning import edge_plan, k8s_specs
+from infra.program.secrets import config_secret as _secret
 
 EDGE_REGION = "us-east-1"  # CloudFront, its ACM certificates, Lambda@Edge and CLOUDFRONT WAF
-_PREVIEW_PLACEHOLDER = "preview-placeholder"
-
-
-def _secret(namespace: str, key: str, needed_for: str) -> pulumi.Output[str]:
-    value = pulumi.Config(namespace).get_secret(key)
-    if value is not None:
-        return value
-    if pulumi.runtime.is_dry_run():
-        return pulumi.Output.secret(_PREVIEW_PLACEHOLDER)
-    raise pulumi.RunError(f"{namespace}:{key} is not set; it is required for {needed_for} "
-                          f"(pulumi config set --secret {namespace}:{key} ...)")
 
 
 def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, providers: Mapping[str, aws.Provider],
-               endpoints: Sequence[RegionEndpoint]) -> dict[str, Any]:
+               endpoints: Sequence[RegionEndpoint], origin_secret: pulumi.Input[str] | None = None) -> dict[str, Any]:
     """Create the Edge / CloudflareEdge / K8sWorkloads components the stack enables; return outputs."""
     outputs: dict[str, Any] = {}
     stack = naming.stack
@@ -49,7 +39,7 @@ def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, provider
     if edge.enabled:
         # The stack's us-east-1 provider when it is one of the regions, else one for the edge only.
         edge_aws = providers.get(EDGE_REGION) or aws.Provider(f"aws-{EDGE_REGION}", region=EDGE_REGION)
-        outputs["edge"] = _build_cdns(cfg, plan, naming, edge_aws, by_region)
+        outputs["edge"] = _build_cdns(cfg, plan, naming, edge_aws, by_region, origin_secret)
     if cfg.kubernetes.enabled:
         import pulumi_kubernetes as k8s
 
@@ -89,7 +79,7 @@ def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, provider
 
 
 def _build_cdns(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, edge_aws: aws.Provider,
-                by_region: Mapping[str, RegionEndpoint]) -> dict[str, Any]:
+                by_region: Mapping[str, RegionEndpoint], origin_secret: pulumi.Input[str] | None) -> dict[str, Any]:
     edge = cfg.edge
     stack = naming.stack
     out: dict[str, Any] = {"traffic": edge_plan.edge_traffic(cfg), "weights": edge_plan.cdn_weights(cfg)}
@@ -122,7 +112,7 @@ def _build_cdns(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, edge_aw
             hosted_zone_id=cfg.dns.hosted_zone_id if cfg.dns else None,
             create_origin_records=bool(cf.origin_domain_template),
             # every region keeps its origin name, failed or not: a failure changes weights, never deletes
-            origin_records=list(every.values())),
+            origin_records=list(every.values()), origin_secret=origin_secret),
             opts=pulumi.ResourceOptions(providers={"aws": edge_aws}))
         cdn_targets["aws"] = component.distribution.domain_name
         out["cloudfront"] = {"distribution_id": component.distribution.id,

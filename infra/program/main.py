@@ -35,6 +35,7 @@ from infra.model.capacity import (
 from infra.model.tiers import FRONT_TIER
 from infra.program.data_tier import build_data_tier
 from infra.program.edge_program import build_edge
+from infra.program.origin_lockdown import cloudfront_prefix_list_id, edge_alias, origin_secrets
 
 
 def load_config() -> PlatformConfig:
@@ -61,6 +62,8 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
     identity = InstanceIdentity(f"{stack}-identity", InstanceIdentityArgs(naming=naming),
                                 opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
     endpoints: list[RegionEndpoint] = []
+    # Behind CloudFront, every ALB accepts only CloudFront and only with the secret origin header.
+    secrets = origin_secrets(cfg)
     region_outputs: dict[str, object] = {}
     built_regions: dict[str, Region] = {}
     for region_cfg in cfg.regions:
@@ -71,7 +74,9 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
             health_check_path=cfg.dns.health_check_path if cfg.dns else "/health",
             health_check_interval_s=HEALTH_CHECK_INTERVAL_S,
             health_check_timeout_s=HEALTH_CHECK_TIMEOUT_S, drain_seconds=DRAIN_SECONDS,
-            certificate_arn=region_cfg.certificate_arn), opts=opts)
+            certificate_arn=region_cfg.certificate_arn,
+            edge_prefix_list_id=cloudfront_prefix_list_id(providers[region_cfg.name]) if secrets else None,
+            origin_secrets=secrets), opts=opts)
         built_regions[region_cfg.name] = region
         groups = {}
         for tier_name, tier in region_plan.tiers.items():
@@ -93,13 +98,14 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
             "alb_dns_name": region.alb.dns_name, "weight": int(region_plan.weight.value),
             "asg_names": {name: group.group.name for name, group in groups.items()},
         }
+    data_outputs = build_data_tier(cfg, plan, naming, built_regions, providers)
+    edge_outputs = build_edge(cfg, plan, naming, providers, endpoints, origin_secret=secrets[0] if secrets else None)
     if cfg.dns:
         TrafficRouting(f"{stack}-dns", TrafficRoutingArgs(
             naming=naming, hosted_zone_id=cfg.dns.hosted_zone_id, record_name=cfg.dns.record_name,
             health_check_path=cfg.dns.health_check_path, request_interval_s=HEALTH_CHECK_INTERVAL_S,
-            endpoints=endpoints), opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
-    data_outputs = build_data_tier(cfg, plan, naming, built_regions, providers)
-    edge_outputs = build_edge(cfg, plan, naming, providers, endpoints)
+            endpoints=endpoints, edge=edge_alias(edge_outputs) if secrets else None),
+            opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
     return {"regions": region_outputs, "capacity": plan.to_dict(), **data_outputs, **edge_outputs}
 
 

@@ -17,6 +17,7 @@ from policies.rules import (
     data,
     edge,
     network,
+    posture,
     scaling,
     security,
     stateful,
@@ -45,6 +46,11 @@ RULES: tuple[Rule, ...] = (
     edge.EDGE_API_PROTECTION,
     edge.EDGE_LAMBDA_PUBLISHED,
     edge.CLOUDFLARE_API_CACHE_BYPASS,
+    posture.ALB_EDGE_ONLY,
+    posture.WAF_MANAGED_RULES,
+    posture.WAF_ATTACHED,
+    posture.REDIS_AUTH,
+    posture.LOG_BUCKET_HARDENED,
     stateful.STATEFUL_GUARD,
 )
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

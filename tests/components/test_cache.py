@@ -111,3 +111,11 @@ def test_cache_alone_single_node_has_no_failover_and_group_id_fits_40_chars():
     # ElastiCache ids are lower case, at most 40 chars: prefix + a stable hash of the full name
     assert i["replicationGroupId"] == "staging-canary-platform-ap-southe-df97a3"
     assert i["finalSnapshotIdentifier"] == "staging-canary-platform-ap-southe-df97a3-final-snapshot"
+
+
+def test_redis_requires_tls_and_an_auth_token_from_secrets(prod_run):
+    for group in of_type(prod_run, "aws:elasticache/replicationGroup:ReplicationGroup"):
+        i = group.inputs
+        # the token is a Pulumi secret (config scaling-platform:redisAuthToken): recorded only as "[secret]"
+        assert (i["transitEncryptionEnabled"], i["authToken"], i["authTokenUpdateStrategy"]) == (
+            True, "[secret]", "ROTATE"), group.name

@@ -68,8 +68,8 @@ def test_network_spans_two_azs_and_lb_uses_runbook_health_check(prod_run):
 
 def test_only_the_alb_is_public(prod_run):
     alb_sg = by_name(prod_run, "prod-us-east-1-alb-sg")
-    assert sorted((r["fromPort"], r["cidrBlocks"][0]) for r in alb_sg.inputs["ingress"]) == [
-        (80, "0.0.0.0/0"), (443, "0.0.0.0/0")]
+    # behind CloudFront: 443 from CloudFront's origin-facing prefix list only (mock id), no port 80
+    assert [(r["fromPort"], r["prefixListIds"]) for r in alb_sg.inputs["ingress"]] == [(443, ["pl-a003e002"])]
     app_sg = by_name(prod_run, "prod-us-east-1-app-sg")
     assert app_sg.inputs["ingress"] == [{"protocol": "tcp", "fromPort": 8080, "toPort": 8080,
                                          "securityGroups": ["prod-us-east-1-alb-sg_id"], "description": "from ALB"}]
@@ -89,9 +89,13 @@ def test_route53_weights_and_health_checks(prod_run):
         "us-east-1": 40, "us-west-2": 30, "eu-west-1": 20, "ap-southeast-1": 10}
     record = records["us-west-2"]
     assert record.inputs["healthCheckId"] == "prod-dns-us-west-2-hc_id"
-    assert record.inputs["aliases"][0]["evaluateTargetHealth"] is True
+    # the service name publishes the edge, never an ALB (which only answers CloudFront)
+    assert record.inputs["aliases"] == [{"name": "prod-edge-cdn.cloudfront.net", "zoneId": "Z2FDTNDATAQYW2",
+                                         "evaluateTargetHealth": False}]
     checks = of_type(prod_run, "aws:route53/healthCheck:HealthCheck")
     assert {c.inputs["requestInterval"] for c in checks} == {30}
+    dns_check = by_name(prod_run, "prod-dns-us-west-2-hc").inputs
+    assert (dns_check["fqdn"], dns_check["type"], dns_check["port"]) == ("prod-edge-cdn.cloudfront.net", "HTTPS", 443)
 
 
 def test_failed_region_keeps_resources_and_gets_weight_zero(prod_run):

@@ -92,12 +92,38 @@ def test_static_behavior_one_year_from_the_origin_group(prod, dist):
 def test_waf_rate_limits_api_per_ip(prod):
     acl = by_name(prod, "prod-edge-waf")
     assert acl.inputs["scope"] == "CLOUDFRONT" and acl.provider == "aws-us-east-1"
-    [rule] = acl.inputs["rules"]
+    rule, *managed = acl.inputs["rules"]
     rate = rule["statement"]["rateBasedStatement"]
     assert rule["action"] == {"block": {}}
     assert rate["aggregateKeyType"] == "IP" and rate["limit"] == 500
     match = rate["scopeDownStatement"]["byteMatchStatement"]
     assert (match["searchString"], match["positionalConstraint"]) == ("/api/", "STARTS_WITH")
+    # /API/ and /%61pi/ are matched too: decode, then lowercase
+    assert match["textTransformations"] == [{"priority": 0, "type": "URL_DECODE"}, {"priority": 1, "type": "LOWERCASE"}]
+    assert [(r["name"], r["priority"], r["overrideAction"]) for r in managed] == [
+        ("AWSManagedRulesCommonRuleSet", 10, {"none": {}}), ("AWSManagedRulesKnownBadInputsRuleSet", 11, {"none": {}}),
+        ("AWSManagedRulesAmazonIpReputationList", 12, {"none": {}}), ("AWSManagedRulesSQLiRuleSet", 13, {"none": {}})]
+    common = managed[0]["statement"]["managedRuleGroupStatement"]
+    assert common["ruleActionOverrides"] == [{"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]
+    logging = by_name(prod, "prod-edge-waf-logging").inputs
+    assert logging["resourceArn"] == "arn:aws:wafv2:us-east-1:123456789012:prod-edge-waf"
+    assert logging["logDestinationConfigs"] == ["arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-prod-edge"]
+    assert [f["singleHeader"]["name"] for f in logging["redactedFields"]] == ["x-origin-verify", "authorization"]
+
+
+def test_origins_carry_the_secret_header_and_the_log_bucket_is_hardened(prod):
+    dist = by_name(prod, "prod-edge-cdn").inputs
+    for origin in dist["origins"]:
+        assert origin["customHeaders"] == [{"name": "X-Origin-Verify", "value": "[secret]"}]
+    block = by_name(prod, "prod-edge-logs-public-access").inputs
+    assert block == {"bucket": "prod-edge-logs_id", "blockPublicAcls": True, "blockPublicPolicy": True,
+                     "ignorePublicAcls": True, "restrictPublicBuckets": True}
+    assert by_name(prod, "prod-edge-logs-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
+    [sse] = by_name(prod, "prod-edge-logs-encryption").inputs["rules"]
+    assert sse == {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": True}
+    [life] = by_name(prod, "prod-edge-logs-lifecycle").inputs["rules"]
+    assert (life["expiration"], life["noncurrentVersionExpiration"], life["abortIncompleteMultipartUpload"]) == (
+        {"days": 365}, {"noncurrentDays": 30}, {"daysAfterInitiation": 7})
 
 
 def test_lambda_edge_functions_package_code_and_routing_from_plan(prod):
@@ -220,7 +246,13 @@ def test_edge_alone_children_functions_waf_logs():
         "edge-role": "aws:iam/role:Role", "edge-logs": "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "request-router": FUNC, "response-modifier": FUNC, "static-cache": "aws:cloudfront/cachePolicy:CachePolicy",
         "waf": "aws:wafv2/webAcl:WebAcl", "cdn": DIST, "origin-us-east-1": "aws:route53/record:Record",
-        "origin-eu-west-1": "aws:route53/record:Record"}
+        "origin-eu-west-1": "aws:route53/record:Record",
+        "logs-public-access": "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "logs-versioning": "aws:s3/bucketVersioning:BucketVersioning",
+        "logs-encryption": "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "logs-lifecycle": "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "waf-logs": "aws:cloudwatch/logGroup:LogGroup",
+        "waf-logging": "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"}
     assert {r.provider for r in built.children.values()} == {"aws-us-east-1"}
     assert built.named("t-edge-logs").inputs == {"forceDestroy": False, "tags": tags(NAMING_PROD, "cdn-logs")}
     assert built.named("t-edge-logs-ownership").inputs == {"bucket": "t-edge-logs_id",

@@ -1,13 +1,15 @@
 """Least privilege, asserted as exact rule lists over the whole prod plan.
 
-Network: the ALB SG is the only ingress open to 0.0.0.0/0 (443, 80); the app SG admits only the
-ALB SG on the app port; the DB SG only the app SG on 5432; the cache SG only the app SG on 6379.
+Network: nothing is open to 0.0.0.0/0: the ALB SG admits only CloudFront's origin-facing prefix
+list on 443; the app SG admits only the ALB SG on the app port and reaches out only on 443, the
+DB/cache ports and DNS; the DB SG only the app SG on 5432; the cache SG only the app SG on 6379;
+each VPC's default SG has no rules.
 Every SecurityGroup and every standalone ingress-rule resource in the plan is scanned, so an SG or
 rule added later is caught too.
 
 IAM: the instance role has exactly the SSM + CloudWatch agent managed policies, the Lambda@Edge
-role only basic logging, the RDS monitoring role only the enhanced-monitoring policy; no role has
-an inline policy (inline `inlinePolicies`, `aws:iam/rolePolicy`) or a customer-managed policy.
+role only basic logging, the RDS monitoring role only the enhanced-monitoring policy; the only
+inline policies are the flow-log roles', each writing to its own log group; no customer-managed policy.
 """
 from __future__ import annotations
 
@@ -15,17 +17,23 @@ import pytest
 
 from components.identity import INSTANCE_POLICY_ARNS
 from components.region import APP_PORT
+from infra.offline.runner import MOCK_ACCOUNT
 from tests.conftest import of_type
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 # Standalone rule resources (none today; if one appears it must pass the same checks).
 RULE_TYPES = ("aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
+# The mock's stable per-region ids of com.amazonaws.global.cloudfront.origin-facing (infra/offline/runner.py).
+PREFIX_LISTS = {"us-east-1": "pl-a003e002", "us-west-2": "pl-1c4e2e19", "eu-west-1": "pl-d5a12aff",
+                "ap-southeast-1": "pl-5358fc61"}
 DB_REGIONS = ("us-east-1",)  # prod: shard primaries in the primary region, no cross-region replicas
 
 
-def _rule(port: int, description: str, *, cidrs=None, groups=None) -> dict:
-    rule = {"protocol": "tcp", "fromPort": float(port), "toPort": float(port), "description": description}
+def _rule(port: int, description: str, *, cidrs=None, groups=None, prefix_lists=None, protocol="tcp") -> dict:
+    rule = {"protocol": protocol, "fromPort": float(port), "toPort": float(port), "description": description}
+    if prefix_lists is not None:
+        rule["prefixListIds"] = prefix_lists
     if cidrs is not None:
         rule["cidrBlocks"] = cidrs
     if groups is not None:
@@ -38,8 +46,7 @@ def expected_ingress(stack: str = "prod") -> dict[str, list[dict]]:
     expected: dict[str, list[dict]] = {}
     for region in REGIONS:
         prefix = f"{stack}-{region}"
-        expected[f"{prefix}-alb-sg"] = [_rule(443, "public web", cidrs=["0.0.0.0/0"]),
-                                        _rule(80, "public web", cidrs=["0.0.0.0/0"])]
+        expected[f"{prefix}-alb-sg"] = [_rule(443, "CloudFront origin-facing", prefix_lists=[PREFIX_LISTS[region]])]
         expected[f"{prefix}-app-sg"] = [_rule(APP_PORT, "from ALB", groups=[f"{prefix}-alb-sg_id"])]
         expected[f"{prefix}-cache-sg"] = [_rule(6379, "from app tiers", groups=[f"{prefix}-app-sg_id"])]
         if region in DB_REGIONS:
@@ -52,7 +59,7 @@ def test_every_security_group_has_exactly_the_expected_ingress(prod_run):
     assert actual == expected_ingress()
 
 
-def test_only_the_alb_security_groups_are_open_to_the_internet(prod_run):
+def test_nothing_is_open_to_the_internet(prod_run):
     open_to_world = set()
     for sg in of_type(prod_run, SG):
         for rule in sg.inputs.get("ingress", []):
@@ -63,7 +70,25 @@ def test_only_the_alb_security_groups_are_open_to_the_internet(prod_run):
                 "0.0.0.0/0" in rule.inputs.get("cidrBlocks", []) or rule.inputs.get("cidrIpv4") == "0.0.0.0/0"
                 or rule.inputs.get("cidrIpv6") == "::/0"):
             open_to_world.add(rule.name)
-    assert open_to_world == {f"prod-{r}-alb-sg" for r in REGIONS}
+    assert open_to_world == set()
+
+
+def test_app_egress_only_https_data_ports_and_dns(prod_run):
+    sg = next(s for s in of_type(prod_run, SG) if s.name == "prod-us-east-1-app-sg")
+    vpc = sg.inputs["egress"][1]["cidrBlocks"]
+    assert vpc[0].endswith(".0.0/16")
+    assert sg.inputs["egress"] == [
+        _rule(443, "HTTPS: AWS APIs, updates via NAT", cidrs=["0.0.0.0/0"]), _rule(5432, "database", cidrs=vpc),
+        _rule(6379, "cache", cidrs=vpc), _rule(53, "VPC DNS", cidrs=vpc, protocol="udp"),
+        _rule(53, "VPC DNS", cidrs=vpc)]
+
+
+def test_default_security_groups_have_no_rules(prod_run):
+    defaults = of_type(prod_run, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert sorted(d.name for d in defaults) == sorted(f"prod-{r}-default-sg" for r in REGIONS)
+    for d in defaults:
+        assert (d.inputs["ingress"], d.inputs["egress"]) == ([], []), d.name
+        assert d.inputs["vpcId"] == d.name.replace("-default-sg", "-vpc_id")
 
 
 def test_no_standalone_rules_widen_the_groups(prod_run):
@@ -100,6 +125,7 @@ ROLE_POLICIES = {
     "prod-identity-role": list(INSTANCE_POLICY_ARNS),
     "prod-edge-edge-role": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
     "prod-db-monitoring-role": ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
+    **{f"prod-{r}-flow-logs-role": [] for r in REGIONS},
 }
 
 
@@ -118,7 +144,21 @@ def test_each_role_has_exactly_its_managed_policies(prod_run):
     assert {k: sorted(v) for k, v in attached.items()} == {k: sorted(v) for k, v in ROLE_POLICIES.items()}
 
 
-@pytest.mark.parametrize("kind", ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy",
+def test_the_only_inline_policies_let_flow_logs_write_their_own_group(prod_run):
+    import json
+
+    policies = of_type(prod_run, "aws:iam/rolePolicy:RolePolicy")
+    assert sorted(p.name for p in policies) == sorted(f"prod-{r}-flow-logs-policy" for r in REGIONS)
+    for policy in policies:
+        region = policy.name.removeprefix("prod-").removesuffix("-flow-logs-policy")
+        arn = f"arn:aws:logs:{region}:{MOCK_ACCOUNT}:log-group:/vpc/flow-logs/prod-{region}"
+        assert policy.inputs["role"] == f"prod-{region}-flow-logs-role_id"
+        assert json.loads(policy.inputs["policy"])["Statement"] == [{
+            "Effect": "Allow", "Resource": [arn, f"{arn}:*"],
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]}]
+
+
+@pytest.mark.parametrize("kind", ["aws:iam/policy:Policy",
                                   "aws:iam/policyAttachment:PolicyAttachment",
                                   "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive",
                                   "aws:iam/user:User", "aws:iam/accessKey:AccessKey"])
@@ -131,7 +171,8 @@ def test_roles_carry_no_inline_policies_and_trust_one_service(prod_run):
 
     trusted = {"prod-identity-role": "ec2.amazonaws.com",
                "prod-db-monitoring-role": "monitoring.rds.amazonaws.com",
-               "prod-edge-edge-role": ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]}
+               "prod-edge-edge-role": ["lambda.amazonaws.com", "edgelambda.amazonaws.com"],
+               **{f"prod-{r}-flow-logs-role": "vpc-flow-logs.amazonaws.com" for r in REGIONS}}
     for role in of_type(prod_run, "aws:iam/role:Role"):
         assert not role.inputs.get("inlinePolicies"), role.name
         assert not role.inputs.get("managedPolicyArns"), role.name  # attachments only, listed above

@@ -18,12 +18,13 @@ def network(az_count: int) -> NetworkPlan:
     return NetworkPlan("eu-west-1", "10.2.0.0/16", subnets, "hand-made")
 
 
-def build(naming=NAMING_PROD, az_count=3, certificate_arn=CERT, name="t-eu-west-1"):
+def build(naming=NAMING_PROD, az_count=3, certificate_arn=CERT, name="t-eu-west-1", prefix_list=None, secrets=()):
     def make():
         provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
         return Region(name, RegionArgs(
             naming=naming, region="eu-west-1", network=network(az_count), health_check_path="/healthz",
-            health_check_interval_s=15, health_check_timeout_s=5, drain_seconds=45, certificate_arn=certificate_arn),
+            health_check_interval_s=15, health_check_timeout_s=5, drain_seconds=45, certificate_arn=certificate_arn,
+            edge_prefix_list_id=prefix_list, origin_secrets=tuple(secrets)),
             opts=pulumi.ResourceOptions(providers={"aws": provider}))
     return build_alone(make)
 
@@ -36,7 +37,9 @@ def test_region_alone_network_over_three_azs():
     roles = built.roles()
     assert sorted(roles) == sorted(
         ["vpc", "igw", "nat-eip", "nat", "public-rt", "private-rt", "alb-sg", "app-sg", "alb", "api-tg", "https",
-         "http"] + [f"{kind}-{az}" for kind in ("public", "private", "public-rta", "private-rta") for az in "abc"])
+         "http", "default-sg", "flow-logs", "flow-logs-role", "flow-logs-policy", "flow-log", "waf", "waf-alb",
+         "waf-logs", "waf-logging"]
+        + [f"{kind}-{az}" for kind in ("public", "private", "public-rta", "private-rta") for az in "abc"])
     assert {r.provider for r in built.children.values()} == {"aws-eu-west-1"}
     vpc = built.named("t-eu-west-1-vpc").inputs
     assert (vpc["cidrBlock"], vpc["enableDnsHostnames"], vpc["enableDnsSupport"]) == ("10.2.0.0/16", True, True)
@@ -118,3 +121,58 @@ def test_region_alone_physical_names_shortened_to_32_chars_stably():
     assert built.named(f"{name}-alb").inputs["name"] == "test-platform-canary-ap-s-6b0d1d"
     assert built.named(f"{name}-api-tg").inputs["name"] == "test-platform-canary-ap-s-4c9079"
     # prefix + sha256(full name)[:6]: the same name every plan, so the ALB is never replaced
+
+
+PL = "pl-4fa04526"
+
+
+def test_region_alone_behind_the_edge_accepts_only_cloudfront_with_the_secret_header():
+    built = build(prefix_list=PL, secrets=[pulumi.Output.secret("current-secret-value"), "previous-secret-value"])
+    check_conventions(built, "region", "Region")
+    assert built.named("t-eu-west-1-alb-sg").inputs["ingress"] == [
+        {"protocol": "tcp", "fromPort": 443, "toPort": 443, "prefixListIds": [PL],
+         "description": "CloudFront origin-facing"}]
+    https = built.named("t-eu-west-1-https").inputs
+    assert https["defaultActions"] == [{"type": "fixed-response", "fixedResponse": {
+        "contentType": "text/plain", "statusCode": "403", "messageBody": "Forbidden"}}]
+    rule = built.named("t-eu-west-1-from-edge").inputs
+    assert (rule["listenerArn"], rule["priority"]) == (f"{ARN}:t-eu-west-1-https", 10)
+    assert rule["actions"] == [{"type": "forward", "targetGroupArn": f"{ARN}:t-eu-west-1-api-tg"}]
+    # the header values are secrets: the recording never holds them in clear
+    [condition] = rule["conditions"]
+    assert condition["httpHeader"]["httpHeaderName"] == "X-Origin-Verify"
+    assert "current-secret-value" not in str(rule)
+    # port 80 only redirects (and is not even reachable: no ingress on it)
+    assert built.named("t-eu-west-1-http").inputs["defaultActions"][0]["type"] == "redirect"
+
+
+def test_region_alone_dev_behind_the_edge_checks_the_header_on_http():
+    built = build(naming=NAMING_DEV, certificate_arn=None, prefix_list=PL, secrets=["s" * 32])
+    assert built.named("t-eu-west-1-alb-sg").inputs["ingress"][0]["fromPort"] == 80
+    assert built.named("t-eu-west-1-http").inputs["defaultActions"][0]["type"] == "fixed-response"
+    rule = built.named("t-eu-west-1-from-edge").inputs
+    assert rule["listenerArn"] == f"{ARN}:t-eu-west-1-http"
+    assert rule["conditions"] == [{"httpHeader": {"httpHeaderName": "X-Origin-Verify", "values": ["s" * 32]}}]
+
+
+def test_region_alone_regional_waf_flow_logs_and_default_sg():
+    built = build()
+    waf = built.named("t-eu-west-1-waf").inputs
+    assert waf["scope"] == "REGIONAL"
+    groups = [r["statement"]["managedRuleGroupStatement"]["name"] for r in waf["rules"]]
+    assert groups == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                      "AWSManagedRulesSQLiRuleSet"]
+    sqli = waf["rules"][2]["statement"]["managedRuleGroupStatement"]["scopeDownStatement"]["byteMatchStatement"]
+    assert [t["type"] for t in sqli["textTransformations"]] == ["URL_DECODE", "LOWERCASE"]
+    assoc = built.named("t-eu-west-1-waf-alb").inputs
+    assert assoc == {"resourceArn": f"{ARN}:t-eu-west-1-alb",
+                     "webAclArn": "arn:aws:wafv2:eu-west-1:123456789012:t-eu-west-1-waf"}
+    logging = built.named("t-eu-west-1-waf-logging").inputs
+    assert logging["logDestinationConfigs"] == [
+        "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-t-eu-west-1"]
+    assert built.named("t-eu-west-1-default-sg").inputs == {
+        "vpcId": "t-eu-west-1-vpc_id", "ingress": [], "egress": [], "tags": tags(NAMING_PROD, "default-sg")}
+    flow = built.named("t-eu-west-1-flow-log").inputs
+    assert (flow["vpcId"], flow["trafficType"], flow["logDestinationType"], flow["iamRoleArn"]) == (
+        "t-eu-west-1-vpc_id", "ALL", "cloud-watch-logs", "arn:aws:iam:eu-west-1:123456789012:t-eu-west-1-flow-logs-role")
+    assert built.named("t-eu-west-1-flow-logs").inputs["retentionInDays"] == 365

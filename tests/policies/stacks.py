@@ -6,6 +6,7 @@ import dataclasses
 
 from infra.model.edge import MANAGED_CACHE_POLICIES
 from infra.model.recorded import RecordedResource
+from infra.model.security import MANAGED_RULE_GROUPS
 
 TAGS = {"environment": "prod", "owner": "platform", "cost-center": "cc-100"}
 
@@ -48,13 +49,16 @@ def make_good_stack() -> list[RecordedResource]:
             "period": 60.0, "metricName": "CPUUtilization", "namespace": "AWS/EC2",
             "alarmActions": ["prod-us-east-1-api-scale-in_id"], "tags": dict(TAGS)}),
         _r("aws:ec2/securityGroup:SecurityGroup", "prod-us-east-1-alb-sg", {
-            "ingress": [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"]}],
+            "ingress": [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "prefixListIds": ["pl-3b927c52"]}],
             "tags": dict(TAGS, role="alb")}, parent="prod-us-east-1"),
         _r("aws:ec2/securityGroup:SecurityGroup", "prod-us-east-1-api-sg", {
             "ingress": [{"protocol": "tcp", "fromPort": 8080.0, "toPort": 8080.0, "cidrBlocks": ["10.0.0.0/16"]}],
             "tags": dict(TAGS)}),
         _r("aws:lb/loadBalancer:LoadBalancer", "prod-us-east-1-alb", {
             "loadBalancerType": "application", "tags": dict(TAGS)}, parent="prod-us-east-1"),
+        _r("aws:wafv2/webAclAssociation:WebAclAssociation", "prod-us-east-1-waf-alb", {
+            "resourceArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:prod-us-east-1-alb",
+            "webAclArn": "arn:aws:wafv2:us-east-1:123456789012:prod-us-east-1-waf"}, parent="prod-us-east-1"),
         _r("aws:ec2/natGateway:NatGateway", "prod-us-east-1-nat", {"tags": dict(TAGS)}, parent="prod-us-east-1"),
         _r("aws:rds/instance:Instance", "prod-db-primary", {
             "instanceClass": "db.r5.2xlarge", "allocatedStorage": 3000.0, "storageType": "gp3",
@@ -67,7 +71,7 @@ def make_good_stack() -> list[RecordedResource]:
         _r("aws:elasticache/replicationGroup:ReplicationGroup", "prod-cache", {
             "nodeType": "cache.r5.large", "numCacheClusters": 3.0, "atRestEncryptionEnabled": True,
             "transitEncryptionEnabled": True, "automaticFailoverEnabled": True, "multiAzEnabled": True,
-            "tags": dict(TAGS)}, parent="prod-cache-c"),
+            "authToken": "[secret]", "tags": dict(TAGS)}, parent="prod-cache-c"),
     ]
 
 
@@ -84,6 +88,12 @@ def origin(region):
     return {"originId": f"alb-{region}", "domainName": f"origin-{region}.example.com",
             "customOriginConfig": {"originProtocolPolicy": "https-only", "originSslProtocols": ["TLSv1.2"],
                                    "httpPort": 80.0, "httpsPort": 443.0}}
+
+
+def managed_rule(group: str, priority: float) -> dict:
+    """An AWS managed rule group rule as the mocks record it."""
+    return {"name": group, "priority": priority, "overrideAction": {"none": {}},
+            "statement": {"managedRuleGroupStatement": {"vendorName": "AWS", "name": group}}}
 
 
 def make_edge_stack() -> list[RecordedResource]:
@@ -106,7 +116,8 @@ def make_edge_stack() -> list[RecordedResource]:
                 "rateBasedStatement": {"limit": 500.0, "aggregateKeyType": "IP", "scopeDownStatement": {
                     "byteMatchStatement": {"positionalConstraint": "STARTS_WITH", "searchString": "/api/",
                                            "fieldToMatch": {"uriPath": {}},
-                                           "textTransformations": [{"priority": 0.0, "type": "NONE"}]}}}}}]}),
+                                           "textTransformations": [{"priority": 0.0, "type": "NONE"}]}}}}},
+                *[managed_rule(group, 10.0 + i) for i, group in enumerate(MANAGED_RULE_GROUPS)]]}),
         _e("aws:cloudfront/distribution:Distribution", "prod-edge-cdn", {
             "enabled": True, "tags": dict(TAGS), "webAclId": "arn:aws:wafv2:us-east-1:123456789012:prod-edge-waf",
             "origins": [origin("us-east-1"), origin("us-west-2")],

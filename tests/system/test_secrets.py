@@ -9,7 +9,8 @@ A distinctive sentinel is used for every value and every output is grepped for i
 offline placeholders; the inputs that carry the secrets must show `[secret]` instead.
 
 Database master passwords are never inputs at all: RDS manages them in Secrets Manager
-(`manageMasterUserPassword`), so no `password`/`authToken` input may exist anywhere.
+(`manageMasterUserPassword`), so no `password` input may exist anywhere; the Redis `authToken` is
+always a secret (config `scaling-platform:redisAuthToken`).
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from infra.model.unknown import SECRET_TEXT
 from tests.conftest import K8S_IMAGES, ROOT
 
 SENTINEL = "s3ntinel-9f2c41d7"
-SECRET_KEYS = ("scaling-platform:jwtSecret", "scaling-platform:kubeconfig", "cloudflare:apiToken")
+SECRET_KEYS = ("scaling-platform:jwtSecret", "scaling-platform:kubeconfig", "cloudflare:apiToken",
+               "scaling-platform:originSecret", "scaling-platform:redisAuthToken")
 # What must never be printed either: the offline stand-ins for a value the plan cannot know.
 PLACEHOLDERS = ("offline-placeholder-secret", "preview-placeholder")
 # The inputs through which each secret enters the program (resource name, input path), all `[secret]`.
@@ -34,6 +36,8 @@ SECRET_INPUTS = {
     ("cloudflare-{stack}", ("apiToken",)),                     # the Cloudflare provider
     ("k8s-{stack}", ("kubeconfig",)),                          # the Kubernetes provider
     ("{stack}-cloudflare-auth-validator", ("bindings", 0, "text")),  # its JWT_SECRET binding
+    ("{stack}-edge-cdn", ("origins", 0, "customHeaders", 0, "value")),  # the origin header CloudFront adds
+    ("{stack}-us-east-1-cache-rg", ("authToken",)),           # Redis AUTH
 }
 
 
@@ -108,7 +112,7 @@ def test_unset_secrets_show_as_secret_not_as_the_preview_placeholder(prod_run):
 
 _PASSWORD_KEY = re.compile(r"password|authtoken|secretstring|secretkey|privatekey", re.IGNORECASE)
 # The only password-related inputs allowed: RDS manages the password in Secrets Manager, under our key.
-_ALLOWED_KEYS = {"manageMasterUserPassword", "masterUserSecretKmsKeyId"}
+_ALLOWED_KEYS = {"manageMasterUserPassword", "masterUserSecretKmsKeyId", "authTokenUpdateStrategy"}
 
 
 def _keys(value, path=()):
@@ -134,4 +138,4 @@ def test_no_password_input_anywhere_master_passwords_from_secrets_manager(prod_r
         assert db.inputs["masterUserSecretKmsKeyId"] == db.inputs["kmsKeyId"], db.name  # the data key, not aws/rds
         assert "password" not in db.inputs and "passwordWo" not in db.inputs
     for cache in (r for r in prod_run.resources if r.type == "aws:elasticache/replicationGroup:ReplicationGroup"):
-        assert "authToken" not in cache.inputs, cache.name
+        assert cache.inputs["authToken"] == SECRET_TEXT, cache.name

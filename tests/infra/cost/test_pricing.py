@@ -194,8 +194,9 @@ def test_edge_lines_follow_events_paths_and_memory():
     assert lines["prod-edge-cdn requests"].monthly_usd == pytest.approx(1400.0)
     assert lines["prod-edge-cdn access logs"].monthly_usd == pytest.approx(reqs * 50 / 1e9 * 0.023)
     # WAF: ACL + 1 rule + every request of the distribution that uses it.
-    assert lines["prod-edge-waf"].monthly_usd == pytest.approx(5 + 1 + 1400 * 0.60) == pytest.approx(846.0)
-    assert lines["prod-edge-waf"].reason == "$5.00 web ACL + 1 rule(s) × $1.00 + 1,400,000,000 requests × $0.60/1M"
+    # 4 rules: the /api/ rate rule + 3 managed rule groups the estimator counts (components/edge.py)
+    assert lines["prod-edge-waf"].monthly_usd == pytest.approx(5 + 4 + 1400 * 0.60) == pytest.approx(849.0)
+    assert lines["prod-edge-waf"].reason == "$5.00 web ACL + 4 rule(s) × $1.00 + 1,400,000,000 requests × $0.60/1M"
     # Workers: rate-limiter on /api/* (50% of Cloudflare's 600M) at its 10 ms cap, over the included usage.
     workers_req = 600_000_000 * 0.5
     assert lines["cloudflare workers"].monthly_usd == pytest.approx(

@@ -90,7 +90,8 @@ def test_waf_without_api_rate_rule_fails(edge_stack):
     acl = by_name(edge_stack, "prod-edge-waf")
     scoped = [{**rule, "statement": {"rateBasedStatement": {**rule["statement"]["rateBasedStatement"], "scopeDownStatement": {
         "byteMatchStatement": {"positionalConstraint": "STARTS_WITH", "searchString": "/login",
-                               "fieldToMatch": {"uriPath": {}}}}}}} for rule in acl.inputs["rules"]]
+                               "fieldToMatch": {"uriPath": {}}}}}}} if "rateBasedStatement" in rule["statement"] else rule
+              for rule in acl.inputs["rules"]]
     assert edge_api_protection(mutate(edge_stack, acl.name, rules=scoped), {}) == [Violation(
         DIST, "/api/* is not protected: web ACL prod-edge-waf has no blocking rate-based rule scoped to /api/")]
 

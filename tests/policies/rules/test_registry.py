@@ -28,7 +28,8 @@ PACK_ORDER = [
     "asg-min-max", "stack-budget", "stack-budget-advisory", "scaling-hygiene", "storage-encrypted", "rds-not-public",
     "multi-az-in-prod", "deletion-protection", "imdsv2-required", "no-public-ingress", "required-tags",
     "instance-type-allowlist", "edge-https-only", "edge-tls-minimum", "edge-api-protection", "edge-lambda-published",
-    "cloudflare-api-cache-bypass", "stateful-guard",
+    "cloudflare-api-cache-bypass", "alb-edge-only", "waf-managed-rules", "waf-attached", "redis-auth", "log-bucket-hardened",
+    "stateful-guard",
 ]
 
 
