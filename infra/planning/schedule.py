@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
 from infra.config.scaling import ScheduleEntry
+from infra.model.cron import cron_days
 from infra.model.scaling import (
     DAY_NAMES,
     HOURS_PER_WEEK,
@@ -22,21 +23,6 @@ from infra.model.scaling import (
     ScheduledAction,
     TierSchedule,
 )
-
-_DOW_NUM = {name: i for i, name in enumerate(DAY_NAMES)} | {"0": 6, "7": 6, "1": 0, "2": 1, "3": 2, "4": 3,
-                                                            "5": 4, "6": 5}
-
-
-def cron_days(field_text: str) -> list[int]:
-    """Day-of-week field ('MON-FRI', 'SAT', '1,3') -> day indexes, 0 = Monday."""
-    days: list[int] = []
-    for part in field_text.split(","):
-        if "-" in part:
-            a, b = (_DOW_NUM[x] for x in part.split("-"))
-            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
-        else:
-            days.append(_DOW_NUM[part])
-    return sorted(set(days))
 
 
 def cost_schedule_curve(entries: Sequence[ScheduleEntry]) -> list[int] | None:
