@@ -105,7 +105,15 @@ def test_golden_prod_asg_lines_at_or_above_schedule_weighted_hours():
     plan = json.loads((ROOT / "tests" / "golden" / "prod.json").read_text())
     lines = {line["item"]: line for line in plan["cost"]["lines"]}
     ap = lines["prod-ap-southeast-1-api-asg"]
-    assert ap["reason"].startswith("avg 9.08 instances over 168 h (1,525 instance-hours/week")
-    assert ap["monthly_usd"] == 556.67
+    # Singapore api, each day: 6 from 09:00 (9 h), 5 from 18:00 (5 h), 4 otherwise (desired): 119 h a day.
+    assert ap["reason"].startswith("avg 4.96 instances over 168 h (833 instance-hours/week")
+    assert ap["monthly_usd"] == 324.47
+    floor_hours = {f"{r}/{t}": sum(tier["schedule"]["hour_of_week_min"]) for r, region in
+                   plan["capacity"]["regions"].items() for t, tier in region["tiers"].items()}
+    for item, line in lines.items():
+        if item.endswith("-asg"):
+            avg = float(line["reason"].split()[1])
+            region, tier = item[len("prod-"):-len("-asg")].rsplit("-", 1)
+            assert avg * 168 >= floor_hours[f"{region}/{tier}"] - 0.5, item
     assert plan["cost"]["monthly_usd"] == pytest.approx(sum(line["monthly_usd"] for line in plan["cost"]["lines"]),
                                                         abs=0.05)

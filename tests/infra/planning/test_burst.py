@@ -201,13 +201,14 @@ def test_event_one_time_actions_exactly():
         # Los Angeles (UTC-8): only 06:00 (14:00 UTC) falls inside; 09:00 is 17:00 UTC
         "us-west-2/api": [("warm", "08:40", 25), ("hold-20261127-1401", "14:01", 25), ("release", "15:30", 12)],
         "us-west-2/worker": [("warm", "08:40", 43), ("hold-20261127-1401", "14:01", 43), ("release", "15:30", 20)],
-        # Dublin (UTC+0 in November): 09:00 sets 20, above the api's 18 (no re-assert), below the worker's 28
-        "eu-west-1/api": [("warm", "08:40", 18), ("release", "15:30", 20)],
-        "eu-west-1/worker": [("warm", "08:40", 28), ("hold-20261127-0901", "09:01", 28), ("release", "15:30", 20)],
-        # Singapore (UTC+8): the window is 16:40-23:30 local; the pre-warm keeps the recurring 20 of that hour
-        # (above the event's 10 / 15), then 18:00 (5 / 7) and, for the worker, 23:00 (5) are re-asserted
-        "ap-southeast-1/api": [("warm", "08:40", 20), ("hold-20261127-1001", "10:01", 10), ("release", "15:30", 5)],
-        "ap-southeast-1/worker": [("warm", "08:40", 20), ("hold-20261127-1001", "10:01", 15),
+        # Dublin (UTC+0 in November): 09:00 sets 10 / 16, below the api's 18 and the worker's 28: re-asserted
+        "eu-west-1/api": [("warm", "08:40", 18), ("hold-20261127-0901", "09:01", 18), ("release", "15:30", 10)],
+        "eu-west-1/worker": [("warm", "08:40", 28), ("hold-20261127-0901", "09:01", 28), ("release", "15:30", 16)],
+        # Singapore (UTC+8): the window is 16:40-23:30 local; the recurring 6 / 9 of that hour are below the
+        # event's 10 / 15, then 18:00 (5 / 7) and 23:00 (3 / 5) are re-asserted
+        "ap-southeast-1/api": [("warm", "08:40", 10), ("hold-20261127-1001", "10:01", 10),
+                               ("hold-20261127-1501", "15:01", 10), ("release", "15:30", 3)],
+        "ap-southeast-1/worker": [("warm", "08:40", 15), ("hold-20261127-1001", "10:01", 15),
                                   ("hold-20261127-1501", "15:01", 15), ("release", "15:30", 5)],
     }
     api = actions(p, "us-east-1", "api")
@@ -219,10 +220,11 @@ def test_event_one_time_actions_exactly():
     assert "2 recurring action(s) fire inside the window below 35: each re-asserted 1 min later" in \
         api["event-black-friday-warm"].reason
     sg = actions(p, "ap-southeast-1", "api")["event-black-friday-warm"]
-    assert "pre-warm sets 20: the recurring minimum 20 at that moment" in sg.reason
+    assert sg.reason.startswith("ceil(4 desired x 2.5) = 10 (cap max 30)")
+    assert "2 recurring action(s) fire inside the window below 10: each re-asserted 1 min later" in sg.reason
     tiers = p.bursts["events"]["black-friday"]["tiers"]
     assert tiers["us-east-1/api"]["re_asserted_at"] == ["2026-11-27T11:01:00Z", "2026-11-27T14:01:00Z"]
-    assert tiers["eu-west-1/api"]["re_asserted_at"] == []
+    assert tiers["eu-west-1/api"]["re_asserted_at"] == ["2026-11-27T09:01:00Z"]
     assert plan(f"events={EVENT}").to_dict() == p.to_dict()  # stable names and values
 
 
@@ -257,14 +259,14 @@ def test_scheduled_action_limit_holds_with_the_re_asserts():
         assert "more kept free for the burst events' one-time actions (AWS limit 125" in schedule.reason
         minimum = p.bursts["events"]["month"]["tiers"][f"{region}/{tier.tier}"]["min_during_event"]
         assert all(m <= HOLD_DELAY_MINUTES for *_, m in _dips(schedule, minimum, begin, release)), (region, tier.tier)
-    # us-east-1 api: the plain schedule (29 transitions, 5 actions, all below 35) would need 2 + 128 one-time
-    # actions over 31 days; merged (higher value kept) to 26 transitions, 5 actions + 116 one-time = 121 fit
+    # us-east-1 api: the plain schedule (28 transitions, 4 actions, all below 35) would need 2 + 124 one-time
+    # actions over 31 days; merged (higher value kept) to 26 transitions, 4 actions + 117 one-time = 121 fit
     plain = plan().regions["us-east-1"].tiers["api"].scaling.schedule
-    assert "29 transitions -> 5 scheduled actions (limit 125)" in plain.reason
-    assert reserved_actions(cfg_of(f"events={MONTH}"), "api", plain, 14, 100) == 2 + 128
+    assert "28 transitions -> 4 scheduled actions (limit 125)" in plain.reason
+    assert reserved_actions(cfg_of(f"events={MONTH}"), "api", plain, 14, 100) == 2 + 124
     api = p.regions["us-east-1"].tiers["api"].scaling.schedule
-    assert (sum(1 for a in api.actions if a.recurrence), sum(1 for a in api.actions if a.start_time)) == (5, 116)
-    assert api.reason.endswith("26 transitions -> 5 scheduled actions (limit 26); at most 116 more kept free for "
+    assert (sum(1 for a in api.actions if a.recurrence), sum(1 for a in api.actions if a.start_time)) == (4, 117)
+    assert api.reason.endswith("26 transitions -> 4 scheduled actions (limit 26); at most 117 more kept free for "
                                "the burst events' one-time actions (AWS limit 125 scheduled actions per group); "
                                "transitions merged (higher value kept) to make that room")
     # the Pulumi program creates exactly those actions: none of the 8 groups passes 125
@@ -298,4 +300,4 @@ def test_event_actions_are_one_time_schedules_in_the_stack():
     p = plan(f"events={EVENT.replace('2026', '2099')}")
     curve = p.regions["eu-west-1"].tiers["worker"].scaling.schedule.curve
     assert release.inputs["startTime"] == "2099-11-27T15:30:00Z"
-    assert release.inputs["minSize"] == curve[4 * 24 + 15] == 20
+    assert release.inputs["minSize"] == curve[4 * 24 + 15] == 16
