@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.config import ConfigError, apply_overrides, parse_platform, read_stack_file
-from infra.cost.prices import EC2_HOURLY_USD, HOURS_PER_MONTH, REGION_MULTIPLIER
+from infra.cost.prices import EC2_HOURLY_USD, REGION_MULTIPLIER
 from infra.model.scaling import MAX_SCHEDULED_ACTIONS
+from infra.planning import burst
 from infra.planning.pipeline import plan_stack
 from infra.planning.schedule import HOLD_DELAY_MINUTES, reserved_actions
 from tests.conftest import ROOT, by_name, run_stack
@@ -42,8 +43,9 @@ def tiers_of(p):
 
 
 def planned_compute_usd(p) -> float:
-    """Monthly on-demand cost of the planned desired counts: desired x $/h x 730 h, every tier."""
-    return sum(t.desired * usd_per_hour(r, t) * HOURS_PER_MONTH for r, t in tiers_of(p))
+    """Monthly compute of the plan as the estimator prices it: week-averaged max(schedule floor, desired, min),
+    on-demand base first, spot at the class factor (infra/planning/burst.planned_compute_usd), every tier."""
+    return sum(burst.planned_compute_usd(t, r) for r, t in tiers_of(p))
 
 
 def extra_usd(p, multiplier: float, hours: float) -> float:
@@ -76,32 +78,38 @@ def test_event_prewarms_and_releases_after_cooldown():
     assert summary["extra_usd"] == round(extra_usd(p, 2.5, HOURS), 2) == 83.58
     # the budget is far above the plan: nothing is scaled down
     headroom = 250_000 - planned_compute_usd(p)
-    assert p.bursts["budget_headroom_usd"] == round(headroom, 2) == 244_115.18
+    assert p.bursts["budget_headroom_usd"] == round(headroom, 2) == 244_518.23
     assert p.bursts["scale"] == 1.0
-    assert p.bursts["reason"] == "headroom = budget $250,000 - planned compute $5,885/month"
+    assert p.bursts["reason"] == (
+        "headroom = budget $250,000 - planned compute $5,482/month (each group's week-averaged max(scheduled floor, "
+        "desired, min), spot at its max-price factor above the on-demand base)")
+    # us-east-1 api alone: 425 instance-hours a day (see tests/components/test_compute.py), 10 on-demand base
+    api = p.regions["us-east-1"].tiers["api"]
+    spot = (4.2 * 3 + 7.7 * 9 + 5.6 * 5 + 2.8 * 7) / 24
+    assert burst.planned_compute_usd(api, "us-east-1") == pytest.approx((425 / 24 - 0.3 * spot) * 0.085 * 730)
 
 
 def test_event_is_capped_at_max_and_scaled_to_budget():
     capped = plan(f"events={EVENT.replace('2.5', '20')}")
     assert actions(capped, "ap-southeast-1", "api")["event-black-friday-warm"].min_size == 30  # region max
-    # budget $6,000 - planned $5,884.82 = $115.18 headroom for $528.65 of wanted extra: scale = 0.2179
-    tight = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=6000")
-    headroom = 6000 - planned_compute_usd(tight)
+    # budget $5,600 - planned $5,481.77 = $118.23 headroom for $528.65 of wanted extra: scale = 0.2236
+    tight = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5600")
+    headroom = 5600 - planned_compute_usd(tight)
     wanted = extra_usd(tight, 20, HOURS)
-    assert tight.bursts["budget_headroom_usd"] == round(headroom, 2) == 115.18
+    assert tight.bursts["budget_headroom_usd"] == round(headroom, 2) == 118.23
     assert round(wanted, 2) == 528.65
-    assert tight.bursts["scale"] == round(headroom / wanted, 4) == 0.2179
+    assert tight.bursts["scale"] == round(headroom / wanted, 4) == 0.2236
     warm = actions(tight, "us-east-1", "api")["event-black-friday-warm"]
-    # 14 + floor((100 - 14) x scale) = 14 + 18
-    assert warm.min_size == 14 + math.floor(86 * headroom / wanted) == 32
-    assert "ceil(14 desired x 20) = 100 (cap max 100), scaled to 32 to fit the budget headroom $115 " in warm.reason
+    # 14 + floor((100 - 14) x scale) = 14 + 19
+    assert warm.min_size == 14 + math.floor(86 * headroom / wanted) == 33
+    assert "ceil(14 desired x 20) = 100 (cap max 100), scaled to 33 to fit the budget headroom $118 " in warm.reason
     summary = tight.bursts["events"]["black-friday"]
     assert {k: v["min_during_event"] for k, v in summary["tiers"].items()} == {
-        "us-east-1/api": 32, "us-east-1/worker": 60, "us-west-2/api": 18, "us-west-2/worker": 56,
-        "eu-west-1/api": 16, "eu-west-1/worker": 52, "ap-southeast-1/api": 9, "ap-southeast-1/worker": 30}
-    assert summary["extra_usd"] == 112.01 <= tight.bursts["budget_headroom_usd"]
+        "us-east-1/api": 33, "us-east-1/worker": 61, "us-west-2/api": 18, "us-west-2/worker": 57,
+        "eu-west-1/api": 16, "eu-west-1/worker": 53, "ap-southeast-1/api": 9, "ap-southeast-1/worker": 31}
+    assert summary["extra_usd"] == 115.08 <= tight.bursts["budget_headroom_usd"]
     # a budget below the planned compute leaves no headroom: every event minimum stays at desired
-    broke = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5800")
+    broke = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5400")
     assert (broke.bursts["budget_headroom_usd"], broke.bursts["scale"]) == (0.0, 0.0)
     assert actions(broke, "us-east-1", "api")["event-black-friday-warm"].min_size == 14
     assert broke.bursts["events"]["black-friday"]["extra_usd"] == 0.0
