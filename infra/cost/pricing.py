@@ -61,10 +61,12 @@ from infra.cost.prices import (
     ROUTE53_HEALTH_CHECK_MONTH_USD,
     SNS_TOPIC_MONTH_USD,
 )
+from infra.cost.schedule_hours import floor_curve, schedules_by_group, split_on_demand, week_count
 from infra.model.recorded import RecordedResource
 from infra.model.references import resolve
 from infra.model.resource_types import (
     ASG,
+    ASG_SCHEDULE,
     CACHE_GROUP,
     DISTRIBUTION,
     EBS_VOLUME,
@@ -148,13 +150,13 @@ def spot_instances(asg: RecordedResource, count: int) -> float:
     Fractional, because the estimate is an average over the month.
     """
     dist = (asg.inputs.get("mixedInstancesPolicy") or {}).get("instancesDistribution") or {}
-    base = min(float(count), number(dist.get("onDemandBaseCapacity"), 0.0))
-    pct_on_demand = number(dist.get("onDemandPercentageAboveBaseCapacity"), 100.0)
-    return (count - base) * (100.0 - pct_on_demand) / 100.0
+    return split_on_demand(float(count), number(dist.get("onDemandBaseCapacity"), 0.0),
+                           number(dist.get("onDemandPercentageAboveBaseCapacity"), 100.0))[1]
 
 
-def _price_asg(asg: RecordedResource, templates: list[RecordedResource], model: str) -> list[CostLine]:
-    count = asg_instances(asg)
+def _price_asg(asg: RecordedResource, templates: list[RecordedResource], model: str,
+               schedules: list[RecordedResource] | None = None) -> list[CostLine]:
+    """Compute at the week-averaged expected count (infra/cost/schedule_hours.py), spot split per hour."""
     itype, template = asg_instance_type(asg, templates)
     if itype is None:
         raise PricingError(f"{asg.name}: no instance type (no launch template or override found)")
@@ -163,15 +165,21 @@ def _price_asg(asg: RecordedResource, templates: list[RecordedResource], model: 
     if model == "flat":
         hourly = FLAT_MODEL["compute_hourly"]
     hourly *= factor
-    spot = spot_instances(asg, count)
+    dist = (asg.inputs.get("mixedInstancesPolicy") or {}).get("instancesDistribution") or {}
+    week = week_count(floor_curve(schedules or []), asg_instances(asg),
+                      number(asg.inputs.get("minSize"), what=f"{asg.name}: minSize"),
+                      number(dist.get("onDemandBaseCapacity"), 0.0),
+                      number(dist.get("onDemandPercentageAboveBaseCapacity"), 100.0))
+    count, spot = week.avg_instances, week.avg_spot
     on_demand = count - spot
     spot_x = spot_factor(asg, itype) if spot else 1.0
     monthly = (on_demand + spot * spot_x) * hourly * HOURS_PER_MONTH
     base_rate = FLAT_MODEL["compute_hourly"] if model == "flat" else EC2_HOURLY_USD[itype]
-    reason = f"{count} × {itype} × {usd(base_rate)}/h{rtext} × {HOURS_PER_MONTH:g} h"
+    reason = f"{week.text} × {itype} × {usd(base_rate)}/h{rtext} × {HOURS_PER_MONTH:g} h"
     if spot:
         reason += f", {spot / count:.0%} spot at ×{spot_x:g}" if count else ""
     lines = [CostLine(asg.name, monthly, reason)]
+    what = week.text if not week.scheduled_hours else f"{count:.2f} (avg)"
 
     # Root and data volumes of every instance, from the launch template's block devices.
     if template is not None:
@@ -184,7 +192,7 @@ def _price_asg(asg: RecordedResource, templates: list[RecordedResource], model: 
             rate = FLAT_MODEL["storage_gb_month"] if model == "flat" else table_price(EBS_GB_MONTH_USD, vtype, "EBS volume type")
             lines.append(CostLine(
                 f"{asg.name} ebs", count * gb * rate,
-                f"{count} × {gb:g} GB {vtype} × {usd(rate)}/GB-month"))
+                f"{what} × {gb:g} GB {vtype} × {usd(rate)}/GB-month"))
     return lines
 
 
@@ -314,6 +322,7 @@ def estimate_stack(
     res = list(resources)
     templates = [r for r in res if r.type == LAUNCH_TEMPLATE]
     dbs = [r for r in res if r.type == RDS_INSTANCE]
+    schedules = schedules_by_group([r for r in res if r.type == ASG_SCHEDULE], [r for r in res if r.type == ASG])
     dists = [r for r in res if r.type == DISTRIBUTION]
     functions = [r for r in res if r.type == LAMBDA_FUNCTION]
     acls = [r for r in res if r.type == WEB_ACL]
@@ -326,7 +335,7 @@ def estimate_stack(
     lines: list[CostLine] = []
     for r in res:
         if r.type == ASG:
-            lines += _price_asg(r, templates, model)
+            lines += _price_asg(r, templates, model, schedules.get(r.name))
         elif r.type == RDS_INSTANCE:
             lines += _price_rds(r, dbs, model)
         elif r.type == CACHE_GROUP:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 ASG = "aws:autoscaling/group:Group"
+ASG_SCHEDULE = "aws:autoscaling/schedule:Schedule"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 RDS_INSTANCE = "aws:rds/instance:Instance"
 CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"

@@ -33,6 +33,7 @@ from typing import Any
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
 from infra.cost import pricing
 from infra.cost.prices import HOURS_PER_MONTH
+from infra.cost.schedule_hours import week_count
 from infra.model.capacity import CapacityPlan, TierPlan
 from infra.model.scaling import MAX_SCHEDULED_ACTIONS, ScheduledAction, TierSchedule
 from infra.planning.schedule import (
@@ -49,14 +50,25 @@ from infra.planning.schedule import (
 HOURS_PER_WEEK = 168
 
 
+def planned_compute_usd(tier: TierPlan, region: str) -> float:
+    """A group's monthly compute as the estimator prices it (infra/cost/schedule_hours.py): the hour-of-week
+    expected count max(schedule floor, desired, min), on-demand base first, spot at the class's max-price factor."""
+    spot = tier.scaling.spot if tier.scaling else None
+    schedule = tier.scaling.schedule if tier.scaling else None
+    week = week_count(schedule.curve if schedule else None, tier.desired, tier.min,
+                      spot.on_demand_base if spot else 0, spot.on_demand_percentage_above_base if spot else 100)
+    factor = min(spot.max_price_factor, 1.0) if spot else 1.0
+    return (week.avg_on_demand + week.avg_spot * factor) * pricing.on_demand_hourly(tier.instance_type, region) \
+        * HOURS_PER_MONTH
+
+
 def apply_bursts(cfg: PlatformConfig, plan: CapacityPlan, now: datetime | None = None) -> CapacityPlan:
     """The plan with each event's one-time scheduled actions (pre-warm, re-asserts, release) added to
     the affected tiers, and a `bursts` summary (per event: window, extra instance-hours and cost, reasons)."""
     if not cfg.events:
         return plan
     now = _utc(now or datetime.now(timezone.utc))
-    baseline = sum(t.desired * pricing.on_demand_hourly(t.instance_type, r.name) * HOURS_PER_MONTH
-                   for r in plan.regions.values() for t in r.tiers.values())
+    baseline = sum(planned_compute_usd(t, r.name) for r in plan.regions.values() for t in r.tiers.values())
     headroom = max(cfg.budget_usd_month - baseline, 0.0)
     wanted: list[tuple[BurstEvent, str, str, int, int, float]] = []  # event, region, tier, base, peak, usd/h/inst
     notes = list(plan.notes)
@@ -99,7 +111,9 @@ def apply_bursts(cfg: PlatformConfig, plan: CapacityPlan, now: datetime | None =
         entry["extra_usd"] = round(entry["extra_usd"], 2)
     new_regions = {name: dataclasses.replace(region, tiers=regions[name]) for name, region in plan.regions.items()}
     bursts = {"budget_headroom_usd": round(headroom, 2), "scale": round(scale, 4), "events": summary,
-              "reason": f"headroom = budget ${cfg.budget_usd_month:,.0f} - planned compute ${baseline:,.0f}/month"}
+              "reason": f"headroom = budget ${cfg.budget_usd_month:,.0f} - planned compute ${baseline:,.0f}/month "
+                        "(each group's week-averaged max(scheduled floor, desired, min), spot at its max-price "
+                        "factor above the on-demand base)"}
     return dataclasses.replace(plan, regions=new_regions, notes=tuple(notes), bursts=bursts)
 
 

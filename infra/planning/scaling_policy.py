@@ -51,7 +51,7 @@ from infra.model.scaling import (
 from infra.model.tiers import FRONT_TIER
 from infra.planning.emergency import emergency_block, emergency_bounds
 from infra.planning.rollout import plan_rollout
-from infra.planning.schedule import fit_schedule, floor_curve, scheduled_tiers
+from infra.planning.schedule import fit_schedule, floor_curve, group_shares, scheduled_tiers
 from infra.planning.spot import plan_spot
 from infra.planning.vertical import _profile, ladder_of, plan_vertical
 
@@ -166,6 +166,10 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
     """capacity.CapacityPlan -> the same plan with tiers adjusted and `scaling` filled in."""
     changes: list[dict[str, Any]] = []
     regions = {}
+    shares = group_shares(cfg, {(rname, tname): tier.desired for rname, region in plan.regions.items()
+                                for tname, tier in region.tiers.items()
+                                if tier.forecast_curve is None and cfg.scaling.schedules.enabled
+                                and tname in scheduled_tiers(cfg)})
     for rname, region in plan.regions.items():
         tz = cfg.scaling.schedules.time_zones.get(rname, AWS_REGION_TIMEZONES[rname])
         tiers = {}
@@ -219,7 +223,7 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
                                         base_hi, FORECAST_TIME_ZONE, tier.forecast_reason + pin_note,
                                         action_bounds=action_bounds)
             elif cfg.scaling.schedules.enabled and tname in scheduled_tiers(cfg):
-                curve, creason = floor_curve(cfg, base_desired, base_lo, base_hi)
+                curve, creason = floor_curve(cfg, base_desired, base_lo, base_hi, shares[(rname, tname)])
                 schedule = fit_schedule(cfg, tname, rname, desired, hi, curve, base_lo, base_hi, tz,
                                         creason + pin_note, action_bounds=action_bounds)
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and role.emergency_up == "step") \

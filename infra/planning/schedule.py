@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
 from infra.config.scaling import ScheduleEntry
+from infra.model.cron import cron_days
 from infra.model.scaling import (
     DAY_NAMES,
     HOURS_PER_WEEK,
@@ -22,21 +23,6 @@ from infra.model.scaling import (
     ScheduledAction,
     TierSchedule,
 )
-
-_DOW_NUM = {name: i for i, name in enumerate(DAY_NAMES)} | {"0": 6, "7": 6, "1": 0, "2": 1, "3": 2, "4": 3,
-                                                            "5": 4, "6": 5}
-
-
-def cron_days(field_text: str) -> list[int]:
-    """Day-of-week field ('MON-FRI', 'SAT', '1,3') -> day indexes, 0 = Monday."""
-    days: list[int] = []
-    for part in field_text.split(","):
-        if "-" in part:
-            a, b = (_DOW_NUM[x] for x in part.split("-"))
-            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
-        else:
-            days.append(_DOW_NUM[part])
-    return sorted(set(days))
 
 
 def cost_schedule_curve(entries: Sequence[ScheduleEntry]) -> list[int] | None:
@@ -65,17 +51,40 @@ def time_of_day_factor(cfg: PlatformConfig, local_hour: int) -> tuple[float, str
     return sched.night_factor, "night"
 
 
-def floor_curve(cfg: PlatformConfig, desired: int, lo: int, hi: int) -> tuple[list[int], str]:
-    """floor[h] = clamp(max(cost schedule[h], int(desired x factor[h])), lo, hi)."""
+def floor_curve(cfg: PlatformConfig, desired: int, lo: int, hi: int,
+                share: tuple[int, int] | None = None) -> tuple[list[int], str]:
+    """floor[h] = clamp(max(ceil(cost schedule[h] x share), int(desired x factor[h])), lo, hi).
+
+    `share` = (this group's desired, the desired of every group the cost schedule applies to): the
+    runbook's absolute targets are its one fleet-wide ASG's numbers (`group_shares`); None = 1."""
     cost = cost_schedule_curve(cfg.scaling.schedules.entries)
+    part, whole = share or (1, 1)
     curve = []
     for h in range(HOURS_PER_WEEK):
         factor, _ = time_of_day_factor(cfg, h % 24)
-        value = max(cost[h] if cost else 0, int(desired * factor))
+        target = math.ceil(cost[h] * part / whole - 1e-9) if cost and whole else 0
+        value = max(target, int(desired * factor))
         curve.append(min(max(value, lo), hi))
-    reason = (f"hour-of-week min (index 0 = Monday 00:00 local) = clamp(max(cost schedule target, "
+    scaled = "cost schedule target" if share is None else (
+        f"ceil(cost schedule target x {part}/{whole}: this group's share of the desired instances of the "
+        f"{SHARE_TEXT})")
+    reason = (f"hour-of-week min (index 0 = Monday 00:00 local) = clamp(max({scaled}, "
               f"int(desired {desired} x time-of-day factor)), {lo}, {hi})")
     return curve, reason
+
+
+# novacron "6. Cost Optimization" schedule_based_scaling sets min_capacity 20/5/3/25 on its one
+# fleet-wide ASG (novacron-asg). Here that fleet is split into one group per region and tier, so each
+# group gets the targets times its share of the fleet's desired instances: summed over the groups,
+# the floors match the runbook's fleet-wide number (each group rounds its part up, never to 0).
+SHARE_TEXT = "groups on the cost schedule, novacron's targets being for its one fleet-wide ASG"
+
+
+def group_shares(cfg: PlatformConfig, desired: dict[tuple[str, str], int]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(region, tier) -> (its desired, the total desired of the groups in `desired`): the part of
+    the runbook's fleet-wide schedule targets each group carries (`floor_curve`)."""
+    whole = sum(desired.values())
+    return {key: (value, whole) for key, value in desired.items()}
 
 
 def _segments(curve: Sequence[int]) -> list[tuple[int, int]]:

@@ -249,12 +249,18 @@ def test_spot_cost_lines_use_each_class_factor(prod_run):
     from infra.cost.pricing import estimate_stack
     lines = {line.item: line for line in estimate_stack(prod_run.resources).lines}
     api, worker = lines["prod-us-east-1-api-asg"], lines["prod-us-east-1-worker-asg"]
-    # api 14 (base 10 on demand, 30 % of 4 above it): 2.8 spot at x 0.7
-    assert api.reason == "14 × c5.large × $0.085/h × 730 h, 20% spot at ×0.7"
-    assert api.monthly_usd == pytest.approx((11.2 + 2.8 * 0.7) * 0.085 * 730) == pytest.approx(816.578)
-    # worker 22 (base 0, 10 % on demand): 19.8 spot at x 0.6
-    assert worker.reason == "22 × c5.large × $0.085/h × 730 h, 90% spot at ×0.6"
-    assert worker.monthly_usd == pytest.approx((2.2 + 19.8 * 0.6) * 0.085 * 730) == pytest.approx(873.664)
-    eu = lines["prod-eu-west-1-worker-asg"]
-    assert eu.reason == "11 × c5.large × $0.085/h × 1.13 (eu-west-1) × 730 h, 90% spot at ×0.6"
-    assert eu.monthly_usd == pytest.approx((1.1 + 9.9 * 0.6) * 0.085 * 1.13 * 730)
+    # api: each day 16 from 06:00 (3 h), 21 from 09:00 (9 h), 18 from 18:00 (5 h), desired 14 the other 7 h:
+    # 425 instance-hours a day; per hour base 10 on demand, then 70 % spot: 4.2/7.7/5.6/2.8 spot.
+    spot = (4.2 * 3 + 7.7 * 9 + 5.6 * 5 + 2.8 * 7) / 24
+    assert api.reason == ("avg 17.71 instances over 168 h (2,975 instance-hours/week = max(scheduled floor, "
+                          "desired 14, min 10) each hour; floor above 14 in 119 h) × c5.large × $0.085/h × 730 h, "
+                          "30% spot at ×0.7")
+    assert api.monthly_usd == pytest.approx((425 / 24 - spot + spot * 0.7) * 0.085 * 730) \
+        == pytest.approx(998.3586, abs=1e-3)
+    # worker: 26 x 3 + 33 x 9 + 28 x 5 + desired 22 x 7 = 669 a day (base 0, 10 % on demand)
+    assert worker.reason.startswith("avg 27.88 instances over 168 h (4,683 instance-hours/week")
+    assert worker.monthly_usd == pytest.approx(669 / 24 * (0.1 + 0.9 * 0.6) * 0.085 * 730) \
+        == pytest.approx(1106.9720, abs=1e-3)
+    eu = lines["prod-eu-west-1-worker-asg"]  # 13 x 3 + 16 x 9 + 14 x 5 + desired 11 x 7 = 330 a day
+    assert eu.reason.endswith("× c5.large × $0.085/h × 1.13 (eu-west-1) × 730 h, 90% spot at ×0.6")
+    assert eu.monthly_usd == pytest.approx(330 / 24 * (0.1 + 0.9 * 0.6) * 0.085 * 1.13 * 730)

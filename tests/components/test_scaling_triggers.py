@@ -87,9 +87,9 @@ def test_lean_resource_count_per_tier():
 
 def test_scheduled_actions_in_region_time_zone():
     run = run_stack("prod")
-    mon = by_name(run, "prod-us-east-1-api-schedule-mon-0800").inputs
+    mon = by_name(run, "prod-us-east-1-api-schedule-mon-sun-0900").inputs
     assert (mon["recurrence"], mon["minSize"], mon["maxSize"], mon["desiredCapacity"], mon["timeZone"]) == \
-        ("0 8 * * MON", 25, -1, -1, "America/New_York")
+        ("0 9 * * MON-SUN", 21, -1, -1, "America/New_York")
     sg = [r for r in of_type(run, SCHEDULE) if r.parent == "prod-ap-southeast-1-api-schedule"]
     assert sg and {r.inputs["timeZone"] for r in sg} == {"Asia/Singapore"}
     groups = {r.parent for r in of_type(run, SCHEDULE)}

@@ -117,8 +117,11 @@ def test_cost_lines_price_every_asg(capsys):
     code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "json")
     doc = json.loads(out)
     items = {line["item"]: line for line in doc["cost"]["lines"]}
-    # 14 desired, 10 on-demand base, 70% of the 4 above it on spot (stateless class) = 2.8 / 14 = 20%
-    assert items["prod-us-east-1-api-asg"]["reason"] == "14 × c5.large × $0.085/h × 730 h, 20% spot at ×0.7"
+    # The schedule keeps more than the 14 desired running in 119 of 168 h: 2,975 instance-hours a week; each
+    # hour 10 on-demand base first, then 70 % of the rest on spot (stateless class): 31 % spot over the week.
+    assert items["prod-us-east-1-api-asg"]["reason"] == (
+        "avg 17.71 instances over 168 h (2,975 instance-hours/week = max(scheduled floor, desired 14, min 10) each "
+        "hour; floor above 14 in 119 h) × c5.large × $0.085/h × 730 h, 30% spot at ×0.7")
     assert doc["cost"]["monthly_usd"] == pytest.approx(sum(line["monthly_usd"] for line in doc["cost"]["lines"]), abs=0.05)
     assert doc["policies"] == [] and code == 0
 
@@ -127,7 +130,7 @@ def test_markdown_shows_scaling_data_tier_and_largest_costs_first(capsys):
     code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "markdown")
     assert code == 0
     assert "## Scaling behaviour per tier" in out
-    assert "| us-east-1 | api | 8 alarms+policies | 5 (America/New_York) | stateless 70% above base 10 |" in out
+    assert "| us-east-1 | api | 8 alarms+policies | 4 (America/New_York) | stateless 70% above base 10 |" in out
     assert "| database.shards | 4 | ceil((3000 GB + 500 GB/month x 30/30 months) / 1000 GB per shard)" in out
     cost_section = out.split("\n## Cost\n")[1].split("\n## ")[0]
     top, full = cost_section.split("<details><summary>")

@@ -69,7 +69,7 @@ def test_dry_run_changes_nothing_and_says_what_it_would(aws, capsys, project):
                                    "the running group grows: desired is ignored once the ASG exists), max 4->6 "
                                    "(from the running desired 3, emergency.live_desired)")
     assert {c["resource"].split("/")[1]: c["after"]["min"] for c in doc["changes"] if c["action"] == "schedule"} == {
-        "floor-mon-0800": 6, "floor-sat-0000": 6, "floor-sat-sun-0900": 6, "floor-sat-sun-1800": 6}
+        "floor-mon-0800": 6, "floor-mon-sun-1800": 6, "floor-tue-sun-0900": 6}
     assert doc["cost"]["emergency"]["ceiling_usd"] == 4500.0
     assert doc["config"]["emergency"]["live_desired"] == {REGION: {"api": 3}}
     assert group(API) == (3, 3, 4)
@@ -81,7 +81,7 @@ def test_apply_verify_record_then_plan_agrees_and_none_restores(aws, capsys, pro
     original = (project / "Pulumi.dev.yaml").read_text()
     code, doc, err = emergency(capsys, project, "up", "--target", "api", "--apply")
     assert (code, err) == (0, "")
-    assert all(c["applied"] for c in doc["changes"]) and len(doc["changes"]) == 5
+    assert all(c["applied"] for c in doc["changes"]) and len(doc["changes"]) == 4  # 1 resize + 3 scheduled floors
     # novacron §2: new_count = current_count * 2 from the *running* 4, not the planned 3
     assert group(API) == (8, 8, 8)
     assert set(floors(API).values()) == {8}
@@ -112,7 +112,7 @@ def test_apply_verify_record_then_plan_agrees_and_none_restores(aws, capsys, pro
     # none: back to the computed plan; the running desired 5 is kept inside the planned [3, 4]
     code, doc, _ = emergency(capsys, project, "none", "--apply")
     assert code == 0 and group(API) == (3, 4, 4)
-    assert floors(API) == {"floor-mon-0800": 4, "floor-sat-0000": 3, "floor-sat-sun-0900": 4, "floor-sat-sun-1800": 3}
+    assert floors(API) == {"floor-mon-0800": 4, "floor-mon-sun-1800": 3, "floor-tue-sun-0900": 4}
     assert emergency_of(project) == {"mode": "none"}
     assert cli.main(["status", "--stack", "dev", "--project-dir", str(project)]) == 0
 

@@ -136,7 +136,7 @@ def test_unknown_instance_type_names_the_allowed_ones():
 @pytest.mark.parametrize("itype, hourly", [("t3.small", 0.0208), ("m5.large", 0.096), ("r5.2xlarge", 0.504)])
 def test_one_instance_month_is_the_cited_hourly_price_times_730_hours(itype, hourly):
     # One on-demand instance in us-east-1 (multiplier 1.0): $/h from the cited table x 365 x 24 / 12 h.
-    line = estimate_stack([lt(itype=itype, gb=0.0), asg(desired=1.0)]).lines[0]
+    line = estimate_stack([lt(itype=itype, gb=0.0), asg(desired=1.0, minSize=1.0)]).lines[0]
     assert line.monthly_usd == pytest.approx(hourly * 365 * 24 / 12) == pytest.approx(hourly * 730)
     assert line.reason == f"1 × {itype} × ${hourly:g}/h × 730 h"
     nat = estimate_stack([R("aws:ec2/natGateway:NatGateway", "nat", {})]).lines[0]

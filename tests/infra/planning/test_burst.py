@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.config import ConfigError, apply_overrides, parse_platform, read_stack_file
-from infra.cost.prices import EC2_HOURLY_USD, HOURS_PER_MONTH, REGION_MULTIPLIER
+from infra.cost.prices import EC2_HOURLY_USD, REGION_MULTIPLIER
 from infra.model.scaling import MAX_SCHEDULED_ACTIONS
+from infra.planning import burst
 from infra.planning.pipeline import plan_stack
 from infra.planning.schedule import HOLD_DELAY_MINUTES, reserved_actions
 from tests.conftest import ROOT, by_name, run_stack
@@ -42,8 +43,9 @@ def tiers_of(p):
 
 
 def planned_compute_usd(p) -> float:
-    """Monthly on-demand cost of the planned desired counts: desired x $/h x 730 h, every tier."""
-    return sum(t.desired * usd_per_hour(r, t) * HOURS_PER_MONTH for r, t in tiers_of(p))
+    """Monthly compute of the plan as the estimator prices it: week-averaged max(schedule floor, desired, min),
+    on-demand base first, spot at the class factor (infra/planning/burst.planned_compute_usd), every tier."""
+    return sum(burst.planned_compute_usd(t, r) for r, t in tiers_of(p))
 
 
 def extra_usd(p, multiplier: float, hours: float) -> float:
@@ -76,32 +78,38 @@ def test_event_prewarms_and_releases_after_cooldown():
     assert summary["extra_usd"] == round(extra_usd(p, 2.5, HOURS), 2) == 83.58
     # the budget is far above the plan: nothing is scaled down
     headroom = 250_000 - planned_compute_usd(p)
-    assert p.bursts["budget_headroom_usd"] == round(headroom, 2) == 244_115.18
+    assert p.bursts["budget_headroom_usd"] == round(headroom, 2) == 244_518.23
     assert p.bursts["scale"] == 1.0
-    assert p.bursts["reason"] == "headroom = budget $250,000 - planned compute $5,885/month"
+    assert p.bursts["reason"] == (
+        "headroom = budget $250,000 - planned compute $5,482/month (each group's week-averaged max(scheduled floor, "
+        "desired, min), spot at its max-price factor above the on-demand base)")
+    # us-east-1 api alone: 425 instance-hours a day (see tests/components/test_compute.py), 10 on-demand base
+    api = p.regions["us-east-1"].tiers["api"]
+    spot = (4.2 * 3 + 7.7 * 9 + 5.6 * 5 + 2.8 * 7) / 24
+    assert burst.planned_compute_usd(api, "us-east-1") == pytest.approx((425 / 24 - 0.3 * spot) * 0.085 * 730)
 
 
 def test_event_is_capped_at_max_and_scaled_to_budget():
     capped = plan(f"events={EVENT.replace('2.5', '20')}")
     assert actions(capped, "ap-southeast-1", "api")["event-black-friday-warm"].min_size == 30  # region max
-    # budget $6,000 - planned $5,884.82 = $115.18 headroom for $528.65 of wanted extra: scale = 0.2179
-    tight = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=6000")
-    headroom = 6000 - planned_compute_usd(tight)
+    # budget $5,600 - planned $5,481.77 = $118.23 headroom for $528.65 of wanted extra: scale = 0.2236
+    tight = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5600")
+    headroom = 5600 - planned_compute_usd(tight)
     wanted = extra_usd(tight, 20, HOURS)
-    assert tight.bursts["budget_headroom_usd"] == round(headroom, 2) == 115.18
+    assert tight.bursts["budget_headroom_usd"] == round(headroom, 2) == 118.23
     assert round(wanted, 2) == 528.65
-    assert tight.bursts["scale"] == round(headroom / wanted, 4) == 0.2179
+    assert tight.bursts["scale"] == round(headroom / wanted, 4) == 0.2236
     warm = actions(tight, "us-east-1", "api")["event-black-friday-warm"]
-    # 14 + floor((100 - 14) x scale) = 14 + 18
-    assert warm.min_size == 14 + math.floor(86 * headroom / wanted) == 32
-    assert "ceil(14 desired x 20) = 100 (cap max 100), scaled to 32 to fit the budget headroom $115 " in warm.reason
+    # 14 + floor((100 - 14) x scale) = 14 + 19
+    assert warm.min_size == 14 + math.floor(86 * headroom / wanted) == 33
+    assert "ceil(14 desired x 20) = 100 (cap max 100), scaled to 33 to fit the budget headroom $118 " in warm.reason
     summary = tight.bursts["events"]["black-friday"]
     assert {k: v["min_during_event"] for k, v in summary["tiers"].items()} == {
-        "us-east-1/api": 32, "us-east-1/worker": 60, "us-west-2/api": 18, "us-west-2/worker": 56,
-        "eu-west-1/api": 16, "eu-west-1/worker": 52, "ap-southeast-1/api": 9, "ap-southeast-1/worker": 30}
-    assert summary["extra_usd"] == 112.01 <= tight.bursts["budget_headroom_usd"]
+        "us-east-1/api": 33, "us-east-1/worker": 61, "us-west-2/api": 18, "us-west-2/worker": 57,
+        "eu-west-1/api": 16, "eu-west-1/worker": 53, "ap-southeast-1/api": 9, "ap-southeast-1/worker": 31}
+    assert summary["extra_usd"] == 115.08 <= tight.bursts["budget_headroom_usd"]
     # a budget below the planned compute leaves no headroom: every event minimum stays at desired
-    broke = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5800")
+    broke = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5400")
     assert (broke.bursts["budget_headroom_usd"], broke.bursts["scale"]) == (0.0, 0.0)
     assert actions(broke, "us-east-1", "api")["event-black-friday-warm"].min_size == 14
     assert broke.bursts["events"]["black-friday"]["extra_usd"] == 0.0
@@ -201,13 +209,14 @@ def test_event_one_time_actions_exactly():
         # Los Angeles (UTC-8): only 06:00 (14:00 UTC) falls inside; 09:00 is 17:00 UTC
         "us-west-2/api": [("warm", "08:40", 25), ("hold-20261127-1401", "14:01", 25), ("release", "15:30", 12)],
         "us-west-2/worker": [("warm", "08:40", 43), ("hold-20261127-1401", "14:01", 43), ("release", "15:30", 20)],
-        # Dublin (UTC+0 in November): 09:00 sets 20, above the api's 18 (no re-assert), below the worker's 28
-        "eu-west-1/api": [("warm", "08:40", 18), ("release", "15:30", 20)],
-        "eu-west-1/worker": [("warm", "08:40", 28), ("hold-20261127-0901", "09:01", 28), ("release", "15:30", 20)],
-        # Singapore (UTC+8): the window is 16:40-23:30 local; the pre-warm keeps the recurring 20 of that hour
-        # (above the event's 10 / 15), then 18:00 (5 / 7) and, for the worker, 23:00 (5) are re-asserted
-        "ap-southeast-1/api": [("warm", "08:40", 20), ("hold-20261127-1001", "10:01", 10), ("release", "15:30", 5)],
-        "ap-southeast-1/worker": [("warm", "08:40", 20), ("hold-20261127-1001", "10:01", 15),
+        # Dublin (UTC+0 in November): 09:00 sets 10 / 16, below the api's 18 and the worker's 28: re-asserted
+        "eu-west-1/api": [("warm", "08:40", 18), ("hold-20261127-0901", "09:01", 18), ("release", "15:30", 10)],
+        "eu-west-1/worker": [("warm", "08:40", 28), ("hold-20261127-0901", "09:01", 28), ("release", "15:30", 16)],
+        # Singapore (UTC+8): the window is 16:40-23:30 local; the recurring 6 / 9 of that hour are below the
+        # event's 10 / 15, then 18:00 (5 / 7) and 23:00 (3 / 5) are re-asserted
+        "ap-southeast-1/api": [("warm", "08:40", 10), ("hold-20261127-1001", "10:01", 10),
+                               ("hold-20261127-1501", "15:01", 10), ("release", "15:30", 3)],
+        "ap-southeast-1/worker": [("warm", "08:40", 15), ("hold-20261127-1001", "10:01", 15),
                                   ("hold-20261127-1501", "15:01", 15), ("release", "15:30", 5)],
     }
     api = actions(p, "us-east-1", "api")
@@ -219,10 +228,11 @@ def test_event_one_time_actions_exactly():
     assert "2 recurring action(s) fire inside the window below 35: each re-asserted 1 min later" in \
         api["event-black-friday-warm"].reason
     sg = actions(p, "ap-southeast-1", "api")["event-black-friday-warm"]
-    assert "pre-warm sets 20: the recurring minimum 20 at that moment" in sg.reason
+    assert sg.reason.startswith("ceil(4 desired x 2.5) = 10 (cap max 30)")
+    assert "2 recurring action(s) fire inside the window below 10: each re-asserted 1 min later" in sg.reason
     tiers = p.bursts["events"]["black-friday"]["tiers"]
     assert tiers["us-east-1/api"]["re_asserted_at"] == ["2026-11-27T11:01:00Z", "2026-11-27T14:01:00Z"]
-    assert tiers["eu-west-1/api"]["re_asserted_at"] == []
+    assert tiers["eu-west-1/api"]["re_asserted_at"] == ["2026-11-27T09:01:00Z"]
     assert plan(f"events={EVENT}").to_dict() == p.to_dict()  # stable names and values
 
 
@@ -257,14 +267,14 @@ def test_scheduled_action_limit_holds_with_the_re_asserts():
         assert "more kept free for the burst events' one-time actions (AWS limit 125" in schedule.reason
         minimum = p.bursts["events"]["month"]["tiers"][f"{region}/{tier.tier}"]["min_during_event"]
         assert all(m <= HOLD_DELAY_MINUTES for *_, m in _dips(schedule, minimum, begin, release)), (region, tier.tier)
-    # us-east-1 api: the plain schedule (29 transitions, 5 actions, all below 35) would need 2 + 128 one-time
-    # actions over 31 days; merged (higher value kept) to 26 transitions, 5 actions + 116 one-time = 121 fit
+    # us-east-1 api: the plain schedule (28 transitions, 4 actions, all below 35) would need 2 + 124 one-time
+    # actions over 31 days; merged (higher value kept) to 26 transitions, 4 actions + 117 one-time = 121 fit
     plain = plan().regions["us-east-1"].tiers["api"].scaling.schedule
-    assert "29 transitions -> 5 scheduled actions (limit 125)" in plain.reason
-    assert reserved_actions(cfg_of(f"events={MONTH}"), "api", plain, 14, 100) == 2 + 128
+    assert "28 transitions -> 4 scheduled actions (limit 125)" in plain.reason
+    assert reserved_actions(cfg_of(f"events={MONTH}"), "api", plain, 14, 100) == 2 + 124
     api = p.regions["us-east-1"].tiers["api"].scaling.schedule
-    assert (sum(1 for a in api.actions if a.recurrence), sum(1 for a in api.actions if a.start_time)) == (5, 116)
-    assert api.reason.endswith("26 transitions -> 5 scheduled actions (limit 26); at most 116 more kept free for "
+    assert (sum(1 for a in api.actions if a.recurrence), sum(1 for a in api.actions if a.start_time)) == (4, 117)
+    assert api.reason.endswith("26 transitions -> 4 scheduled actions (limit 26); at most 117 more kept free for "
                                "the burst events' one-time actions (AWS limit 125 scheduled actions per group); "
                                "transitions merged (higher value kept) to make that room")
     # the Pulumi program creates exactly those actions: none of the 8 groups passes 125
@@ -298,4 +308,4 @@ def test_event_actions_are_one_time_schedules_in_the_stack():
     p = plan(f"events={EVENT.replace('2026', '2099')}")
     curve = p.regions["eu-west-1"].tiers["worker"].scaling.schedule.curve
     assert release.inputs["startTime"] == "2099-11-27T15:30:00Z"
-    assert release.inputs["minSize"] == curve[4 * 24 + 15] == 20
+    assert release.inputs["minSize"] == curve[4 * 24 + 15] == 16

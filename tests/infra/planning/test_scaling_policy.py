@@ -11,7 +11,7 @@ from infra.model.scaling import LADDERS, MAX_SCHEDULED_ACTIONS
 from infra.planning import scaling_policy as sp
 from infra.planning.pipeline import plan_capacity
 from infra.planning.rollout import plan_rollout
-from infra.planning.schedule import build_schedule, cost_schedule_curve, floor_curve
+from infra.planning.schedule import build_schedule, cost_schedule_curve, floor_curve, group_shares
 from infra.planning.vertical import plan_vertical
 from tests.conftest import ROOT, stack_platform
 
@@ -143,8 +143,7 @@ def test_prod_schedule_in_region_time_zone():
     assert sched.time_zone == "Asia/Singapore" and len(sched.curve) == 168
     api = plan.regions["us-east-1"].tiers["api"].scaling.schedule
     assert {a.recurrence: a.min_size for a in api.actions} == {
-        "0 6 * * MON-SUN": 16, "0 8 * * MON": 25, "0 9 * * MON-SUN": 21, "0 18 * * MON-SUN": 18,
-        "0 23 * * MON-SUN": 10}
+        "0 6 * * MON-SUN": 16, "0 9 * * MON-SUN": 21, "0 18 * * MON-SUN": 18, "0 23 * * MON-SUN": 10}
 
 
 def test_build_schedule_merges_clamps_and_limits():
@@ -253,7 +252,7 @@ def test_emergency_keeps_schedule_names_and_clamps_values():
 
 
 
-SLUGS_US_EAST_1_API = ["mon-sun-0600", "mon-0800", "mon-sun-0900", "mon-sun-1800", "mon-sun-2300"]
+SLUGS_US_EAST_1_API = ["mon-sun-0600", "mon-sun-0900", "mon-sun-1800", "mon-sun-2300"]
 
 
 @pytest.mark.parametrize("mode,target,tier,floor", [
@@ -287,3 +286,22 @@ def test_planners_are_pure():
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not names & {"pulumi", "pulumi_aws", "boto3"}, module
+
+
+def test_cost_schedule_targets_split_over_the_groups():
+    """novacron §6 targets (20/5/3/25) are its one fleet-wide ASG's: each group carries its share of the
+    desired instances, so the Monday 08:00 cost-schedule floors sum to about 25, not 8 x 25 = 201."""
+    cfg = cfg_of()
+    curve, reason = floor_curve(cfg, desired=14, lo=0, hi=100, share=(14, 91))
+    assert curve[8] == 16  # ceil(25 x 14/91) = 4 < int(14 x 1.2) = 16: the time-of-day factor binds
+    assert "ceil(cost schedule target x 14/91: this group's share" in reason
+    alone, _ = floor_curve(cfg, desired=0, lo=0, hi=100, share=(14, 91))
+    assert (alone[8], alone[24 + 12], alone[24 + 20], alone[5 * 24 + 12]) == (4, 4, 1, 1)  # 25/20/5/3 x 14/91
+    plan = plan_of()
+    desired = {(r, t): tier.desired for r, region in plan.regions.items() for t, tier in region.tiers.items()}
+    assert sum(desired.values()) == 91
+    shares = group_shares(cfg, desired)
+    parts = [floor_curve(cfg, 0, 0, 1000, shares[key])[0][8] for key in desired]
+    assert sorted(parts) == [2, 2, 2, 3, 4, 4, 5, 7] and sum(parts) == 29  # 25 + rounding up per group
+    mon_0800 = sum(tier.scaling.schedule.curve[8] for region in plan.regions.values() for tier in region.tiers.values())
+    assert mon_0800 == 106  # the time-of-day factor 1.2 on desired binds everywhere (was 201 with 8 x 25)
