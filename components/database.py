@@ -55,7 +55,7 @@ class DataRegionArgs:
     app_security_group_id: pulumi.Input[str]
     rds: bool  # this region holds shard primaries or replicas
     parameter_group_family: str
-    max_connections: int
+    max_connections: int | str  # a number, or RDS's formula (e.g. LEAST({DBInstanceClassMemory/9531392},5000))
 
 
 class DataRegion(pulumi.ComponentResource):
