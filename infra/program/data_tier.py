@@ -46,7 +46,8 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
         data[name] = DataRegion(f"{stack}-{name}-data", DataRegionArgs(
             naming=naming, region=name, account_id=account_id, vpc_id=region.vpc.id, subnet_ids=private,
             app_security_group_id=region.app_sg.id, rds=name == primary or name in db.cross_region_replicas,
-            parameter_group_family=db.parameter_group_family, max_connections=db.max_connections_parameter), opts=opts)
+            parameter_group_family=db.parameter_group_family, max_connections=db.max_connections_parameter,
+            subscriptions=cfg.alerts.subscriptions()), opts=opts)
         caches[name] = Cache(f"{stack}-{name}-cache", CacheArgs(
             naming=naming, region=name, plan=cache_plan, vpc_id=region.vpc.id, subnet_ids=private,
             app_security_group_id=region.app_sg.id, kms_key_arn=data[name].key.arn), opts=opts)
