@@ -4,13 +4,14 @@ Every region: a customer-managed KMS key (rotation on, alias) for its cache. Reg
 RDS instances (the primary, and any `database.cross_region_replicas` region) also get the DB
 subnet group (private subnets), the DB security group (5432 only from the app tiers' SG), the
 parameter group carrying the plan's max_connections, and the SNS topic the data alarms notify
-(encrypted with the key; CloudWatch may use the key to publish).
+(encrypted with the key; CloudWatch may use the key to publish) with a subscription per `alerts` target.
 
 The key and the subnet group are stateful: `protect` + `retain_on_delete`, and nothing that a
 scaling change touches is part of their inputs, so they are never replaced.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Sequence
@@ -55,7 +56,9 @@ class DataRegionArgs:
     app_security_group_id: pulumi.Input[str]
     rds: bool  # this region holds shard primaries or replicas
     parameter_group_family: str
-    max_connections: int
+    max_connections: int | str  # a number, or RDS's formula (e.g. LEAST({DBInstanceClassMemory/9531392},5000))
+    # (SNS protocol, endpoint) of who the alarm topic notifies (config `alerts`, Issue 17).
+    subscriptions: tuple[tuple[str, str], ...] = ()
 
 
 class DataRegion(pulumi.ComponentResource):
@@ -98,5 +101,10 @@ class DataRegion(pulumi.ComponentResource):
                 tags=tags("db-params"), opts=child)
             self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=self.key.arn,
                                        tags=tags("data-alarms"), opts=child)
+            for protocol, endpoint in args.subscriptions:
+                # Named by a hash of the endpoint, not its position: adding a target never renames the others.
+                digest = hashlib.sha256(endpoint.encode()).hexdigest()[:8]
+                aws.sns.TopicSubscription(f"{name}-alarms-{protocol}-{digest}", topic=self.topic.arn,
+                                          protocol=protocol, endpoint=endpoint, opts=child)
             outputs.update(subnet_group=self.subnet_group.name, alarm_topic_arn=self.topic.arn)
         self.register_outputs(outputs)

@@ -4,6 +4,9 @@ Shard i is always `<stack>-db-shard-<i>` (logical name and RDS identifier), so a
 leaves shards 0..N-1 exactly as they were. Primaries are protected and retained on delete;
 replicas are disposable (scaling in deletes them, novacron 5 "remove": --skip-final-snapshot).
 A draining shard (database.allow_shard_removal) is unprotected and keeps a final snapshot.
+After a primary-region failover (plan.promoted_region, infra/planning/failover.py) cross-region replica 0 of
+every shard there is promoted in place: no replicate_source_db, a primary's backups, deletion protection, final
+snapshot, protect + retain_on_delete; same name, so it is an update, not a replacement. The old primaries stay.
 
 Alarms (novacron 5), all to the region's encrypted SNS topic. To keep a 64-shard stack lean,
 each alarm watches up to 10 instances through a metric-math MAX (the CloudWatch limit for a
@@ -36,9 +39,11 @@ from infra.model.data import (
     POOL_ADD_REPLICA_PCT,
     POOL_RAISE_PCT,
     POOL_RAISED_MAX_CONNECTIONS,
+    PROMOTED_REPLICA_NUMBER,
     REPLICA_LAG_LIMIT_MS,
     STORAGE_FULL_PCT,
     DatabasePlan,
+    replica_identifier,
     shard_name,
 )
 
@@ -96,6 +101,8 @@ class ShardSet(pulumi.ComponentResource):
                                                   policy_arn=MONITORING_POLICY_ARN, opts=child)
         self._name, self._args, self._attachment = name, args, attachment
         self.primaries: dict[int, aws.rds.Instance] = {}
+        # shard -> its writer: the primary, or the promoted cross-region replica after a failover
+        self.writers: dict[int, aws.rds.Instance] = {}
         self.replicas: dict[int, list[aws.rds.Instance]] = {}
         # replica identifiers per region (None = primary region), in shard order: what the lag alarms watch
         self._replica_idents: dict[str | None, list[str]] = {None: [], **{r: [] for r in args.cross_regions}}
@@ -103,6 +110,7 @@ class ShardSet(pulumi.ComponentResource):
             draining = index in plan.draining_shards
             primary = self._primary(index, draining)
             self.primaries[index] = primary
+            self.writers[index] = primary
             if draining:
                 continue
             replicas = [self._replica(index, j, primary, None, args.primary) for j in range(plan.read_replicas_per_shard)]
@@ -114,6 +122,7 @@ class ShardSet(pulumi.ComponentResource):
         self.register_outputs({
             "shards": {shard_name(naming.stack, i): p.address for i, p in self.primaries.items()},
             "replica_count": sum(len(r) for r in self.replicas.values()),
+            "writers": {shard_name(naming.stack, i): w.address for i, w in self.writers.items()},
         })
 
     def _common(self, refs: DataRegionRefs, instance_class: str) -> dict[str, object]:
@@ -153,9 +162,10 @@ class ShardSet(pulumi.ComponentResource):
 
     def _replica(self, index: int, number: int, primary: aws.rds.Instance, region: str | None,
                  refs: DataRegionRefs) -> aws.rds.Instance:
-        args = self._args
+        args, plan = self._args, self._args.plan
         where = f"-{region}" if region else ""
-        ident = f"{shard_name(args.naming.stack, index)}{where}-replica-{number}"
+        ident = replica_identifier(args.naming.stack, index, region, number)
+        promoted = region is not None and region == plan.promoted_region and number == PROMOTED_REPLICA_NUMBER
         extra: dict[str, object] = {}
         opts = pulumi.ResourceOptions(parent=self)
         if region:
@@ -164,14 +174,26 @@ class ShardSet(pulumi.ComponentResource):
             extra = {"replicate_source_db": primary.arn, "db_subnet_group_name": refs.subnet_group_name}
         else:
             extra = {"replicate_source_db": primary.identifier}
+        safety: dict[str, object] = {"skip_final_snapshot": True, "deletion_protection": False}
+        if promoted:
+            # novacron 5 promote (infra/planning/failover.py): without replicate_source_db the provider promotes the
+            # replica in place (promote-read-replica), same name and identifier; it then holds the shard's only
+            # writable copy, so it gets a primary's backups, deletion protection, final snapshot and protection.
+            del extra["replicate_source_db"]
+            safety = {"skip_final_snapshot": False, "final_snapshot_identifier": f"{ident}{FINAL_SNAPSHOT_SUFFIX}",
+                      "deletion_protection": True, "backup_retention_period": BACKUP_RETENTION_DAYS}
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
         # novacron 5 manage_read_replicas add: --db-instance-class db.r5.xlarge (database.replica_instance_class);
         # the emergency replica (novacron 2) keeps db.r5.2xlarge. Cross-region replicas are never emergency ones.
-        iclass = args.plan.replica_instance_class if region else args.plan.replica_class(number)
+        iclass = plan.replica_instance_class if region else plan.replica_class(number)
         replica = aws.rds.Instance(
-            f"{self._name}-shard-{index}{where}-replica-{number}", identifier=ident, skip_final_snapshot=True,
-            deletion_protection=False, tags=args.naming.tags("db-replica", shard=str(index)), opts=opts,
-            **extra, **self._common(refs, iclass))
-        self._replica_idents[region].append(ident)
+            f"{self._name}-shard-{index}{where}-replica-{number}", identifier=ident,
+            tags=args.naming.tags("db-replica", shard=str(index)), opts=opts,
+            **safety, **extra, **self._common(refs, iclass))
+        if promoted:
+            self.writers[index] = replica  # a standalone primary has no ReplicaLag to watch
+        else:
+            self._replica_idents[region].append(ident)
         return replica
 
     def _max_alarm(self, name: str, metric: str, idents: list[str], threshold: float, description: str,
@@ -195,8 +217,8 @@ class ShardSet(pulumi.ComponentResource):
         live = [shard_name(stack, i) for i in range(plan.shards)]
         child = pulumi.ResourceOptions(parent=self)
         actions = {
-            POOL_RAISE_PCT: (f"raise database.max_connections (runbook level {POOL_RAISED_MAX_CONNECTIONS}; now "
-                             f"{plan.max_connections})"),
+            POOL_RAISE_PCT: (f"raise database.max_connections above the {plan.max_connections} in force (runbook "
+                             f"level {POOL_RAISED_MAX_CONNECTIONS}, applied only above the engine default; reboot)"),
             POOL_ADD_REPLICA_PCT: "add a read replica to every shard: raise database.extra_replicas by 1",
         }
         for group in range(0, len(live), ALARM_METRICS_MAX):

@@ -110,8 +110,8 @@ def data_changes(target: str, planned: PlannedState, live: LiveState) -> tuple[l
                 continue
             seen.add(key)
             changes.append(Change(have.region, "database", have.parameter_group, "parameter",
-                                  {"max_connections": None if have_value is None else int(have_value)},
-                                  {"max_connections": int(want_value)},
+                                  {"max_connections": _count(have_value)},
+                                  {"max_connections": _count(want_value)},
                                   "novacron §2 modify-db-parameter-group max_connections; static in PostgreSQL: "
                                   "applies at each instance's next reboot",
                                   {"group": have.parameter_group, "name": "max_connections", "value": want_value}))
@@ -179,3 +179,8 @@ def verify(changes: Iterable[Change], planned: PlannedState, live: LiveState) ->
             if alarm.state == "ALARM":
                 out.append({"check": f"alarm {alarm.name}", "ok": None, "detail": f"in ALARM: {alarm.reason}"})
     return out
+
+
+def _count(value: str | None) -> int | str | None:
+    """A max_connections value: a number, or RDS's per-class formula (Issue 17) kept as text."""
+    return int(value) if value is not None and value.isdigit() else value

@@ -30,6 +30,9 @@ def policy_config_for(stack: str, cfg: PlatformConfig) -> dict[str, Any]:
     config = engine.with_budget(base, cfg.budget_usd_month, **extra)
     for name in ("asg-min-max", "multi-az-in-prod"):
         config[name] = {**(config.get(name) or {}), "environment": cfg.environment}
+    # Issue 17: the writer check needs to know which regions are down (pulumi preview: set it in the pack config).
+    config["writer-in-healthy-region"] = {**(config.get("writer-in-healthy-region") or {}),
+                                          "failed_regions": list(cfg.failed_regions)}
     return config
 
 

@@ -81,7 +81,10 @@ def sections(doc: Mapping[str, Any]) -> list[Section]:
 
 def notes(doc: Mapping[str, Any]) -> list[str]:
     """The plan's notes (warnings a reviewer should read)."""
-    return [str(note) for note in doc["capacity"].get("notes") or []]
+    notes = list(doc["capacity"].get("notes") or [])
+    # the data tier's own notes (storage, shard removal, Issue 17's failover steps) are printed too
+    notes += (doc["capacity"].get("database") or {}).get("notes") or []
+    return [str(note) for note in notes]
 
 
 def cost_lines(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -47,16 +47,19 @@ class DatabaseConfig(Section):
     sharding: Literal["user", "transaction", "content", "governance"] = "user"
     # novacron 5 add_shard: --allocated-storage 1000 (GB of gp3 per shard primary).
     storage_gb_per_shard: Annotated[int, Field(ge=20, le=65_536)] = 1000
-    # novacron 5 manage_connection_pool: pool > 80% -> `ALTER SYSTEM SET max_connections = 500`.
-    # IaC cannot react within minutes, so the estate runs at the runbook's raised level from day one;
-    # the 80% alarm then tells the operator to raise this key further.
-    max_connections: Annotated[int, Field(ge=20, le=10_000)] = 500
+    # novacron 5 manage_connection_pool: pool > 80% -> raise max_connections. None (default): RDS's own
+    # formula for the instance class (infra/planning/connections.py); a value only applies above it.
+    max_connections: Annotated[int | None, Field(ge=20, le=10_000)] = None
     # novacron 5: pool > 90% -> `manage_read_replicas add`. The 90% alarm asks the operator to raise this
     # (read replicas added to every shard on top of the relay "Read Replicas" formula).
     extra_replicas: Annotated[int, Field(ge=0, le=15)] = 0
     # Regions (besides the primary) that get read replicas of every shard (local reads, DR copy).
     cross_region_replicas: Annotated[list[AwsRegionName], Field(max_length=16)] = []
     cross_region_replicas_per_shard: Annotated[int, Field(ge=1, le=5)] = 1
+    # Issue 17: after a primary-region failover has been applied (`pulumi up` promoted replica 0 of every shard
+    # in this region), name the region here so the promoted writers stay standalone when `failed_regions` is
+    # cleared again: RDS cannot turn a promoted instance back into a replica. None = no promotion done.
+    promoted_region: AwsRegionName | None = None
     # Shard safety (Issue 5): shards are never removed implicitly. `previous_shards` is the count now
     # deployed (stack output database.shard_count); planning fewer needs allow_shard_removal: true.
     min_shards: Annotated[int, Field(ge=1, le=1024)] = 1
@@ -84,6 +87,10 @@ class DatabaseConfig(Section):
                             "would outgrow its allocated storage; need shard_target_gb <= storage_gb_per_shard")
         if self.min_shards > self.max_shards:
             raise KeyPathError("database.min_shards", f"{self.min_shards} > max_shards {self.max_shards}; need min <= max")
+        if self.promoted_region is not None and self.promoted_region not in self.cross_region_replicas:
+            raise KeyPathError("database.promoted_region",
+                               f"{self.promoted_region!r} holds no cross-region replicas to promote; allowed: "
+                               f"{', '.join(self.cross_region_replicas) or '(none: list it in cross_region_replicas)'}")
         if self.allow_shard_removal and self.previous_shards is None:
             raise KeyPathError("database.allow_shard_removal",
                             "true needs database.previous_shards (the shard count deployed now) to name the "

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from infra.config.alerts import AlertsConfig
 from infra.config.base import Section, TagValue
 from infra.config.data import CacheConfig, DatabaseConfig
 from infra.config.demand import BurstEvent, DemandConfig, event_problems
@@ -69,6 +70,7 @@ class PlatformConfig(Section):
     emergency: EmergencyConfig = EmergencyConfig()
     kubernetes: KubernetesConfig = KubernetesConfig()
     dns: DnsConfig | None = None
+    alerts: AlertsConfig = AlertsConfig()  # Issue 17: who the alarm topics notify (infra/config/alerts.py)
     scaling: ScalingConfig = ScalingConfig()
     edge: EdgeConfig = Field(default_factory=lambda: EdgeConfig())
     # Known traffic events (each adds scheduled actions to the 125-action budget the planner checks).

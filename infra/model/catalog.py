@@ -89,6 +89,11 @@ INSTANCE_TYPES: dict[str, InstanceSpec] = {
 DB_INSTANCE_CLASSES: tuple[str, ...] = (
     "db.t3.medium", "db.r5.large", "db.r5.xlarge", "db.r5.2xlarge", "db.r5.4xlarge",
 )
+# Nominal memory of each DB instance class (AWS "DB instance classes" hardware specifications, 2026): the
+# input of RDS's default max_connections formula (infra/planning/connections.py).
+DB_INSTANCE_MEMORY_GIB: dict[str, int] = {
+    "db.t3.medium": 4, "db.r5.large": 16, "db.r5.xlarge": 32, "db.r5.2xlarge": 64, "db.r5.4xlarge": 128,
+}
 CACHE_NODE_TYPES: tuple[str, ...] = (
     "cache.t3.small", "cache.t3.medium", "cache.r5.large", "cache.r5.xlarge", "cache.r5.2xlarge",
 )

@@ -23,9 +23,10 @@ SHARDING_STRATEGIES: dict[str, str] = {
 REPLICA_LAG_LIMIT_MS = 1000
 
 
-# novacron 5 manage_connection_pool: > 80% -> max_connections 500; > 90% -> add a read replica.
+# novacron 5 manage_connection_pool: > 80% -> max_connections 500; > 90% -> add a read replica. The 500 applies
+# only where it raises the engine's default (infra/planning/connections.py), never as a pinned value.
 POOL_RAISE_PCT = 80
-POOL_RAISED_MAX_CONNECTIONS = 500  # also the config default of database.max_connections
+POOL_RAISED_MAX_CONNECTIONS = 500
 POOL_ADD_REPLICA_PCT = 90
 
 
@@ -131,6 +132,23 @@ class DatabasePlan:
     cross_region_reason: str
     shard_notes: tuple[str, ...] = field(default_factory=tuple)
     allow_major_version_upgrade: bool = False  # database.allow_major_version_upgrade (the RDS input)
+    # Issue 17 (infra/planning/failover.py): the region whose cross-region replica 0 of every shard is promoted
+    # to a standalone writer; None = the shard primaries in primary_region write.
+    promoted_region: str | None = None
+    writer_reason: str = ""
+    # The parameter group's max_connections value: RDS's formula, or a number above it (connections.py).
+    max_connections_parameter: str = ""
+
+    @property
+    def writer_region(self) -> str:
+        """Where every shard's writer lives: the promoted region after a failover, else the primary region."""
+        return self.promoted_region or self.primary_region
+
+    def writer_identifier(self, stack: str, index: int) -> str:
+        """RDS identifier of shard `index`'s writer (the promoted cross-region replica 0 after a failover)."""
+        if self.promoted_region:
+            return promoted_identifier(stack, index, self.promoted_region)
+        return shard_name(stack, index)
 
     @property
     def shard_indexes(self) -> tuple[int, ...]:
@@ -187,6 +205,7 @@ class DatabasePlan:
             "cross_region_replicas": dict(self.cross_region_replicas),
             "cross_region_replicas_reason": self.cross_region_reason,
             "max_connections": self.max_connections, "max_connections_reason": self.max_connections_reason,
+            "max_connections_parameter": self.max_connections_parameter,
             "storage_gb_per_shard": self.storage_gb_per_shard,
             "max_allocated_storage_gb": self.max_allocated_storage_gb,
             "storage_fill_gb": self.storage_fill_gb, "storage_fill_pct": round(self.storage_fill_pct, 2),
@@ -197,6 +216,8 @@ class DatabasePlan:
             "connection_alarms_reason": {f"{pct}%": r for pct, r in self.connection_alarm_reasons.items()},
             "connection_replica_alarm": CONNECTIONS_ADD_REPLICA,
             "connection_replica_alarm_reason": CONNECTIONS_ADD_REPLICA_REASON,
+            "writer_region": self.writer_region, "writer_reason": self.writer_reason,
+            "promoted_region": self.promoted_region,
             "notes": list(self.shard_notes),
         }
 
@@ -235,3 +256,19 @@ def shard_name(stack: str, index: int) -> str:
     if not base[0].isalpha():
         base = f"s-{base}"
     return f"{base}-db-shard-{index}"
+
+
+# novacron 5 manage_read_replicas "promote" promotes one replica: the first (number 0) cross-region replica of
+# each shard in the failover region, so its logical name and identifier stay what they were as a replica.
+PROMOTED_REPLICA_NUMBER = 0
+
+
+def replica_identifier(stack: str, index: int, region: str | None, number: int) -> str:
+    """RDS identifier of a read replica: `<shard>-replica-<n>` locally, `<shard>-<region>-replica-<n>` cross-region."""
+    where = f"-{region}" if region else ""
+    return f"{shard_name(stack, index)}{where}-replica-{number}"
+
+
+def promoted_identifier(stack: str, index: int, region: str) -> str:
+    """The cross-region replica of shard `index` that a primary-region failover promotes to its writer."""
+    return replica_identifier(stack, index, region, PROMOTED_REPLICA_NUMBER)

@@ -28,8 +28,6 @@ from infra.model.data import (
     EMERGENCY_MAX_CONNECTIONS,
     EMERGENCY_REPLICA_INSTANCE_CLASS,
     POOL_ADD_REPLICA_PCT,
-    POOL_RAISE_PCT,
-    POOL_RAISED_MAX_CONNECTIONS,
     RDS_MAX_STORAGE_GB,
     SHARDING_STRATEGIES,
     STORAGE_AUTOSCALING_FACTOR,
@@ -40,6 +38,7 @@ from infra.model.data import (
 
 # Multi-AZ environments are also enforced by the policy pack: named once in infra/model/guardrails.py.
 from infra.model.guardrails import MULTI_AZ_ENVIRONMENTS  # noqa: F401 (re-exported)
+from infra.planning.connections import REBOOT_NOTE, plan_max_connections
 
 # relay "Read Replicas" calculateReplicaNeeds: (read share above, reads per replica); else branch below.
 REPLICA_RULES: tuple[tuple[float, float], ...] = (
@@ -226,17 +225,20 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
     reason += (f"; class {db.replica_instance_class} (database.replica_instance_class; novacron 5 "
                "manage_read_replicas add)" + (f", emergency {EMERGENCY_REPLICA_INSTANCE_CLASS}" if emergency else ""))
 
-    max_conn = db.max_connections
-    conn_reason = (f"database.max_connections {max_conn} (default {POOL_RAISED_MAX_CONNECTIONS}: novacron 5 raises "
-                   f"max_connections to {POOL_RAISED_MAX_CONNECTIONS} when the pool is > {POOL_RAISE_PCT}% used)")
-    if _emergency_applies(cfg, "database") and max_conn < EMERGENCY_MAX_CONNECTIONS:
-        max_conn = EMERGENCY_MAX_CONNECTIONS
-        conn_reason += f"; emergency up {cfg.emergency.target}: {EMERGENCY_MAX_CONNECTIONS} (novacron 2)"
-    # max_connections is a static PostgreSQL parameter: RDS applies it at the next reboot.
-    conn_reason += "; static parameter, applied at the next reboot"
+    # Issue 17: the engine's default for the class first; the runbooks' raises only upward (connections.py).
+    connections = plan_max_connections(
+        db.instance_class, db.max_connections,
+        EMERGENCY_MAX_CONNECTIONS if _emergency_applies(cfg, "database") else None)
+    max_conn, conn_reason = connections.limit, connections.reason
+    if connections.raised:
+        notes += (f"max_connections {connections.parameter} on every shard instance: {REBOOT_NOTE}",)
 
     projected = db.size_gb + db.growth_gb_month * cfg.demand.forecast_days / DAYS_PER_MONTH
-    cap, fill, storage_reason, storage_notes = plan_storage(projected, shards, db.storage_gb_per_shard)
+    # Issue 17: a replicated shard (governance) holds every key, so it is sized for the whole data set.
+    holding = 1 if strategy == "replicated" else shards
+    cap, fill, storage_reason, storage_notes = plan_storage(projected, holding, db.storage_gb_per_shard)
+    if strategy == "replicated":
+        storage_reason = f"replicated: each of the {shards} shards holds all the data; {storage_reason}"
     notes += storage_notes
 
     cross_reason = (", ".join(f"{r}: {n} per shard (database.cross_region_replicas_per_shard)" for r, n in cross.items())
@@ -248,7 +250,8 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         shards=shards, shards_reason=f"{shards_reason}; strategy {strategy} (relay: {db.sharding} -> {strategy})",
         draining_shards=draining, read_replicas_per_shard=per_shard, read_replicas_per_shard_reason=reason,
         replica_instance_class=db.replica_instance_class, emergency_replicas_per_shard=emergency,
-        max_connections=max_conn, max_connections_reason=conn_reason, storage_gb_per_shard=db.storage_gb_per_shard,
+        max_connections=max_conn, max_connections_reason=conn_reason,
+        max_connections_parameter=connections.parameter, storage_gb_per_shard=db.storage_gb_per_shard,
         max_allocated_storage_gb=cap, storage_fill_gb=fill, storage_reason=storage_reason,
         multi_az=cfg.environment in MULTI_AZ_ENVIRONMENTS, primary_region=primary,
         cross_region_replicas=cross, cross_region_reason=cross_reason, shard_notes=notes,

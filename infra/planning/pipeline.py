@@ -15,8 +15,10 @@ from pathlib import Path
 from infra.config import PlatformConfig
 from infra.model.capacity import CapacityPlan
 from infra.planning import burst, capacity
+from infra.planning.alerts import alert_notes
 from infra.planning.change_guard import check_changes
 from infra.planning.data_plan import plan_cache, plan_database
+from infra.planning.failover import plan_data_failover
 from infra.planning.forecast import HISTORY_ISSUE, DemandForecast, forecast_demand
 from infra.planning.network import plan_network
 from infra.planning.scaling_policy import apply_scaling
@@ -53,8 +55,10 @@ def plan_capacity(cfg: PlatformConfig, forecast: DemandForecast | None = None) -
     history's DemandForecast) replaces `peak_rps x growth` as the demand the tiers are sized for."""
     network = plan_network(cfg)
     notes = check_changes(cfg, network)  # refuses what AWS cannot do to what exists, before any sizing
+    notes = alert_notes(cfg) + notes  # first: the planners' own notes keep their place at the end
     plan = capacity.plan_compute(cfg, forecast)
-    plan = dataclasses.replace(plan, database=plan_database(cfg), cache=plan_cache(cfg), network=network,
+    database = plan_data_failover(cfg, plan_database(cfg))  # the data follows a failed primary region
+    plan = dataclasses.replace(plan, database=database, cache=plan_cache(cfg), network=network,
                                notes=plan.notes + notes)
     return apply_scaling(cfg, plan)
 

@@ -23,6 +23,7 @@ from typing import Any
 from infra.config import PlatformConfig
 from infra.model.data import DatabasePlan, shard_name
 from infra.planning.data_plan import plan_database
+from infra.planning.failover import plan_data_failover
 
 # Time sharding: months per shard = shard_target_gb / growth_gb_month (the months a shard takes to
 # fill, relay createShardingPlan's target size); 12 when the data does not grow.
@@ -75,7 +76,8 @@ def _geographic(regions: list[str], shards: int) -> dict[str, list[int]]:
 
 def build_shard_map(cfg: PlatformConfig, plan: DatabasePlan, stack: str) -> dict[str, Any]:
     """The shard map document (JSON-serialisable) for the stack's live shards."""
-    shards = [{"index": i, "identifier": shard_name(stack, i), "region": plan.primary_region}
+    shards = [{"index": i, "identifier": shard_name(stack, i), "region": plan.primary_region,
+               "writer": plan.writer_identifier(stack, i), "writer_region": plan.writer_region}
               for i in range(plan.shards)]
     doc: dict[str, Any] = {
         "stack": stack, "sharding": plan.sharding, "strategy": plan.strategy, "shard_count": plan.shards,
@@ -108,7 +110,7 @@ def build_shard_map(cfg: PlatformConfig, plan: DatabasePlan, stack: str) -> dict
 
 def shard_map_for(cfg: PlatformConfig, stack: str) -> dict[str, Any]:
     """Shard map of a validated config: what `scaling plan --out` writes as shard_map.json."""
-    return build_shard_map(cfg, plan_database(cfg), stack)
+    return build_shard_map(cfg, plan_data_failover(cfg, plan_database(cfg)), stack)
 
 
 def route(shard_map: dict[str, Any], key: str) -> tuple[int, ...]:

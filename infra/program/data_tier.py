@@ -48,7 +48,8 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
         data[name] = DataRegion(f"{stack}-{name}-data", DataRegionArgs(
             naming=naming, region=name, account_id=account_id, vpc_id=region.vpc.id, subnet_ids=private,
             app_security_group_id=region.app_sg.id, rds=name == primary or name in db.cross_region_replicas,
-            parameter_group_family=db.parameter_group_family, max_connections=db.max_connections), opts=opts)
+            parameter_group_family=db.parameter_group_family, max_connections=db.max_connections_parameter,
+            subscriptions=cfg.alerts.subscriptions()), opts=opts)
         caches[name] = Cache(f"{stack}-{name}-cache", CacheArgs(
             naming=naming, region=name, plan=cache_plan, vpc_id=region.vpc.id, subnet_ids=private,
             app_security_group_id=region.app_sg.id, kms_key_arn=data[name].key.arn, auth_token=auth_token),
@@ -63,8 +64,12 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
         "database": {
             "region": primary, "shard_count": db.shards, "strategy": db.strategy,
             "read_replicas": db.read_replicas, "max_connections": db.max_connections,
-            "endpoints": {name: shards.primaries[i].address for i, name in
+            # What the applications connect to: each shard's writer (the promoted replica after a primary-region
+            # failover, infra/planning/failover.py), so the endpoint follows the data.
+            "endpoints": {name: shards.writers[i].address for i, name in
                           ((i, f"{stack}-db-shard-{i}") for i in db.shard_indexes)},
+            "writer_region": db.writer_region,
+            "writers": {f"{stack}-db-shard-{i}": db.writer_identifier(stack, i) for i in range(db.shards)},
             "alarm_topic_arn": data[primary].topic.arn if data[primary].topic else None,
         },
         "caches": {name: cache.group.primary_endpoint_address for name, cache in caches.items()},

@@ -37,6 +37,7 @@ RULES: tuple[Rule, ...] = (
     security.RDS_NOT_PUBLIC,
     data.MULTI_AZ_IN_PROD,
     data.DELETION_PROTECTION,
+    data.WRITER_IN_HEALTHY_REGION,
     security.IMDSV2_REQUIRED,
     network.NO_PUBLIC_INGRESS,
     tags.REQUIRED_TAGS,

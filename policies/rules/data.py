@@ -1,4 +1,5 @@
-"""Data durability policies: Multi-AZ databases and caches, protected primaries with a final snapshot."""
+"""Data durability policies: Multi-AZ databases and caches, protected primaries with a final snapshot, and a
+writer for every shard outside the failed regions."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -7,18 +8,23 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from infra.model import guardrails
+from infra.model.recorded import RecordedResource
 from policies.rules.base import (
     MANDATORY,
     EnvironmentName,
+    Name,
     PolicyConfig,
     ResourcePolicy,
     StackEnvironment,
+    StackPolicy,
+    Violation,
 )
 from policies.rules.props import (
     CACHE_GROUP,
     RDS_INSTANCE,
     environment,
     is_primary_db,
+    tags_of,
     truthy,
 )
 
@@ -91,3 +97,43 @@ DELETION_PROTECTION = ResourcePolicy(
     "deletion-protection", "RDS primaries have deletion protection and keep a final snapshot.",
     MANDATORY, deletion_protection, DeletionProtectionConfig,
     (NO_DELETION_PROTECTION, SKIPS_FINAL_SNAPSHOT, NO_FINAL_SNAPSHOT_ID))
+
+# ---------------------------------------------------------------------------- writer-in-healthy-region
+
+
+class WriterRegionConfig(PolicyConfig):
+    failed_regions: Annotated[list[Name], Field(
+        description="Regions marked failed (the stack's failed_regions; `scaling plan` fills it in)")] = []
+
+
+NO_HEALTHY_WRITER = ("shard {shard} has no writer outside the failed regions {failed}: list a healthy region "
+                     "in database.cross_region_replicas so its replica can be promoted (novacron 5 promote)")
+
+
+def writer_in_healthy_region(resources: list[RecordedResource],
+                             config: WriterRegionConfig | Mapping[str, Any]) -> list[Violation]:
+    """Issue 17: every shard (RDS instances grouped by their `shard` tag) keeps at least one writer (an
+    instance without replicateSourceDb) in a region not listed in `failed_regions`; otherwise the plan
+    would look deployable while no shard can take writes (infra/planning/failover.py)."""
+    cfg = WriterRegionConfig.of(config)
+    if not cfg.failed_regions:
+        return []
+    failed = set(cfg.failed_regions)
+    healthy: dict[str, bool] = {}
+    first: dict[str, str] = {}
+    for res in resources:
+        shard = tags_of(res.inputs).get("shard")
+        if res.type != RDS_INSTANCE or shard is None:
+            continue
+        first.setdefault(shard, res.name)
+        writer_ok = is_primary_db(res.inputs) and res.region is not None and res.region not in failed
+        healthy[shard] = healthy.get(shard, False) or writer_ok
+    listed = ", ".join(sorted(failed))
+    return [Violation(first[shard], NO_HEALTHY_WRITER.format(shard=shard, failed=listed))
+            for shard, ok in healthy.items() if not ok]
+
+
+WRITER_IN_HEALTHY_REGION = StackPolicy(
+    "writer-in-healthy-region",
+    "With failed regions, every database shard keeps a writer (a promoted replica) in a healthy region.",
+    MANDATORY, writer_in_healthy_region, WriterRegionConfig, (NO_HEALTHY_WRITER,))

@@ -97,17 +97,19 @@ def test_parameter_group_topic_and_alarms(issue_run):
     params = of_type(issue_run, "aws:rds/parameterGroup:ParameterGroup")
     assert len(params) == 1 and params[0].inputs["family"] == "postgres16"
     values = {p["name"]: p["value"] for p in params[0].inputs["parameters"]}
-    assert values["max_connections"] == "500"
+    # Issue 17: RDS's own per-class formula, not a pinned 500 (db.r5.2xlarge: LEAST(7209, 5000) = 5000)
+    assert values["max_connections"] == "LEAST({DBInstanceClassMemory/9531392},5000)"
     (topic,) = of_type(issue_run, "aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"].endswith("prod-us-east-1-data-key")
     alarms = {a.name: a.inputs for a in of_type(issue_run, "aws:cloudwatch/metricAlarm:MetricAlarm")
               if a.name.startswith("prod-db-")}
-    # novacron 5: USAGE_PERCENT=$((CUR*100/500)) -gt 80 first fires at 405 (81%), -gt 90 at 455
-    assert alarms["prod-db-connections-80-0"]["threshold"] == 404
-    assert alarms["prod-db-connections-90-0"]["threshold"] == 454
+    # novacron 5: USAGE_PERCENT=$((CUR*100/5000)) -gt 80 first fires at 4050 (81%), -gt 90 at 4550
+    assert alarms["prod-db-connections-80-0"]["threshold"] == 4049
+    assert alarms["prod-db-connections-90-0"]["threshold"] == 4549
     assert alarms["prod-db-connections-80-0"]["alarmDescription"].startswith(
-        "novacron 5: connection pool > 80% of max_connections 500: raise database.max_connections (runbook level "
-        "500; now 500); novacron 5: $((CUR*100/500)) -gt 80 first holds at CUR 405 (405*100/500 = 81); alarm > 404")
+        "novacron 5: connection pool > 80% of max_connections 5000: raise database.max_connections above the 5000 "
+        "in force (runbook level 500, applied only above the engine default; reboot); novacron 5: "
+        "$((CUR*100/5000)) -gt 80 first holds at CUR 4050 (4050*100/5000 = 81); alarm > 4049")
     over = alarms["prod-db-connections-over-400-0"]  # novacron 3: Connections > 400 -> add read replica
     assert (over["threshold"], over["comparisonOperator"]) == (400, "GreaterThanThreshold")
     assert over["alarmDescription"] == ("novacron 3 checkScalingNeeded: Connections > 400 -> Add read replica (raise "
@@ -129,7 +131,8 @@ def test_parameter_group_topic_and_alarms(issue_run):
 
 
 def test_emergency_database_raises_connections_and_replicas():
-    run = run_stack("prod", ("emergency.mode=up", "emergency.target=database"))
+    # db.t3.medium: RDS default LEAST(4 GiB / 9531392 = 450, 5000) = 450 < novacron 2's 1000, so it is raised
+    run = run_stack("prod", ("emergency.mode=up", "emergency.target=database", "database.instance_class=db.t3.medium"))
     (params,) = of_type(run, "aws:rds/parameterGroup:ParameterGroup")
     assert {p["name"]: p["value"] for p in params.inputs["parameters"]}["max_connections"] == "1000"
     assert len(replicas(run)) == 4 * (3 + 1)

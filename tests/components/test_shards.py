@@ -67,7 +67,9 @@ def test_shards_alone_primaries_protected_draining_released():
     assert role == {"role": "test-db-monitoring-role",
                     "policyArn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"}
     assert built.outputs == {"shards": {f"test-db-shard-{i}": f"test-db-shard-{i}.us-east-1.rds.amazonaws.com"
-                                        for i in range(3)}, "replica_count": 6}
+                                        for i in range(3)}, "replica_count": 6,
+                             "writers": {f"test-db-shard-{i}": f"test-db-shard-{i}.us-east-1.rds.amazonaws.com"
+                                         for i in range(3)}}
 
 
 def test_shards_alone_local_emergency_and_cross_region_replicas():

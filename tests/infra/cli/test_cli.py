@@ -46,7 +46,10 @@ def test_prod_json_meets_the_contract(capsys):
 
 
 def test_failed_region_flag_redistributes(capsys):
-    code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "json", "--set", 'failed_regions=["us-east-1"]')
+    # Issue 17: with a cross-region replica to promote, a failed primary region is a valid plan (without one,
+    # tests/infra/cli/test_cli_failover.py: exit 1)
+    code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "json", "--set", 'failed_regions=["us-east-1"]',
+                           "--set", 'database.cross_region_replicas=["us-west-2"]')
     doc = json.loads(out)
     assert code == 0 and doc["policies"] == []  # a failed region is a valid plan, not a policy violation
     regions = doc["capacity"]["regions"]

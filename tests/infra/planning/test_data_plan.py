@@ -10,7 +10,6 @@ from infra.config import ConfigError, parse_platform
 from infra.model.data import (
     EMERGENCY_DB_EXTRA_REPLICAS,
     EMERGENCY_MAX_CONNECTIONS,
-    POOL_RAISED_MAX_CONNECTIONS,
 )
 from infra.planning import data_plan
 from infra.planning.data_plan import (
@@ -68,11 +67,13 @@ def test_prod_defaults():
     assert plan.shards == 4 and plan.strategy == "hash"
     # per shard 2375 reads / 125 writes: 95% reads -> ceil(2375 / 1000) = 3
     assert plan.read_replicas_per_shard == 3 and plan.read_replicas == 12
-    assert plan.max_connections == POOL_RAISED_MAX_CONNECTIONS == 500
-    # novacron 5: $((CUR*100/500)) -gt 80 / -gt 90 first hold at 405 / 455 -> GreaterThanThreshold 404 / 454
-    assert plan.connection_alarm_thresholds == {80: 404, 90: 454}
+    # Issue 17: RDS default for db.r5.2xlarge: LEAST(64 GiB / 9531392 = 7209, 5000) = 5000, not a pinned 500
+    assert (plan.max_connections, plan.max_connections_parameter) == (
+        5000, "LEAST({DBInstanceClassMemory/9531392},5000)")
+    # novacron 5: $((CUR*100/5000)) -gt 80 / -gt 90 first hold at 4050 / 4550 -> GreaterThanThreshold 4049 / 4549
+    assert plan.connection_alarm_thresholds == {80: 4049, 90: 4549}
     assert plan.connection_alarm_reasons[80] == (
-        "novacron 5: $((CUR*100/500)) -gt 80 first holds at CUR 405 (405*100/500 = 81); alarm > 404")
+        "novacron 5: $((CUR*100/5000)) -gt 80 first holds at CUR 4050 (4050*100/5000 = 81); alarm > 4049")
     assert plan.multi_az and plan.primary_region == "us-east-1"
     assert plan.parameter_group_family == "postgres16" and plan.storage_gb_per_shard == 1000
 
@@ -116,10 +117,17 @@ def test_replicated_shards_take_every_write():
 
 @pytest.mark.parametrize("target", ["database", "all"])
 def test_emergency_database_adds_replica_and_connections(target):
-    plan = plan_database(cfg_for("emergency.mode=up", f"emergency.target={target}"))
+    plan = plan_database(cfg_for("emergency.mode=up", f"emergency.target={target}", "database.instance_class=db.r5.large"))
     assert plan.read_replicas_per_shard == 3 + EMERGENCY_DB_EXTRA_REPLICAS
-    assert plan.max_connections == EMERGENCY_MAX_CONNECTIONS == 1000
-    assert "emergency" in plan.max_connections_reason
+    # db.r5.large's own default LEAST(16 GiB / 9531392 = 1802, 5000) = 1802 is above novacron 2's 1000: kept
+    assert (plan.max_connections, EMERGENCY_MAX_CONNECTIONS) == (1802, 1000)
+    assert plan.max_connections_reason.endswith(
+        "; emergency up (novacron 2) 1000 <= 1802: not applied (raises only go upward from the engine default); "
+        "parameter group holds the formula (per instance class)")
+    small = plan_database(cfg_for("emergency.mode=up", f"emergency.target={target}", "database.instance_class=db.t3.medium"))
+    assert (small.max_connections, small.max_connections_parameter) == (1000, "1000")  # 450 -> 1000
+    assert small.shard_notes[0].startswith("max_connections 1000 on every shard instance: max_connections is a "
+                                           "static parameter (apply_method pending-reboot)")
 
 
 def test_replica_classes_normal_and_emergency():
@@ -226,9 +234,9 @@ def test_capacity_plan_carries_database_and_cache():
     assert (db["instance_class"], db["replica_instance_class"], db["emergency_replicas_per_shard"]) == (
         "db.r5.2xlarge", "db.r5.xlarge", 0)
     assert db["read_replicas_reason"] == "3 per shard x 4 shards in us-east-1"
-    assert (db["max_connections"], db["max_connections_reason"]) == (500, (
-        "database.max_connections 500 (default 500: novacron 5 raises max_connections to 500 when the pool is "
-        "> 80% used); static parameter, applied at the next reboot"))
+    assert (db["max_connections"], db["max_connections_reason"]) == (5000, (
+        "RDS default LEAST({DBInstanceClassMemory/9531392},5000) for db.r5.2xlarge (64 GiB): LEAST(64 GiB / 9531392 "
+        "= 7209, 5000) = 5000; parameter group holds the formula (per instance class)"))
     assert (db["connection_replica_alarm"], db["connection_replica_alarm_reason"]) == (
         400, "novacron 3 checkScalingNeeded: Connections > 400 -> Add read replica (raise database.extra_replicas by 1)")
     assert doc["cache"]["node_type"] == "cache.r5.large" and doc["cache"]["replicas"] == 2

@@ -26,7 +26,8 @@ from tests.policies.conftest import PROD_CONFIG
 # The pack's order: the CLI lists policies in it and `evaluate` reports one resource's verdicts in it.
 PACK_ORDER = [
     "asg-min-max", "stack-budget", "stack-budget-advisory", "scaling-hygiene", "storage-encrypted", "rds-not-public",
-    "multi-az-in-prod", "deletion-protection", "imdsv2-required", "no-public-ingress", "required-tags",
+    "multi-az-in-prod", "deletion-protection", "writer-in-healthy-region", "imdsv2-required", "no-public-ingress",
+    "required-tags",
     "instance-type-allowlist", "edge-https-only", "edge-tls-minimum", "edge-api-protection", "edge-lambda-published",
     "cloudflare-api-cache-bypass", "alb-edge-only", "waf-managed-rules", "waf-attached", "redis-auth", "log-bucket-hardened",
     "stateful-guard",

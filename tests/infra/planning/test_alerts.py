@@ -1,0 +1,51 @@
+"""Issue 17: alarms reach people (`alerts` config, infra/planning/alerts.py, SNS subscriptions)."""
+from __future__ import annotations
+
+import pytest
+
+from infra.config import ConfigError, parse_platform
+from infra.planning.alerts import alert_notes
+from tests.conftest import by_name, of_type, run_stack, stack_platform
+
+WARNING = ("WARNING: prod alarms publish to SNS topics with no subscriber: set alerts.email, alerts.https or "
+           "alerts.pagerduty so the data alarms (replication lag, connections, storage) reach someone")
+
+
+def cfg_for(stack: str, *overrides: str):
+    platform, _ = stack_platform(stack, overrides)
+    return parse_platform(platform, f"Pulumi.{stack}.yaml")
+
+
+def test_prod_without_subscriber_is_warned_dev_is_not():
+    assert alert_notes(cfg_for("prod")) == (WARNING,)
+    assert alert_notes(cfg_for("dev")) == ()
+    assert alert_notes(cfg_for("prod", 'alerts.email=["oncall@example.com"]')) == ()
+
+
+def test_subscriptions_in_order_pagerduty_as_https():
+    cfg = cfg_for("prod", 'alerts.email=["a@example.com"]', 'alerts.https=["https://hooks.example.com/sns"]',
+                  'alerts.pagerduty=["https://events.pagerduty.com/integration/k/enqueue"]')
+    assert cfg.alerts.subscriptions() == (("email", "a@example.com"), ("https", "https://hooks.example.com/sns"),
+                                          ("https", "https://events.pagerduty.com/integration/k/enqueue"))
+
+
+@pytest.mark.parametrize(("override", "key"), [
+    ('alerts.email=["nope"]', "alerts.email[0]"),
+    ('alerts.https=["http://plain.example.com"]', "alerts.https[0]"),
+    ('alerts.sms=["+15550100"]', "alerts.sms"),
+])
+def test_bad_targets_name_the_key(override, key):
+    with pytest.raises(ConfigError) as err:
+        cfg_for("prod", override)
+    assert f"scaling-platform:platform.{key}:" in str(err.value)
+
+
+def test_each_target_subscribes_the_alarm_topic_under_a_stable_name():
+    one = run_stack("prod", ('alerts.email=["oncall@example.com"]',))
+    two = run_stack("prod", ('alerts.email=["first@example.com","oncall@example.com"]',))
+    sub = by_name(one, "prod-us-east-1-data-alarms-email-d876c66b")
+    assert dict(sub.inputs) == {"protocol": "email", "endpoint": "oncall@example.com",
+                                "topic": "arn:aws:sns:us-east-1:123456789012:prod-us-east-1-data-alarms"}
+    # adding a target in front leaves the existing subscription's name and inputs as they were
+    assert dict(by_name(two, "prod-us-east-1-data-alarms-email-d876c66b").inputs) == dict(sub.inputs)
+    assert len(of_type(two, "aws:sns/topicSubscription:TopicSubscription")) == 2
