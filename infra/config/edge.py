@@ -141,7 +141,7 @@ def check_edge(cfg: Any) -> None:
     edge = cfg.edge
     if not edge.enabled or edge.provider("aws") is None:
         return
-    aws_weight = edge.provider("aws").weight  # type: ignore[union-attr]
+    aws_weight = edge.provider("aws").weight  # type: ignore[union-attr,unused-ignore]
     if cfg.dns and edge.hostname and aws_weight > 0 and not edge.cloudfront.acm_certificate_arn:
         # Route53 sends edge.hostname to CloudFront; CloudFront answers 403 for a Host that is not
         # one of its aliases, and an alias needs a certificate that covers it.

@@ -8,7 +8,8 @@ problem `scaling_errors` finds into its usual one-line `_KeyError`.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -41,7 +42,7 @@ def _merge(default: dict, given: object) -> object:
     return out
 
 
-def _merge_defaults(data: object, defaults: dict[str, BaseModel]) -> object:
+def _merge_defaults(data: object, defaults: Mapping[str, BaseModel]) -> object:
     if not isinstance(data, dict):
         return data
     return {key: _merge(defaults[key].model_dump(), value) if key in defaults else value
@@ -212,8 +213,9 @@ class SpotConfig(Section):
     def _partial_classes(cls, data: object) -> object:
         # A stack may override one class (or one field of it); the other runbook classes stay.
         if isinstance(data, dict) and isinstance(data.get("classes"), dict):
-            data = dict(data, classes={**DEFAULT_SPOT_CLASSES,
-                                       **_merge_defaults(data["classes"], DEFAULT_SPOT_CLASSES)})
+            merged = _merge_defaults(data["classes"], dict(DEFAULT_SPOT_CLASSES))
+            assert isinstance(merged, dict)  # a dict in, a dict out
+            data = dict(data, classes={**DEFAULT_SPOT_CLASSES, **merged})
         return data
     # AWS-recommended strategy: lowest price among the pools least likely to be interrupted.
     allocation_strategy: Literal["price-capacity-optimized", "capacity-optimized", "lowest-price"] = \
@@ -245,7 +247,8 @@ class ScalingConfig(Section):
     rollout: RolloutConfig = RolloutConfig()
 
 
-def scaling_errors(scaling: ScalingConfig, instance_types: dict, regions: list[str] = ()) -> tuple[str, str] | None:
+def scaling_errors(scaling: ScalingConfig, instance_types: Mapping[str, Any],
+                   regions: Sequence[str] = ()) -> tuple[str, str] | None:
     """First (key, message) wrong in the scaling section, or None.
 
     novacron "9. Troubleshooting Guide", "Scaling Loop" (rapid scale up/down cycles: increase cooldown,
@@ -309,6 +312,6 @@ def configured_trigger(triggers: "TriggersConfig", metric: str, direction: str) 
         half, bound, sign = row.scale_out, row.max_instances, 1
     else:
         half, bound, sign = row.scale_in, row.min_instances, -1
-    base = trigger(metric, direction)
-    return TriggerRule(metric, direction, half.threshold, base.unit, half.minutes, sign * half.step,
-                       half.cooldown_s, bound)
+    base = trigger(metric, direction)  # type: ignore[arg-type]  # direction is checked by the caller
+    return TriggerRule(metric, direction, half.threshold, base.unit, half.minutes,  # type: ignore[arg-type]
+                       sign * half.step, half.cooldown_s, bound)

@@ -64,7 +64,7 @@ class TiersConfig(BaseModel):
     (queue consumers) and any further tier (`tiers.<name>` with a `role`)."""
 
     model_config = ConfigDict(extra="allow", frozen=True, strict=True)
-    __pydantic_extra__: dict[str, TierConfig]  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, TierConfig]
 
     api: TierConfig
     worker: TierConfig

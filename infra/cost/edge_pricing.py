@@ -132,7 +132,8 @@ def _route_path(pattern: Any) -> str:
     return text[text.index("/"):] if "/" in text else text
 
 
-def price_workers(scripts: list[RecordedResource], routes: list[RecordedResource], requests: float, path_shares: Mapping[str, float]) -> list[CostLine]:
+def price_workers(scripts: list[RecordedResource], routes: list[RecordedResource], requests: float,
+                  path_shares: Mapping[str, float]) -> list[CostLine]:
     """Cloudflare Workers Paid: one account line; each script's requests = the Cloudflare share
     of its routes' paths, CPU at its `limits.cpuMs` cap."""
     by_name = {str(s.inputs.get("scriptName") or s.name): s for s in scripts}

@@ -310,7 +310,8 @@ def route_weights(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan]]) ->
 
 
 def plan_compute(cfg: PlatformConfig, forecast: Any = None) -> CapacityPlan:
-    """Regions, tiers, failover, weights and nodes (no data tier, no scaling yet); `forecast` (infra.planning.forecast.DemandForecast of the configured
+    """Regions, tiers, failover, weights and nodes (no data tier, no scaling yet); `forecast`
+    (infra.planning.forecast.DemandForecast of the configured
     history) replaces `peak_rps x growth` as the demand the tiers are sized for."""
     growth = growth_factor(cfg.demand.growth_rate_monthly, cfg.demand.forecast_days)
     curve = demand_curve(forecast, cfg.demand.history_unit) if forecast is not None else None

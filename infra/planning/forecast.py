@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -149,7 +150,7 @@ class DemandForecast:
         if not (np.isfinite(self.point).all() and np.isfinite(self.upper).all()):
             raise ValueError("forecast contains NaN/inf")
 
-    def to_json(self, digits: int = 3) -> dict:
+    def to_json(self, digits: int = 3) -> dict[str, Any]:
         """The `scaling forecast --format json` contract (DESIGN.md "The forecast command")."""
         doc = {
             "hours": [
@@ -176,7 +177,7 @@ def runbook_factor(ts: datetime, days_ahead: float, growth_rate_monthly: float) 
     growth = (1.0 + growth_rate_monthly) ** (days_ahead / GROWTH_PERIOD_DAYS)
     weekend = WEEKEND_FACTOR if ts.weekday() >= 5 else 1.0
     month = MONTH_PEAK_FACTOR if ts.day in MONTH_PEAK_DAYS else 1.0
-    return growth * weekend * month
+    return float(growth * weekend * month)
 
 
 def fallback_forecast(
@@ -214,7 +215,7 @@ def fallback_forecast(
     upper = point * peak_multiplier
     end_growth = (1.0 + growth_rate_monthly) ** ((hours - 1) / HOURS_PER_DAY / GROWTH_PERIOD_DAYS)
     return DemandForecast(
-        starts=starts,
+        starts=tuple(starts),
         point=point,
         upper=upper,
         method="runbook fallback (novacron 3. Capacity Planning)",
@@ -237,7 +238,7 @@ def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
     """nanmedian without the all-NaN RuntimeWarning (all-NaN slices give NaN)."""
     mask = np.isnan(a)
     if not mask.any():
-        return np.median(a, axis=axis)
+        return np.asarray(np.median(a, axis=axis))
     filled = np.sort(np.where(mask, np.inf, a), axis=axis)
     counts = (~mask).sum(axis=axis)
     out = np.full(counts.shape, np.nan)
@@ -379,11 +380,11 @@ class _Band:
 
     def multipliers(self, hod: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Multiplier of (forecast + offset) per hour; never below 1."""
-        return np.maximum(np.exp(self.center[hod] + self.k[day] * self.scale[hod]), 1.0)
+        return np.asarray(np.maximum(np.exp(self.center[hod] + self.k[day] * self.scale[hod]), 1.0))
 
     def capacity(self, base: np.ndarray, hod: np.ndarray, day: np.ndarray, offset: float) -> np.ndarray:
         """Capacity for capacity-base forecasts `base`: (base + offset) * multiplier - offset."""
-        return (base + offset) * self.multipliers(hod, day) - offset
+        return np.asarray((base + offset) * self.multipliers(hod, day) - offset)
 
 
 def _group_median(values: np.ndarray, groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -675,7 +676,7 @@ def forecast_demand(
         "missing hours are masked out of shape and level, never interpolated",
     )
     return DemandForecast(
-        starts=[start + i * HOUR for i in range(hours)],
+        starts=tuple(start + i * HOUR for i in range(hours)),
         point=point.values,
         upper=upper,
         method=method,

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from infra.planning.schedule import cron_days
+from infra.model.cron import cron_days
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_WEEK = 7 * 24 * 60

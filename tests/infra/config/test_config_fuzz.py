@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from infra.cli import main as cli
 from infra.config import ConfigError, parse_platform
 from infra.planning.pipeline import plan_stack
+from infra.sources.metrics import HistoryError
 from tests.conftest import ROOT
 from tests.infra.config.schema_fuzz import FIELDS, VALUES, mutated_platforms
 
@@ -46,7 +47,7 @@ def test_schema_fuzz_is_a_one_line_error_or_a_finite_plan(case):
         warnings.simplefilter("error")  # a numeric warning means a number went wrong somewhere
         try:
             plan = plan_stack(cfg, ROOT)
-        except ConfigError as err:  # planner-level checks (shard counts, action budget) are one line too
+        except (ConfigError, HistoryError) as err:  # planner-level checks and a missing history are one line too
             assert "\n" not in str(err)
             return
     json.dumps(plan.to_dict(), allow_nan=False)  # no NaN/inf in a plan built from accepted input

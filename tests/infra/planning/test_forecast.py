@@ -49,7 +49,7 @@ def test_forecast_module_imports_neither_pulumi_nor_boto3():
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert not imported & {"pulumi", "pulumi_aws", "boto3", "botocore"}
-    assert imported <= {"__future__", "math", "dataclasses", "datetime", "numpy", "infra"}
+    assert imported <= {"__future__", "math", "dataclasses", "datetime", "typing", "numpy", "infra"}
 
 
 def test_metrics_imports_boto3_only_inside_the_cloudwatch_loader():
