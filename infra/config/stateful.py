@@ -80,7 +80,7 @@ class DeployedDatabase(_Fact):
     """The deployed shard set (it exists whenever this part is given)."""
 
     region: _Region | None = None  # where the shard primaries live (the primary region)
-    engine_version: Annotated[str | None, BeforeValidator(_as_text), Field(pattern=r"^\d{1,3}$")] = None  # major
+    engine_version: Annotated[str, BeforeValidator(_as_text), Field(pattern=r"^\d{1,3}$")] | None = None  # major
     storage_gb_per_shard: Annotated[int | None, Field(ge=20, le=65_536)] = None
     sharding: Literal["user", "transaction", "content", "governance"] | None = None
 
@@ -88,7 +88,7 @@ class DeployedDatabase(_Fact):
 class DeployedCache(_Fact):
     """The deployed Redis replication groups (one per deployed region)."""
 
-    engine_version: Annotated[str | None, BeforeValidator(_as_text), Field(pattern=r"^\d{1,2}\.\d{1,2}$")] = None
+    engine_version: Annotated[str, BeforeValidator(_as_text), Field(pattern=r"^\d{1,2}\.\d{1,2}$")] | None = None
 
 
 class DeployedConfig(_Fact):

@@ -24,6 +24,8 @@ def partition_of(region: str) -> str:
 REGION_AZ_COUNT: dict[str, int] = {
     "us-east-1": 6, "us-east-2": 3, "us-west-1": 2, "us-west-2": 4,
     "eu-west-1": 3, "eu-central-1": 3, "ap-southeast-1": 3,
+    "eu-west-2": 3, "eu-west-3": 3, "eu-north-1": 3, "ap-south-1": 3, "ap-southeast-2": 3,
+    "ap-northeast-2": 4, "sa-east-1": 3,
 }
 
 # Regional uplift over us-east-1 for instance-hour prices (EC2, RDS, ElastiCache), from the AWS
@@ -38,6 +40,15 @@ REGION_PRICE_MULTIPLIER: dict[str, float] = {
     "eu-west-1": 1.13,
     "eu-central-1": 1.14,
     "ap-southeast-1": 1.15,
+    # c5.large list prices, same source: eu-west-2 0.101, eu-west-3 0.101, eu-north-1 0.091,
+    # ap-south-1 0.085, ap-southeast-2 0.111, ap-northeast-2 0.096, sa-east-1 0.131.
+    "eu-west-2": 1.19,
+    "eu-west-3": 1.19,
+    "eu-north-1": 1.07,
+    "ap-south-1": 1.0,
+    "ap-southeast-2": 1.31,
+    "ap-northeast-2": 1.13,
+    "sa-east-1": 1.54,
 }
 
 # Regions a stack may use: known, in the aws partition, priced and with a known AZ count.

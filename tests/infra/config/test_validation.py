@@ -11,6 +11,9 @@ import pytest
 from infra.config import ConfigError, apply_overrides, parse_platform, read_stack_file
 from tests.conftest import ROOT
 
+PRICED = ("us-east-1, us-east-2, us-west-1, us-west-2, sa-east-1, eu-west-1, eu-west-2, eu-west-3, eu-central-1, "
+          "eu-north-1, ap-south-1, ap-southeast-1, ap-southeast-2, ap-northeast-2")
+
 P = "Pulumi.prod.yaml: scaling-platform:platform."
 
 
@@ -63,11 +66,10 @@ CASES = [
     ("regions[2].az_count=6", "regions[2].az_count: 6 > the 3 Availability Zones eu-west-1 has; allowed 2..3"),
     ("regions[3].name=me-south-1",
      "regions[3].name: me-south-1 has no prices in the price table (infra/model/aws_regions.py REGION_PRICE_MULTIPLIER), "
-     "so its cost would be a guess; allowed: us-east-1, us-east-2, us-west-1, us-west-2, eu-west-1, eu-central-1, "
-     "ap-southeast-1"),
+     "so its cost would be a guess; allowed: " + PRICED),
     ("regions[3].name=cn-north-1",
      "regions[3].name: cn-north-1 is in the aws-cn partition; this program deploys to the aws partition only; allowed: "
-     "us-east-1, us-east-2, us-west-1, us-west-2, eu-west-1, eu-central-1, ap-southeast-1"),
+     + PRICED),
     ("regions[1].certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000002",
      "regions[1].certificate_arn: certificate is in aws:us-east-1; an ALB needs an ACM certificate of its own region, "
      "arn:aws:acm:us-west-2:..."),
