@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from infra.cost.lines import PricingError, count_text, number
-from infra.model.cron import recurrence_hours
+from infra.model.cron import recurrence_hours, step_curve
 from infra.model.recorded import RecordedResource
 from infra.model.scaling import HOURS_PER_WEEK
 
@@ -55,14 +55,7 @@ def floor_curve(schedules: Iterable[RecordedResource]) -> list[int] | None:
             raise PricingError(f"{sched.name}: {err}") from None
         for h in hours:
             points[h] = max(points.get(h, 0), int(number(minimum)))
-    if not points:
-        return None
-    last = points[max(points)]  # wraps from the end of the previous week
-    curve = []
-    for h in range(HOURS_PER_WEEK):
-        last = points.get(h, last)
-        curve.append(last)
-    return curve
+    return step_curve(points, HOURS_PER_WEEK)
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,16 @@ def recurrence_hours(cron: str) -> list[int]:
     if hour > 23:
         raise ValueError(f"recurrence {cron!r}: hour {hour} is not 0-23")
     return sorted(d * 24 + hour for d in days if d * 24 + hour < HOURS_PER_WEEK)
+
+
+def step_curve(points: dict[int, int], hours: int = HOURS_PER_WEEK) -> list[int] | None:
+    """A weekly step curve from {hour of week: value set then}; each value holds until the next one,
+    wrapping from the end of the previous week. None without points."""
+    if not points:
+        return None
+    last = points[max(points)]  # wraps from the end of the previous week
+    curve = []
+    for h in range(hours):
+        last = points.get(h, last)
+        curve.append(last)
+    return curve

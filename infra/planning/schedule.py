@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
 from infra.config.scaling import ScheduleEntry
-from infra.model.cron import cron_days
+from infra.model.cron import cron_days, step_curve
 from infra.model.scaling import (
     DAY_NAMES,
     HOURS_PER_WEEK,
@@ -32,14 +32,7 @@ def cost_schedule_curve(entries: Sequence[ScheduleEntry]) -> list[int] | None:
         _minute, hour, _dom, _mon, dow = entry.cron.split()
         for day in cron_days(dow):
             points[day * 24 + int(hour)] = entry.min_capacity
-    if not points:
-        return None
-    last = points[max(points)]  # wraps from the end of the previous week
-    curve = []
-    for h in range(HOURS_PER_WEEK):
-        last = points.get(h, last)
-        curve.append(last)
-    return curve
+    return step_curve(points, HOURS_PER_WEEK)
 
 
 def time_of_day_factor(cfg: PlatformConfig, local_hour: int) -> tuple[float, str]:
