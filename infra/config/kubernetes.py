@@ -67,6 +67,8 @@ def _image(text: str) -> str:
     return text
 
 
+NamespaceName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+                                     description="a Kubernetes namespace: 1-63 lowercase letters, digits, hyphens")]
 CpuQuantity = Annotated[str, AfterValidator(_cpu)]
 MemoryQuantity = Annotated[str, AfterValidator(_memory)]
 ImageRef = Annotated[str, AfterValidator(_image)]
@@ -74,6 +76,10 @@ ImageRef = Annotated[str, AfterValidator(_image)]
 
 # An immutable image reference: OCI digest form `name[:tag]@sha256:<64 lowercase hex>`.
 IMAGE_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+# What the digest rule asks for (config errors and the k8s-image-digest policy say the same).
+IMAGE_DIGEST_FORM = "name[:tag]@sha256:<64 hex digits>"
+# runAsUser / runAsGroup: above the host's ordinary ids (Checkov CKV_K8S_40 asks >= 10000), within int32.
+MIN_RUN_AS_ID, MAX_RUN_AS_ID = 10_000, 2_147_483_647
 
 
 _PERCENT = re.compile(r"^([1-9]\d?|100)%$")
@@ -96,9 +102,7 @@ class KubernetesConfig(Section):
     """
 
     enabled: bool = False
-    namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-                                    description="a Kubernetes namespace: 1-63 lowercase letters, digits, hyphens")] \
-        = "scaling-platform"
+    namespace: NamespaceName = "scaling-platform"
     api_image: ImageRef = "ghcr.io/example/novacron-api:stable"
     worker_image: ImageRef = "ghcr.io/example/novacron-worker:stable"
     # Normal-mode requests/limits of one api pod: half the runbook's emergency values (novacron
@@ -120,10 +124,12 @@ class KubernetesConfig(Section):
     # own bound, which does let a drain go below the minimum). Kubernetes takes an integer (pods) or a
     # percentage string; "2" (a string count) it refuses.
     pdb_max_unavailable: Annotated[int | str | None, AfterValidator(_pdb_bound)] = None
-    # Zone spread of the pods (topology.kubernetes.io/zone, maxSkew 1). ScheduleAnyway (default)
-    # prefers an even spread but still schedules when a zone is down or full (a zone outage is when the
-    # pods are needed elsewhere); DoNotSchedule enforces it and leaves pods Pending instead.
-    zone_spread: Literal["ScheduleAnyway", "DoNotSchedule"] = "ScheduleAnyway"
+    # Zone spread of the pods (topology.kubernetes.io/zone, maxSkew 1). None (default) = DoNotSchedule in
+    # prod (an even spread is enforced: losing a zone never takes more than its share of the pods; nodes
+    # of a failed zone carry NotReady/unreachable taints and `nodeTaintsPolicy: Honor` leaves them out of
+    # the count, so the pods still schedule in the other zones), ScheduleAnyway elsewhere (prefer, never
+    # leave a pod Pending for it). Set either value to override.
+    zone_spread: Literal["ScheduleAnyway", "DoNotSchedule"] | None = None
     # KEDA authenticates the SQS trigger by pod identity: the KEDA operator (IRSA or EKS Pod Identity on
     # its service account) assumes a role that may only read the worker queue. This names the operator's
     # role as the only principal trusted to assume it; None trusts the account (the operator role's own
@@ -135,13 +141,34 @@ class KubernetesConfig(Section):
     # in the primary region (`scaling.queue.queue_name`, else `<environment>-<region>-jobs`).
     queue_trigger_type: Literal["aws-sqs-queue"] = "aws-sqs-queue"
     queue_name: QueueName | None = None
+    # Pod identity (issue 16): a non-root user and group with a high id (>= 10000, Checkov CKV_K8S_40: no
+    # clash with a host user if a container ever escapes); the group also owns the pod's volumes (fsGroup).
+    # 10001 is this project's choice; the image must not need another uid to read its own files.
+    run_as_user: Annotated[int, Field(ge=MIN_RUN_AS_ID, le=MAX_RUN_AS_ID)] = 10001
+    run_as_group: Annotated[int, Field(ge=MIN_RUN_AS_ID, le=MAX_RUN_AS_ID)] = 10001
+    # The root filesystem is read-only; /tmp is a pod-local emptyDir capped at this size (exceeding it
+    # evicts the pod rather than filling the node's disk).
+    tmp_size_limit: MemoryQuantity = "256Mi"
+    # The ingress controller's namespace: the only source the api NetworkPolicy admits, on app_port
+    # (matched by the `kubernetes.io/metadata.name` label the API server sets on every namespace).
+    ingress_namespace: NamespaceName = "ingress-nginx"
     # Not 1-1023 (privileged) and not the kubelet's 10250.
     app_port: Annotated[int, Field(ge=1024, le=65535)] = 8080
     health_path: UrlPath = "/health"
 
 
 def kubernetes_problems(k: KubernetesConfig) -> Iterator[tuple[str, str]]:
-    """Requests never above limits (the API server rejects such a pod)."""
+    """Images by digest (when enabled); requests never above limits (the API server rejects such a pod).
+
+    Digests in every environment, dev included: Pulumi diffs the image string, so re-pushing a tag is no
+    change and never rolls out; and a tag lets the reviewed plan run code nobody reviewed. Resolving the
+    digest in CI (`docker buildx imagetools inspect`, `crane digest`) costs one line.
+    """
+    if k.enabled:
+        for key in ("api_image", "worker_image"):
+            if not IMAGE_DIGEST.search(getattr(k, key)):
+                yield (f"kubernetes.{key}", f"{getattr(k, key)!r} is a mutable tag; images must be pinned by digest "
+                                            f"in every environment ({IMAGE_DIGEST_FORM})")
     for role in ("api", "worker"):
         for kind, parse in (("cpu", cpu_millicores), ("memory", memory_bytes)):
             request, limit = getattr(k, f"{role}_{kind}_request"), getattr(k, f"{role}_{kind}_limit")

@@ -20,7 +20,7 @@ from infra.config.data import CacheConfig, DatabaseConfig
 from infra.config.demand import BurstEvent, DemandConfig, event_problems
 from infra.config.edge import EdgeConfig, check_edge
 from infra.config.errors import ConfigError, KeyPathError, first_problem
-from infra.config.kubernetes import IMAGE_DIGEST, KubernetesConfig, kubernetes_problems
+from infra.config.kubernetes import KubernetesConfig, kubernetes_problems
 from infra.config.names import stack_name_problem
 from infra.config.regions import DEFAULT_FAILOVER_PRIORITY, DnsConfig, RegionConfig, region_problems
 from infra.config.review import ReviewConfig, SecretKey
@@ -125,13 +125,6 @@ def _problems(cfg: PlatformConfig) -> Iterator[tuple[str, str]]:
                    f"unknown spot class {chosen!r}; allowed: on_demand, {', '.join(cfg.scaling.spot.classes)}")
     yield from event_problems(cfg.events)
     yield from kubernetes_problems(cfg.kubernetes)
-    k = cfg.kubernetes
-    if k.enabled and cfg.environment == "prod":
-        # a tag can be moved, so the same plan could roll out different code: prod takes images by digest
-        for key in ("api_image", "worker_image"):
-            if not IMAGE_DIGEST.search(getattr(k, key)):
-                yield (f"kubernetes.{key}", f"{getattr(k, key)!r} is a mutable tag; prod needs an image by digest "
-                                            "(name@sha256:<64 hex digits>)")
     ceiling = cfg.emergency.budget_ceiling_usd_month
     if ceiling is not None and ceiling < cfg.budget_usd_month:
         yield ("emergency.budget_ceiling_usd_month",

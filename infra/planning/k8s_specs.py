@@ -132,13 +132,16 @@ def topology_spread(selector: dict[str, str], zone_when_unsatisfiable: str) -> l
     """Spread the pods evenly over zones (config kubernetes.zone_spread), then over nodes (soft).
 
     `matchLabelKeys: [pod-template-hash]` counts only the pods of the same ReplicaSet, so a rolling
-    update spreads the new pods instead of balancing against the old ones being removed.
+    update spreads the new pods instead of balancing against the old ones being removed. The zone
+    constraint honours node taints: the nodes of a failed zone (NotReady / unreachable taints) leave
+    the count, so DoNotSchedule never strands pods behind a zone that is down.
     """
     def constraint(key: str, when: str) -> dict[str, Any]:
         return {"maxSkew": SPREAD_MAX_SKEW, "topologyKey": key, "whenUnsatisfiable": when,
                 "labelSelector": {"matchLabels": dict(selector)}, "matchLabelKeys": ["pod-template-hash"]}
 
-    return [constraint(ZONE_TOPOLOGY_KEY, zone_when_unsatisfiable), constraint(HOST_TOPOLOGY_KEY, "ScheduleAnyway")]
+    zone = {**constraint(ZONE_TOPOLOGY_KEY, zone_when_unsatisfiable), "nodeTaintsPolicy": "Honor"}
+    return [zone, constraint(HOST_TOPOLOGY_KEY, "ScheduleAnyway")]
 
 
 def sqs_queue_arn(region: str, account_id: str, name: str) -> str:

@@ -18,12 +18,15 @@ from typing import Any, Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.cache import REDIS_PORT
+from components.database import POSTGRES_PORT
 from components.naming import Naming
+from components.region import DNS_PORT, HTTPS_PORT
 from components.traffic import RegionEndpoint
 from infra.config import PROJECT, PlatformConfig
 from infra.model.capacity import HEALTH_CHECK_INTERVAL_S, CapacityPlan
 from infra.model.edge import MANAGED_CACHE_POLICIES
-from infra.planning import edge_plan, k8s_specs
+from infra.planning import edge_plan, k8s_security, k8s_specs
 from infra.program.secrets import config_secret as _secret
 
 EDGE_REGION = "us-east-1"  # CloudFront, its ACM certificates, Lambda@Edge and CLOUDFRONT WAF
@@ -57,6 +60,14 @@ def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, provider
             lambda acct: json.dumps(k8s_specs.keda_role_policy(k8s_specs.sqs_queue_arn(queue_region, acct, queue))))
         auth_name = f"{workloads['worker'].name}-sqs"
         selectors = {n: k8s_specs.workload_selector(n) for n in workloads}
+        zone_spread = k8s_security.zone_spread_mode(k.zone_spread, cfg.environment)
+        tmp_volume, tmp_mount = k8s_security.tmp_volume(k.tmp_size_limit)
+        # The cluster runs in the primary region (edge_plan.k8s_workloads): its pods reach that VPC's data stores.
+        network = plan.network[cfg.primary_region.name]
+        policies = [k8s_security.default_deny(), *(k8s_security.workload_network_policy(
+            n, selectors[n], app_port=k.app_port, ingress_namespace=k.ingress_namespace, vpc_cidr=network.vpc_cidr,
+            region=network.region, data_ports={"database": POSTGRES_PORT, "cache": REDIS_PORT},
+            dns_port=DNS_PORT, https_port=HTTPS_PORT) for n in workloads)]
         component = K8sWorkloads(f"{stack}-k8s", K8sWorkloadsArgs(
             namespace=k.namespace, labels={"app.kubernetes.io/part-of": "novacron",
                                            "app.kubernetes.io/managed-by": "pulumi", "environment": cfg.environment},
@@ -69,8 +80,12 @@ def build_edge(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, provider
             selectors=selectors,
             pdbs={n: k8s_specs.pdb_spec(w.min, selectors[n], k.pdb_max_unavailable) for n, w in workloads.items()},
             pdb_reasons={n: k8s_specs.pdb_reason(w.min, k.pdb_max_unavailable) for n, w in workloads.items()},
-            spread={n: k8s_specs.topology_spread(selectors[n], k.zone_spread) for n in workloads},
-            app_port=k.app_port, health_path=k.health_path),
+            spread={n: k8s_specs.topology_spread(selectors[n], zone_spread) for n in workloads},
+            app_port=k.app_port, health_path=k.health_path,
+            pod_security=k8s_security.pod_security_context(k.run_as_user, k.run_as_group),
+            container_security=k8s_security.container_security_context(),
+            tmp_volume=tmp_volume, tmp_mount=tmp_mount,
+            network_policies={p.name: p.spec for p in policies}, network_policy_reasons={p.name: p.reason for p in policies}),
             # IAM is global: the primary region's provider creates the KEDA role.
             opts=pulumi.ResourceOptions(providers={"kubernetes": provider, "aws": providers[cfg.primary_region.name]}))
         outputs["kubernetes"] = {"namespace": component.namespace.metadata.name,

@@ -30,7 +30,7 @@ def k8s_run():
 @pytest.fixture(scope="module")
 def options_run():
     """The optional Kubernetes settings, all in one run (each run costs ~1 s)."""
-    return run_stack("prod", (*K8S, "kubernetes.zone_spread=DoNotSchedule", "kubernetes.pdb_max_unavailable=25%",
+    return run_stack("prod", (*K8S, "kubernetes.zone_spread=ScheduleAnyway", "kubernetes.pdb_max_unavailable=25%",
                               f"kubernetes.keda_operator_role_arn={OPERATOR_ROLE}"))
 
 
@@ -46,7 +46,7 @@ def test_explicit_provider_with_secret_kubeconfig(k8s_run):
     [provider] = of_type(k8s_run, "pulumi:providers:kubernetes")
     assert provider.inputs["kubeconfig"] == "[secret]"
     k8s = [r for r in k8s_run.resources if r.type.startswith("kubernetes:")]
-    assert len(k8s) == 8 and all(r.provider == provider.name for r in k8s)
+    assert len(k8s) == 11 and all(r.provider == provider.name for r in k8s)
     assert by_name(k8s_run, "prod-k8s-ns").inputs["metadata"]["name"] == "scaling-platform"
 
 
@@ -65,30 +65,110 @@ def test_deployments_normal_resources_env_probes(k8s_run):
     assert container(worker)["image"] == f"ghcr.io/example/novacron-worker@{EXAMPLE_DIGEST}"
 
 
-def test_prod_refuses_a_mutable_image_tag():
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_every_stack_refuses_a_mutable_image_tag(stack):
+    # dev too: Pulumi diffs the image string, so a re-pushed tag never rolls out, and a tag lets
+    # the reviewed plan run unreviewed code
     with pytest.raises(ConfigError) as err:
-        stack_platform("prod", ("kubernetes.enabled=true",))
+        stack_platform(stack, ("kubernetes.enabled=true",))
     assert str(err.value).endswith(
-        "scaling-platform:platform.kubernetes.api_image: 'ghcr.io/example/novacron-api:stable' is a mutable tag; "
-        "prod needs an image by digest (name@sha256:<64 hex digits>)")
+        f"Pulumi.{stack}.yaml: scaling-platform:platform.kubernetes.api_image: "
+        "'ghcr.io/example/novacron-api:stable' is a mutable tag; images must be pinned by digest in every "
+        "environment (name[:tag]@sha256:<64 hex digits>)")
     with pytest.raises(ConfigError, match=r"kubernetes\.worker_image: 'w:1' is a mutable tag"):
-        stack_platform("prod", (*K8S, "kubernetes.worker_image=w:1"))
-    # dev may iterate on tags; prod without k8s does not care
-    stack_platform("dev", ("kubernetes.enabled=true",))
-    stack_platform("prod", ("kubernetes.api_image=api:latest",))
+        stack_platform(stack, (*K8S, "kubernetes.worker_image=w:1"))
+    # a tag next to the digest is fine (the digest decides); without k8s the images are not used
+    stack_platform(stack, (*K8S, f"kubernetes.api_image=ghcr.io/example/api:1.2@{EXAMPLE_DIGEST}"))
+    stack_platform(stack, ("kubernetes.api_image=api:latest",))
 
 
 def test_pods_spread_over_zones_then_nodes(k8s_run, options_run):
     for name in ("api", "worker"):
         spread = by_name(k8s_run, f"prod-k8s-{name}").inputs["spec"]["template"]["spec"]["topologySpreadConstraints"]
         selector = {"matchLabels": {"app.kubernetes.io/name": name}}
+        # prod enforces the zone spread; nodes of a failed zone (tainted) leave the count
         assert spread == [
-            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
-             "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]},
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+             "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"], "nodeTaintsPolicy": "Honor"},
             {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
              "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]}]
     zone = container_spec(by_name(options_run, "prod-k8s-api"))["topologySpreadConstraints"][0]
-    assert (zone["topologyKey"], zone["whenUnsatisfiable"]) == ("topology.kubernetes.io/zone", "DoNotSchedule")
+    assert (zone["topologyKey"], zone["whenUnsatisfiable"]) == ("topology.kubernetes.io/zone", "ScheduleAnyway")
+
+
+def test_dev_prefers_the_zone_spread():
+    zone = container_spec(by_name(run_stack("dev", K8S), "dev-k8s-worker"))["topologySpreadConstraints"][0]
+    assert (zone["topologyKey"], zone["whenUnsatisfiable"], zone["maxSkew"]) == \
+        ("topology.kubernetes.io/zone", "ScheduleAnyway", 1)
+
+
+def test_every_pod_and_container_is_hardened(k8s_run):
+    for name in ("api", "worker"):
+        spec = container_spec(by_name(k8s_run, f"prod-k8s-{name}"))
+        assert spec["securityContext"] == {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
+                                           "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+        assert spec["automountServiceAccountToken"] is False  # neither calls the API; KEDA uses its own identity
+        [box] = spec["containers"]
+        assert box["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                          "privileged": False, "capabilities": {"drop": ["ALL"]}}
+        assert spec["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}]
+        assert box["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+        assert set(box["resources"]) == {"requests", "limits"}
+    run = run_stack("prod", (*K8S, "kubernetes.run_as_user=20000", "kubernetes.run_as_group=20001",
+                             "kubernetes.tmp_size_limit=1Gi"))
+    spec = container_spec(by_name(run, "prod-k8s-api"))
+    assert (spec["securityContext"]["runAsUser"], spec["securityContext"]["runAsGroup"],
+            spec["securityContext"]["fsGroup"]) == (20000, 20001, 20001)
+    assert spec["volumes"][0]["emptyDir"] == {"sizeLimit": "1Gi"}
+
+
+@pytest.mark.parametrize("override, message", [
+    ("kubernetes.run_as_user=0", "kubernetes.run_as_user: Input should be greater than or equal to 10000"),
+    ("kubernetes.run_as_group=999", "kubernetes.run_as_group: Input should be greater than or equal to 10000"),
+    ("kubernetes.ingress_namespace=Ingress_NS",
+     "kubernetes.ingress_namespace: 'Ingress_NS' is not a Kubernetes namespace: 1-63 lowercase letters, digits, hyphens"),
+    ("kubernetes.tmp_size_limit=lots", "kubernetes.tmp_size_limit: 'lots' is not a Kubernetes memory quantity"),
+])
+def test_bad_hardening_values_are_one_clear_error(override, message):
+    with pytest.raises(ConfigError) as err:
+        stack_platform("prod", (*K8S, override))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_namespace_denies_by_default_and_each_workload_gets_only_what_it_needs(k8s_run):
+    deny = by_name(k8s_run, "prod-k8s-default-deny-netpol")
+    assert deny.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+    assert deny.inputs["metadata"]["namespace"] == "scaling-platform"
+    assert deny.inputs["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    dns = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                   "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+           "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+    # the primary region's VPC (us-east-1: 10.0.0.0/16): the database and the cache
+    data = {"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}],
+            "ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 6379}]}
+    https = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    api, worker = by_name(k8s_run, "prod-k8s-api-netpol"), by_name(k8s_run, "prod-k8s-worker-netpol")
+    assert api.inputs["spec"] == {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "api"}}, "policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                     "ports": [{"protocol": "TCP", "port": 8080}]}],
+        "egress": [dns, data, https]}
+    assert worker.inputs["spec"] == {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "worker"}}, "policyTypes": ["Ingress", "Egress"],
+        "ingress": [], "egress": [dns, data, https]}
+    assert worker.inputs["metadata"]["annotations"][REASON] == (
+        "worker: no ingress (it pulls jobs from SQS); egress DNS to kube-system/kube-dns UDP/TCP 53, database 5432, "
+        "cache 6379 inside the VPC 10.0.0.0/16 (the plan's network of us-east-1, the cluster's region), "
+        "HTTPS 443 for the AWS APIs")
+
+
+def test_network_policies_follow_the_config():
+    run = run_stack("prod", (*K8S, "kubernetes.ingress_namespace=kube-ingress", "kubernetes.app_port=9090",
+                             "regions[0].vpc_cidr=10.42.0.0/16"))
+    api = by_name(run, "prod-k8s-api-netpol").inputs["spec"]
+    assert api["ingress"] == [{"from": [{"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": "kube-ingress"}}}], "ports": [{"protocol": "TCP", "port": 9090}]}]
+    assert api["egress"][1]["to"] == [{"ipBlock": {"cidr": "10.42.0.0/16"}}]
 
 
 def container_spec(deployment):
@@ -284,7 +364,11 @@ def _build_k8s():
             trigger_auth={"podIdentity": {"provider": "aws"}}, keda_role_trust_policy='{"Version": "2012-10-17"}',
             keda_role_policy='{"Statement": []}', aws_tags={"environment": "test"}, selectors=SELECTORS, pdbs=PDBS,
             pdb_reasons={name: f"{name}: min" for name in WORKLOADS}, spread={name: [] for name in WORKLOADS},
-            app_port=9000, health_path="/ready"),
+            app_port=9000, health_path="/ready", pod_security={"runAsNonRoot": True},
+            container_security={"readOnlyRootFilesystem": True}, tmp_volume={"name": "tmp", "emptyDir": {}},
+            tmp_mount={"name": "tmp", "mountPath": "/tmp"},
+            network_policies={"default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}},
+            network_policy_reasons={"default-deny": "deny: hand-made"}),
             opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
     return build_alone(make)
 
@@ -297,6 +381,11 @@ def test_k8s_alone_children_and_inputs():
     assert roles["api-hpa"] == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
     assert roles["worker-scaler"] == "kubernetes:keda.sh/v1alpha1:ScaledObject"
     assert roles["api-pdb"] == roles["worker-pdb"] == "kubernetes:policy/v1:PodDisruptionBudget"
+    assert roles["default-deny-netpol"] == "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+    pod = built.named("t-k8s-worker").inputs["spec"]["template"]["spec"]
+    assert (pod["securityContext"], pod["containers"][0]["securityContext"]) == \
+        ({"runAsNonRoot": True}, {"readOnlyRootFilesystem": True})
+    assert built.named("t-k8s-default-deny-netpol").inputs["metadata"]["namespace"] == "platform"
     api = built.named("t-k8s-api")
     assert api.options["ignoreChanges"] == ["spec.replicas"]  # the HPA owns replicas after creation
     assert api.inputs["spec"]["replicas"] == 6

@@ -26,7 +26,7 @@ from tests.conftest import run_stack
 
 KEDA_CRD_DIR = Path(__file__).parent / "schemas" / "keda-v2.20.2"
 KEDA_KINDS = {"ScaledObject": "keda.sh_scaledobjects.yaml", "TriggerAuthentication": "keda.sh_triggerauthentications.yaml"}
-BUILTIN_KINDS = {"Namespace", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+BUILTIN_KINDS = {"Namespace", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
 
 
 def _json_numbers(value: Any) -> Any:
@@ -79,16 +79,23 @@ def objects():
     return manifests(run_stack("prod", K8S))
 
 
+@pytest.fixture(scope="module")
+def dev_objects():
+    """dev differs in the zone spread (ScheduleAnyway) and the VPC range; its objects are checked too."""
+    return manifests(run_stack("dev", K8S))
+
+
 def test_the_plan_registers_these_kinds(objects):
     kinds = sorted(m["kind"] for m in objects.values())
-    assert kinds == ["Deployment", "Deployment", "HorizontalPodAutoscaler", "Namespace", "PodDisruptionBudget",
-                     "PodDisruptionBudget", "ScaledObject", "TriggerAuthentication"]
+    assert kinds == ["Deployment", "Deployment", "HorizontalPodAutoscaler", "Namespace", "NetworkPolicy",
+                     "NetworkPolicy", "NetworkPolicy", "PodDisruptionBudget", "PodDisruptionBudget", "ScaledObject",
+                     "TriggerAuthentication"]
     assert {m["kind"] for m in objects.values()} <= BUILTIN_KINDS | set(KEDA_KINDS)
 
 
 @pytest.mark.parametrize("version", SUPPORTED_KUBERNETES_VERSIONS)
-def test_builtin_objects_match_the_official_schemas(objects, version):
-    for name, manifest in objects.items():
+def test_builtin_objects_match_the_official_schemas(objects, dev_objects, version):
+    for name, manifest in {**objects, **dev_objects}.items():
         if manifest["kind"] in BUILTIN_KINDS:
             assert kubernetes_validate.validate(manifest, version, strict=True) == version, name
 
@@ -105,6 +112,15 @@ def test_the_validators_refuse_what_a_cluster_refuses(objects):
     deployment["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["maxSkw"] = 1  # typo
     with pytest.raises(kubernetes_validate.ValidationError, match="maxSkw"):
         kubernetes_validate.validate(deployment, SUPPORTED_KUBERNETES_VERSIONS[0], strict=True)
+    # the hardening fields are checked too: a misspelt one would be refused, not ignored
+    hardened = copy.deepcopy(objects["prod-k8s-worker"])
+    hardened["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFileSystem"] = True
+    with pytest.raises(kubernetes_validate.ValidationError, match="readOnlyRootFileSystem"):
+        kubernetes_validate.validate(hardened, SUPPORTED_KUBERNETES_VERSIONS[0], strict=True)
+    policy = copy.deepcopy(objects["prod-k8s-api-netpol"])
+    policy["spec"]["egress"][0]["ports"][0]["port"] = {"number": 53}  # an int or a named port, not an object
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(policy, SUPPORTED_KUBERNETES_VERSIONS[0], strict=True)
     pdb = copy.deepcopy(objects["prod-k8s-api-pdb"])
     pdb["spec"]["unhealthyPodEvictionPolicy"] = 7
     with pytest.raises(kubernetes_validate.ValidationError):

@@ -29,7 +29,8 @@ PACK_ORDER = [
     "multi-az-in-prod", "deletion-protection", "writer-in-healthy-region", "imdsv2-required", "no-public-ingress",
     "required-tags",
     "instance-type-allowlist", "edge-https-only", "edge-tls-minimum", "edge-api-protection", "edge-lambda-published",
-    "cloudflare-api-cache-bypass", "alb-edge-only", "waf-managed-rules", "waf-attached", "redis-auth", "log-bucket-hardened",
+    "cloudflare-api-cache-bypass", "k8s-pod-hardened", "k8s-image-digest", "k8s-network-policy-default-deny",
+    "alb-edge-only", "waf-managed-rules", "waf-attached", "redis-auth", "log-bucket-hardened",
     "stateful-guard",
 ]
 
