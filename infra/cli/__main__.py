@@ -1,6 +1,6 @@
 """`python -m infra.cli`: the same as the `scaling` console script."""
 import sys
 
-from infra.cli.main import entry
+from infra.cli.launch import entry
 
 sys.exit(entry())
