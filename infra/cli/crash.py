@@ -7,17 +7,22 @@ checkout or an `--out` directory.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from infra.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
 
 DISTRIBUTION = "scaling-platform"
+INTERRUPTED = "error: interrupted (Ctrl-C); nothing more was written"
+_SHOW_CURSOR = "\x1b[?25h"  # the progress spinner hides the cursor; os._exit skips its cleanup
 
 
 def version() -> str:
@@ -45,7 +50,7 @@ def guarded(command: Callable[[], int]) -> int:
     try:
         return command()
     except KeyboardInterrupt:
-        print("error: interrupted (Ctrl-C); nothing more was written", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
     except SystemExit as stop:  # argparse --help / --version
         return stop.code if isinstance(stop.code, int) else EXIT_OK
@@ -60,3 +65,31 @@ def guarded(command: Callable[[], int]) -> int:
         message = " ".join(f"{error.__class__.__name__}: {error}".split())[:300]
         print(f"error: internal error ({message}); please report it{where}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _exit_interrupted(signum: int, frame: object) -> None:
+    try:
+        tty = sys.stderr.isatty()
+        sys.stderr.write((_SHOW_CURSOR if tty else "") + INTERRUPTED + "\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def interrupt_exits_now() -> Iterator[None]:
+    """Inside: Ctrl-C ends the process at once (one line, exit 130) instead of raising KeyboardInterrupt.
+
+    For the run of the program under the SDK mocks only: a KeyboardInterrupt that lands inside the
+    SDK's event loop leaves it waiting for the interrupted registration forever (the command hung
+    until killed). Nothing is written to disk in that phase, so there is nothing to clean up.
+    Signal handlers belong to the main thread; elsewhere (tests) this changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _exit_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

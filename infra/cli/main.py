@@ -135,7 +135,8 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
         raise ConfigError(source if err.source == "stack config" else err.source, err.key, err.message) from None
     capacity = plan.to_dict()
     terminal.step("running the program under the SDK mocks")
-    run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}), plan=plan)
+    with crash.interrupt_exits_now():  # Ctrl-C inside the SDK's event loop would hang it
+        run = offline.run_program(args.stack, platform, other, skip_outputs=frozenset({"capacity"}), plan=plan)
     resources = list(run.resources)
     terminal.step(f"evaluating the policy pack over {len(resources)} resources")
     verdicts = [vars(v) for v in engine.evaluate(resources, policy_config)]

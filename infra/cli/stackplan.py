@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from infra.cli.crash import interrupt_exits_now
 from infra.config import ConfigError, PlatformConfig, apply_overrides, parse_platform, read_stack_file
 from infra.model.capacity import CapacityPlan
 from infra.model.recorded import RecordedResource
@@ -53,7 +54,8 @@ def plan_platform(stack: str, path: Path, platform: dict[str, Any], other: dict[
         plan = plan_stack(cfg, Path(project_dir).resolve())
     except ConfigError as err:  # planner-level checks name the stack file too
         raise ConfigError(source if err.source == "stack config" else err.source, err.key, err.message) from None
-    run = run_program(stack, platform, other, skip_outputs=frozenset({"capacity", "shard_map"}), plan=plan)
+    with interrupt_exits_now():  # Ctrl-C inside the SDK's event loop would hang it
+        run = run_program(stack, platform, other, skip_outputs=frozenset({"capacity", "shard_map"}), plan=plan)
     return StackPlan(stack, path, source, platform, other, cfg, plan, tuple(run.resources))
 
 

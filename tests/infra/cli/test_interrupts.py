@@ -3,6 +3,9 @@ runs under the SDK mocks (a KeyboardInterrupt inside the SDK's event loop used t
 from __future__ import annotations
 
 import builtins
+import subprocess
+import sys
+import textwrap
 
 from infra.cli import launch
 from tests.conftest import ROOT
@@ -25,3 +28,32 @@ def test_the_console_script_and_python_m_use_the_guarded_launcher():
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'scaling = "infra.cli.launch:entry"' in pyproject
     assert "from infra.cli.launch import entry" in (ROOT / "infra/cli/__main__.py").read_text()
+
+
+# The program run is replaced by one that gets a SIGINT while its event loop waits on a future that
+# nobody resolves: the shape of the hang (the interrupted registration never completes).
+HANGING_RUN = textwrap.dedent("""
+    import asyncio, os, signal, sys
+    from infra.offline import runner
+    from infra.cli import main as cli
+
+    def hanging_run_program(*args, **kwargs):
+        loop = asyncio.new_event_loop()
+        waiting = loop.create_future()
+        loop.call_soon(os.kill, os.getpid(), signal.SIGINT)
+        try:
+            loop.run_until_complete(waiting)
+        except KeyboardInterrupt:  # what the SDK did: the interrupt is swallowed and the wait resumes
+            loop.run_until_complete(waiting)
+
+    runner.run_program = hanging_run_program
+    sys.exit(cli.main(["plan", "--stack", "dev", "--project-dir", sys.argv[1]]))
+""")
+
+
+def test_ctrl_c_while_the_program_runs_under_the_mocks_exits_130_at_once(tmp_path):
+    done = subprocess.run([sys.executable, "-c", HANGING_RUN, str(ROOT)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=30)
+    assert (done.returncode, done.stdout) == (130, "")
+    assert done.stderr == "error: interrupted (Ctrl-C); nothing more was written\n"
+    assert list(tmp_path.iterdir()) == []
