@@ -227,9 +227,13 @@ def _one_line(text: str) -> str:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    """Path arguments the OS would refuse (a 300-character name) are bad input, before any disk access."""
-    for flag in ("config_file", "history", "out", "project_dir"):
+    """Path arguments the OS would refuse (a 300-character name) or that are empty are bad input, before
+    any disk access."""
+    for flag in ("config_file", "history", "out", "project_dir", "base", "head"):
         value = getattr(args, flag, None)
+        if value == "":  # `--out "$DIR"` with DIR unset: never the current directory by accident
+            raise InputError(f"--{flag.replace('_', '-')}: an empty path; pass a file or directory path "
+                             "(an unset shell variable?)")
         problem = path_problem(value) if isinstance(value, str) else None
         if problem:
             shown = value if len(value) <= 40 else f"{value[:30]}..."

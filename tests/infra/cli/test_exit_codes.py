@@ -51,3 +51,23 @@ def test_a_bad_stack_name_is_exit_2_naming_it(capsys, tmp_path):
     assert (code, out) == (2, "")
     assert err == (f"error: {path}: stack name: 'Team_Prod' cannot name AWS resources (S3, RDS, ElastiCache, ALB); need "
                    "lowercase letters, digits and single hyphens, starting with a letter, e.g. prod or team-a-prod\n")
+
+
+@pytest.mark.parametrize("argv", [
+    ("plan", "--stack", "dev", "--out", ""),
+    ("plan", "--stack", "dev", "--history", ""),
+    ("plan", "--stack", "dev", "--config-file", ""),
+    ("plan", "--stack", "dev", "--project-dir", ""),
+    ("forecast", "--history", ""),
+    ("diff", "--base", "", "--head", "plan.json"),
+])
+def test_an_empty_path_argument_is_exit_2_and_nothing_is_written_to_the_current_directory(
+        capsys, monkeypatch, tmp_path, argv):
+    # `--out "$OUT"` with OUT unset used to write the report into the current directory (exit 0),
+    # and `--history ""` planned without the history the user meant to pass.
+    monkeypatch.chdir(tmp_path)
+    flag = argv[argv.index("") - 1]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err == f"error: {flag}: an empty path; pass a file or directory path (an unset shell variable?)\n"
+    assert list(tmp_path.iterdir()) == []
