@@ -68,6 +68,12 @@ def write_out_dir(out: str | Path, files: Mapping[str, bytes | str],
             target = out / name
             if (target.exists() or target.is_symlink()) and (name not in owned or target.is_dir()):
                 raise ForeignFileError(errno.EEXIST, "exists and was not written by scaling plan", str(target))
+            # A file where the report needs a directory (`charts` a file): refused here too, not at
+            # its rename after plan.json and plan.md were already in place.
+            blocking = next((p for p in target.relative_to(out).parents if p != Path(".")
+                             and (out / p).exists() and not (out / p).is_dir()), None)
+            if blocking is not None:
+                raise ForeignFileError(errno.EEXIST, "exists and was not written by scaling plan", str(out / blocking))
         for name in written:
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, out / name)

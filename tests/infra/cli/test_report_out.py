@@ -113,3 +113,17 @@ def test_interrupted_write_leaves_no_staging_and_no_half_file(tmp_path):
         outdir.write_out_dir(out, {"plan.json": "{}"}, extra_writers=[interrupted])
     assert list(out.iterdir()) == []  # nothing renamed in, staging removed
     assert report.write_out_dir(out, {"plan.json": "{}"}) == ["plan.json"]
+
+
+def test_out_with_a_file_named_charts_writes_nothing(capsys, tmp_path):
+    # A file where the report needs its charts/ directory: plan.json, plan.md and shard_map.json used
+    # to be renamed in first, then the run stopped saying "nothing was written" (and the next run
+    # refused those files as foreign, since no manifest listed them).
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "charts").write_text("my notes about charts")
+    code = cli.main(["plan", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 2 and err == (f"error: --out {out}: {out / 'charts'} exists and was not written by scaling plan; "
+                                 "nothing was written: move it away or pass another directory\n")
+    assert os.listdir(out) == ["charts"] and (out / "charts").read_text() == "my notes about charts"
