@@ -29,6 +29,21 @@ SECRETS_CHECK = "required-secrets"
 MODES = ("preview", "update")
 
 
+class _NotFinite(ValueError):
+    def __init__(self, constant: str):
+        super().__init__(constant)
+        self.constant = constant
+
+
+def _no_constant(constant: str) -> Any:
+    """json's hook for NaN/Infinity/-Infinity, which Python would read (and write back) as floats."""
+    raise _NotFinite(constant)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)  # true is not $1
+
+
 def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
     """The plan document in `path` (given as `flag`), checked for the keys a comparison reads."""
     source = f"{flag} {path}"
@@ -40,7 +55,11 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
         raise ConfigError(source, "(file)",
                           f"cannot be read ({err.__class__.__name__}); need a UTF-8 JSON file") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
+    except _NotFinite as err:
+        line = text.count("\n", 0, text.find(err.constant)) + 1 if err.constant in text else 1
+        raise ConfigError(source, f"line {line}", f"{err.constant} is not a number a plan can hold (JSON has no "
+                          "NaN or Infinity); need the output of `scaling plan --format json`") from None
     except json.JSONDecodeError as err:
         raise ConfigError(source, f"line {err.lineno}", f"JSON syntax error: {err.msg}; need the output of "
                           "`scaling plan --format json`") from None
@@ -58,10 +77,10 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
         if key in doc and not isinstance(doc[key], kind):
             raise ConfigError(source, key, f"must be a JSON {'object' if kind is dict else 'array'}")
     cost = doc.get("cost") or {}
-    if not isinstance(cost.get("monthly_usd", 0), (int, float)):
+    if not _is_number(cost.get("monthly_usd", 0)):
         raise ConfigError(source, "cost.monthly_usd", "must be a number")
     for i, line in enumerate(cost.get("lines") or []):
-        if not isinstance(line, dict) or not isinstance(line.get("monthly_usd", 0), (int, float)):
+        if not isinstance(line, dict) or not _is_number(line.get("monthly_usd", 0)):
             raise ConfigError(source, f"cost.lines[{i}]", "need an object with item and a numeric monthly_usd")
     for i, verdict in enumerate(doc.get("policies") or []):
         if not isinstance(verdict, dict):

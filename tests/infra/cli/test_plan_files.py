@@ -1,0 +1,45 @@
+"""Earlier plan files (`scaling plan --previous`, `scaling diff --base/--head`) that are not what
+`scaling plan --format json` writes are bad input: exit 2, one line naming the file and the key."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+
+from infra.cli import main as cli
+
+PLAN = {"project": "scaling-platform", "stack": "prod", "resources": [],
+        "cost": {"monthly_usd": 100.0, "budget_usd": 1000.0, "lines": [{"item": "a", "monthly_usd": 100.0}]},
+        "policies": []}
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_cost_is_refused_not_diffed_into_nan(tmp_path, constant):
+    # Python's json reads NaN; the diff then printed "$nan", wrote NaN into its JSON (not JSON any
+    # more) and every cost guardrail compared false, so the diff passed.
+    good = tmp_path / "base.json"
+    good.write_text(json.dumps(PLAN))
+    bad = tmp_path / "head.json"
+    bad.write_text(json.dumps(PLAN, indent=1).replace('"monthly_usd": 100.0,', f'"monthly_usd": {constant},', 1))
+    code, out, err = run("diff", "--base", str(good), "--head", str(bad), "--fail-on-cost-increase", "1")
+    assert (code, out) == (2, "")
+    assert err == (f"error: --head {bad}: line 6: {constant} is not a number a plan can hold (JSON has no NaN or "
+                   "Infinity); need the output of `scaling plan --format json`\n")
+
+
+def test_a_boolean_cost_is_not_a_number(tmp_path):
+    good = tmp_path / "base.json"
+    good.write_text(json.dumps(PLAN))
+    bad = tmp_path / "head.json"
+    bad.write_text(json.dumps({**PLAN, "cost": {**PLAN["cost"], "monthly_usd": True}}))
+    code, out, err = run("diff", "--base", str(good), "--head", str(bad))
+    assert (code, out, err) == (2, "", f"error: --head {bad}: cost.monthly_usd: must be a number\n")
