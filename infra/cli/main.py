@@ -114,7 +114,8 @@ def run_plan(args: argparse.Namespace) -> tuple[str, int]:
         raise InputError(f"--out {args.out}: exists and is not a directory; pass a new or existing directory")
     cfg, platform, other, source = load_stack_config(args)
     previous = plan_checks.load_plan(args.previous, "--previous") if args.previous else None
-    if previous is not None:  # what exists: the change guard and the stateful guard compare with it
+    if previous is not None:
+        plan_checks.check_same_stack(previous, args.stack, args.previous)  # what exists: the change guard and the stateful guard compare with it
         platform = plan_checks.with_deployed_from(platform, previous, args.previous)
         source = f"{source} (with --previous)"
         cfg = parse_platform(platform, source)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.config import ConfigError, PlatformConfig
+from infra.config import PROJECT, ConfigError, PlatformConfig
 from infra.config.review import missing_secrets
 from infra.planning.deployed import deployed_from_plan, with_deployed
 
@@ -86,6 +86,16 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
         if not isinstance(verdict, dict):
             raise ConfigError(source, f"policies[{i}]", "need an object with policy, enforcement, resource, message")
     return doc
+
+
+def check_same_stack(previous: Mapping[str, Any], stack: str, path: str) -> None:
+    """`--previous` must be an earlier plan of this project's `stack`: another stack's resources all
+    have other names, so every one of them would read as deleted (or the guard would compare nothing)."""
+    for key, want in (("project", PROJECT), ("stack", stack)):
+        got = previous.get(key)
+        if got is not None and got != want:
+            raise ConfigError(f"--previous {path}", key, f"{got!r} is not {want!r}; pass an earlier plan of this "
+                              f"stack (scaling plan --stack {stack} --format json)")
 
 
 def with_deployed_from(platform: Mapping[str, Any], previous: Mapping[str, Any], path: str) -> dict[str, Any]:

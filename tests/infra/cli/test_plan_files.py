@@ -9,6 +9,7 @@ import json
 import pytest
 
 from infra.cli import main as cli
+from tests.conftest import ROOT
 
 PLAN = {"project": "scaling-platform", "stack": "prod", "resources": [],
         "cost": {"monthly_usd": 100.0, "budget_usd": 1000.0, "lines": [{"item": "a", "monthly_usd": 100.0}]},
@@ -43,3 +44,16 @@ def test_a_boolean_cost_is_not_a_number(tmp_path):
     bad.write_text(json.dumps({**PLAN, "cost": {**PLAN["cost"], "monthly_usd": True}}))
     code, out, err = run("diff", "--base", str(good), "--head", str(bad))
     assert (code, out, err) == (2, "", f"error: --head {bad}: cost.monthly_usd: must be a number\n")
+
+
+@pytest.mark.parametrize("key, value", [("stack", "dev"), ("project", "other-project")])
+def test_previous_from_another_stack_is_refused_before_planning(tmp_path, key, value):
+    # A dev plan as --previous for prod used to plan on and report every dev resource as deleted
+    # (exit 1); a plan of stack "other" passed silently (exit 0, nothing compared).
+    previous = tmp_path / "old.json"
+    previous.write_text(json.dumps({**PLAN, key: value}))
+    code, out, err = run("plan", "--stack", "prod", "--project-dir", str(ROOT), "--previous", str(previous))
+    assert (code, out) == (2, "")
+    want = "scaling-platform" if key == "project" else "prod"
+    assert err == (f"error: --previous {previous}: {key}: {value!r} is not {want!r}; pass an earlier plan of this "
+                   "stack (scaling plan --stack prod --format json)\n")
