@@ -68,9 +68,14 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
     resources = doc.get("resources")
     if not isinstance(resources, list):
         raise ConfigError(source, "resources", "missing or not a list; need the output of `scaling plan --format json`")
+    seen: dict[tuple[str, str], int] = {}
     for i, res in enumerate(resources):
         if not isinstance(res, dict) or not isinstance(res.get("type"), str) or not isinstance(res.get("name"), str):
             raise ConfigError(source, f"resources[{i}]", "need an object with string type and name")
+        first = seen.setdefault((res["type"], res["name"]), i)
+        if first != i:  # one URN, two states: which one the guard or the diff compared would be luck
+            raise ConfigError(source, f"resources[{i}]", f"{res['name']} ({res['type']}) is listed twice (first "
+                              f"at resources[{first}]); a plan has each resource once")
         if not isinstance(res.get("inputs", {}), dict) or not isinstance(res.get("options", {}), dict):
             raise ConfigError(source, f"resources[{i}]", "inputs and options must be objects")
     for key, kind in (("cost", dict), ("capacity", dict), ("policies", list)):

@@ -46,6 +46,19 @@ def test_a_boolean_cost_is_not_a_number(tmp_path):
     assert (code, out, err) == (2, "", f"error: --head {bad}: cost.monthly_usd: must be a number\n")
 
 
+def test_a_resource_listed_twice_is_refused(tmp_path):
+    asg = {"type": "aws:autoscaling/group:Group", "name": "prod-us-east-1-api-asg", "inputs": {"minSize": 10.0},
+           "options": {}}
+    good = tmp_path / "base.json"
+    good.write_text(json.dumps(PLAN))
+    bad = tmp_path / "head.json"
+    bad.write_text(json.dumps({**PLAN, "resources": [asg, {**asg, "inputs": {"minSize": 1.0}}]}))
+    code, out, err = run("diff", "--base", str(good), "--head", str(bad))
+    assert (code, out) == (2, "")
+    assert err == (f"error: --head {bad}: resources[1]: prod-us-east-1-api-asg (aws:autoscaling/group:Group) is "
+                   "listed twice (first at resources[0]); a plan has each resource once\n")
+
+
 @pytest.mark.parametrize("key, value", [("stack", "dev"), ("project", "other-project")])
 def test_previous_from_another_stack_is_refused_before_planning(tmp_path, key, value):
     # A dev plan as --previous for prod used to plan on and report every dev resource as deleted
