@@ -19,13 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from infra.cli import report
+from infra.cli import outdir, report
 from infra.cli.diff_doc import Guardrails, diff_document, exit_code
 from infra.cli.diff_git import plan_from_ref
 from infra.cli.diff_render import DEFAULT_MAX_CHARS, render_markdown, render_table
@@ -97,27 +95,16 @@ def _needs_stack(args: argparse.Namespace) -> None:
         raise ConfigError("scaling diff", "--stack", f"{what} needs --stack NAME; or pass --base and --head files")
 
 
-def _write_atomic(directory: Path, name: str, text: str) -> None:
-    """Write one file via a temp file in the same directory + rename; nothing else there is touched."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, directory / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_full_report(out: str, doc: dict[str, Any], markdown: str) -> None:
-    """`--out DIR`: diff.json and the untruncated diff.md (the workflow uploads them as an artifact)."""
-    directory = Path(out)
+    """`--out DIR`: diff.json and the untruncated diff.md (the workflow uploads them as an artifact).
+    Written like `scaling plan --out` (infra/cli/outdir.py): a diff.md or diff.json that this command did
+    not write is never replaced, both files or neither, nothing else in DIR touched."""
+    files = {"diff.json": json.dumps(doc, indent=1, default=str) + "\n", "diff.md": markdown}
     try:
-        if directory.exists() and not directory.is_dir():
-            raise NotADirectoryError(f"{out} exists and is not a directory")
-        directory.mkdir(parents=True, exist_ok=True)
-        _write_atomic(directory, "diff.json", json.dumps(doc, indent=1, default=str) + "\n")
-        _write_atomic(directory, "diff.md", markdown)
+        outdir.write_out_dir(out, files)
+    except FileExistsError as err:  # outdir.ForeignFileError: someone else's file of the same name
+        raise ConfigError(f"--out {out}", "(directory)", f"{err.filename} exists and was not written by scaling; "
+                          "nothing was written: move it away or pass another directory") from None
     except OSError as err:
         raise ConfigError(f"--out {out}", "(directory)", f"cannot write the report: {err.strerror or err}; "
                           "pass a directory path whose parent is a writable directory") from None

@@ -237,7 +237,20 @@ def test_out_writes_the_full_report_and_keeps_other_files(tmp_path):
     full = (tmp_path / "diff.md").read_text()
     assert len(full) > 4000 and "more rows not shown" not in full
     assert json.loads((tmp_path / "diff.json").read_text())["cost"]["delta_usd"] > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["diff.json", "diff.md", "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".scaling-report.json", "diff.json", "diff.md", "notes.txt"]
+
+
+def test_out_never_replaces_a_diff_md_it_did_not_write(tmp_path):
+    # It used to overwrite a user's diff.md (and replace a diff.json symlink by a file).
+    (tmp_path / "diff.md").write_text("my review notes")
+    (tmp_path / "elsewhere.json").write_text("{}")
+    (tmp_path / "diff.json").symlink_to(tmp_path / "elsewhere.json")
+    code, out, err = run("diff", "--base", str(base()[0]), "--head", str(base()[0]), "--out", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == (f"error: --out {tmp_path}: (directory): {tmp_path / 'diff.json'} exists and was not written by "
+                   "scaling; nothing was written: move it away or pass another directory\n")
+    assert (tmp_path / "diff.md").read_text() == "my review notes" and (tmp_path / "diff.json").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diff.json", "diff.md", "elsewhere.json"]
 
 
 def test_table_format(capsys):
