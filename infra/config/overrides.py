@@ -15,6 +15,10 @@ from infra.config.errors import ConfigError
 from infra.config.platform import PLATFORM_KEY
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]")
+# The whole path: names joined by dots, [N] list indexes after a name (`regions[0].min_instances`).
+# Anything else (`demand..peak_rps`, `regions[-1]`, `regions[x]`, `a]b`) is refused, not half-read.
+_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[[0-9]+\])*")
+PATH_SYNTAX = "not a key path: names joined by dots and [N] list indexes, e.g. regions[0].min_instances"
 MAX_PATH_PARTS = 12          # the config nests 6 levels deep
 MAX_VALUE_CHARS = 64 * 1024  # one value; a whole stack file is a few kB
 MAX_INDEX = 10_000           # lists in the config hold at most a few dozen items
@@ -36,6 +40,20 @@ def _shown(path: str) -> str:
     return path if len(path) <= 80 else f"{path[:60]}... ({len(path)} characters)"
 
 
+def _check_container(node: Any, part: str | int, before: list[str | int], shown: str) -> None:
+    """`node` (reached by `before`) can take `part`: an existing index of a list, a key of a mapping."""
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in before).lstrip(".") or "the platform config"
+    if isinstance(part, int):
+        if isinstance(node, dict):
+            raise ConfigError("--set", shown, f"{where} is a mapping, not a list; name one of its keys instead of [{part}]")
+        if not isinstance(node, list) or part >= len(node):
+            raise ConfigError("--set", shown, f"index {part} does not exist in the stack file")
+    elif not isinstance(node, dict):
+        kind = f"a list; pick an item first, e.g. {where}[0].{part}" if isinstance(node, list) else \
+            f"a single value ({repr(node)[:40]}), not a mapping"
+        raise ConfigError("--set", shown, f"{where} is {kind}")
+
+
 def apply_overrides(platform: dict[str, Any], overrides: list[str], source: str) -> dict[str, Any]:
     """Apply `--set a.b[0].c=VALUE` overrides (VALUE parsed as YAML) to a copy of the platform dict."""
     result = copy.deepcopy(platform)
@@ -49,6 +67,8 @@ def apply_overrides(platform: dict[str, Any], overrides: list[str], source: str)
         if not sep or not path or not parts:
             raise ConfigError("--set", _shown(item), "expected key.path=VALUE, e.g. --set demand.peak_rps=40000")
         shown = _shown(path)
+        if not _PATH.fullmatch(path):
+            raise ConfigError("--set", shown, PATH_SYNTAX)
         if len(parts) > MAX_PATH_PARTS:
             raise ConfigError("--set", shown, f"{len(parts)} levels; the config nests at most {MAX_PATH_PARTS}")
         if len(text) > MAX_VALUE_CHARS:
@@ -62,23 +82,14 @@ def apply_overrides(platform: dict[str, Any], overrides: list[str], source: str)
         node: Any = result
         for depth, part in enumerate(parts[:-1]):
             nxt = parts[depth + 1]
+            _check_container(node, part, parts[:depth], shown)
             if isinstance(part, int):
-                if not isinstance(node, list) or part >= len(node):
-                    raise ConfigError("--set", shown, f"index {part} does not exist in the stack file")
                 node = node[part]
             else:
-                if not isinstance(node, dict):
-                    raise ConfigError("--set", shown, f"{part!r} is not inside a mapping")
                 node = node.setdefault(part, [] if isinstance(nxt, int) else {})
         last = parts[-1]
-        if isinstance(last, int):
-            if not isinstance(node, list) or last >= len(node):
-                raise ConfigError("--set", shown, f"index {last} does not exist in the stack file")
-            node[last] = value
-        elif isinstance(node, dict):
-            node[last] = value
-        else:
-            raise ConfigError("--set", shown, f"{last!r} is not inside a mapping")
+        _check_container(node, last, parts[:-1], shown)
+        node[last] = value
     try:
         yaml_io.check_plain(result)
     except yaml_io.YamlProblem as err:

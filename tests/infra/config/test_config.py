@@ -138,3 +138,22 @@ def test_set_without_a_key_exits_2_naming_the_flag(capsys, item):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err == f"error: --set: {item}: expected key.path=VALUE, e.g. --set demand.peak_rps=40000\n"
+
+
+@pytest.mark.parametrize("item, expected", [
+    # These were half-read: `demand..peak_rps` set demand.peak_rps, `regions[-1]` said "'-1' is not
+    # inside a mapping", `demand[0]` said "index 0 does not exist in the stack file".
+    ("demand..peak_rps=1", "--set: demand..peak_rps: not a key path: names joined by dots and [N] list indexes, "
+                           "e.g. regions[0].min_instances"),
+    ("regions[-1].min_instances=1", "--set: regions[-1].min_instances: not a key path: names joined by dots and "
+                                    "[N] list indexes, e.g. regions[0].min_instances"),
+    ("regions[x].name=a", "--set: regions[x].name: not a key path: names joined by dots and [N] list indexes, "
+                          "e.g. regions[0].min_instances"),
+    ("demand[0]=1", "--set: demand[0]: demand is a mapping, not a list; name one of its keys instead of [0]"),
+    ("regions.name=x", "--set: regions.name: regions is a list; pick an item first, e.g. regions[0].name"),
+    ("budget_usd_month.x=1", "--set: budget_usd_month.x: budget_usd_month is a single value (250000), not a mapping"),
+])
+def test_set_paths_are_parsed_whole_or_refused(item, expected):
+    with pytest.raises(ConfigError) as info:
+        apply_overrides(prod_platform(), [item], "f")
+    assert str(info.value) == expected
