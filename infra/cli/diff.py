@@ -28,6 +28,7 @@ from infra.cli.diff_doc import Guardrails, diff_document, exit_code
 from infra.cli.diff_git import plan_from_ref
 from infra.cli.diff_render import DEFAULT_MAX_CHARS, render_markdown, render_table
 from infra.cli.plan_checks import load_plan
+from infra.cli.stackplan import stack_path
 from infra.config import ConfigError, apply_overrides, parse_platform, read_stack_file
 
 # (plan argv after `plan`) -> (text, exit code): `scaling plan` run in-process, handed over by main.py
@@ -72,7 +73,7 @@ def guardrails(args: argparse.Namespace) -> Guardrails:
     pct, usd = _limit("--fail-on-cost-increase", args.max_pct), _limit("--fail-on-cost-increase-usd", args.max_usd)
     source = "flags"
     if args.stack and (pct is None or usd is None):
-        stack_file = read_stack_file(Path(args.project_dir) / f"Pulumi.{args.stack}.yaml")
+        stack_file = read_stack_file(stack_path(args.stack, args.project_dir))
         platform = apply_overrides(stack_file.platform, args.overrides, stack_file.path)
         review = parse_platform(platform, stack_file.path).review
         if pct is None and review.fail_on_cost_increase_pct is not None:

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
-from infra.cli import crash, emergency, plan_checks, simulate_args, status, terminal
+from infra.cli import crash, emergency, plan_checks, simulate_args, stackplan, status, terminal
 from infra.cli import diff as diff_command
 from infra.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY, CommandFailed, InputError
 from infra.cli.exit_codes import path_problem
@@ -86,7 +86,7 @@ FORECAST_EXAMPLES = """examples:
 
 def load_stack_config(args: argparse.Namespace) -> tuple[PlatformConfig, dict[str, Any], dict[str, Any], str]:
     """Stack file + --set overrides, validated. Returns (config, platform dict, other keys, source)."""
-    path = Path(args.config_file) if args.config_file else Path(args.project_dir) / f"Pulumi.{args.stack}.yaml"
+    path = stackplan.stack_path(args.stack, args.project_dir, args.config_file)
     stack_file = read_stack_file(path)
     source = stack_file.path + (" (with --set)" if args.overrides else "")
     platform = apply_overrides(stack_file.platform, args.overrides, stack_file.path)

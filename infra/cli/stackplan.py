@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from infra.cli.crash import interrupt_exits_now
-from infra.config import ConfigError, PlatformConfig, apply_overrides, parse_platform, read_stack_file
+from infra.config import (
+    ConfigError,
+    PlatformConfig,
+    apply_overrides,
+    parse_platform,
+    read_stack_file,
+    stack_name_syntax_problem,
+)
 from infra.model.capacity import CapacityPlan
 from infra.model.recorded import RecordedResource
 from infra.offline.runner import run_program
@@ -35,8 +42,14 @@ class StackPlan:
 
 
 def stack_path(stack: str, project_dir: str | Path = ".", config_file: str | None = None) -> Path:
-    """`--config-file`, else `<project-dir>/Pulumi.<stack>.yaml`."""
-    return Path(config_file) if config_file else Path(project_dir) / f"Pulumi.{stack}.yaml"
+    """`--config-file`, else `<project-dir>/Pulumi.<stack>.yaml` for a valid stack name (`--stack ""` or
+    `--stack ../x` used to end as "Pulumi..yaml: file not found", never saying what a name may be)."""
+    if config_file:
+        return Path(config_file)
+    problem = stack_name_syntax_problem(stack)
+    if problem:
+        raise ConfigError("--stack", "stack name", problem)
+    return Path(project_dir) / f"Pulumi.{stack}.yaml"
 
 
 def load_platform(path: Path, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any], str]:

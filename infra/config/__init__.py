@@ -11,6 +11,7 @@ from infra.config.data import CacheConfig, DatabaseConfig
 from infra.config.demand import BurstEvent
 from infra.config.edge import CDN_PROVIDERS, CLOUDFRONT_PRICE_CLASSES, DEPLOYABLE_CDN_PROVIDERS
 from infra.config.errors import ConfigError
+from infra.config.names import stack_name_syntax_problem
 from infra.config.overrides import apply_overrides
 from infra.config.platform import EMERGENCY_WORKER_STEP, PLATFORM_KEY, PROJECT, PlatformConfig, parse_platform
 from infra.config.regions import DEFAULT_FAILOVER_PRIORITY, RegionConfig
@@ -20,5 +21,5 @@ __all__ = [
     "CDN_PROVIDERS", "CLOUDFRONT_PRICE_CLASSES", "DEFAULT_FAILOVER_PRIORITY", "DEPLOYABLE_CDN_PROVIDERS",
     "EMERGENCY_WORKER_STEP", "PLATFORM_KEY", "PROJECT", "BurstEvent", "CacheConfig", "ConfigError",
     "DatabaseConfig", "PlatformConfig", "RegionConfig", "StackFile", "apply_overrides", "parse_platform",
-    "read_stack_file",
+    "read_stack_file", "stack_name_syntax_problem",
 ]

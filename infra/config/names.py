@@ -40,12 +40,20 @@ def derived_names(stack: str, cfg: Any) -> list[tuple[str, str, int]]:
     ]
 
 
-def stack_name_problem(stack: str, cfg: Any) -> str | None:
-    """What is wrong with `stack` as the source of this config's resource names, or None."""
+def stack_name_syntax_problem(stack: str) -> str | None:
+    """What is wrong with the characters of `stack` (any config), or None."""
     if not STACK_NAME.fullmatch(stack):
         shown = stack if len(stack) <= 40 else f"{stack[:30]}... ({len(stack)} characters)"
         return (f"{shown!r} cannot name AWS resources (S3, RDS, ElastiCache, ALB); need lowercase letters, "
                 "digits and single hyphens, starting with a letter, e.g. prod or team-a-prod")
+    return None
+
+
+def stack_name_problem(stack: str, cfg: Any) -> str | None:
+    """What is wrong with `stack` as the source of this config's resource names, or None."""
+    syntax = stack_name_syntax_problem(stack)
+    if syntax:
+        return syntax
     for what, name, limit in derived_names(stack, cfg):
         if len(name) > limit:
             room = limit - (len(name) - len(stack))

@@ -71,3 +71,14 @@ def test_an_empty_path_argument_is_exit_2_and_nothing_is_written_to_the_current_
     assert (code, out) == (2, "")
     assert err == f"error: {flag}: an empty path; pass a file or directory path (an unset shell variable?)\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [("plan",), ("status",), ("simulate", "--history", "h.csv")])
+@pytest.mark.parametrize("stack", ["", "../prod", "Prod"])
+def test_a_stack_name_that_cannot_be_one_is_named_before_looking_for_its_file(capsys, argv, stack):
+    # It used to say "Pulumi..yaml: (file): file not found; pass an existing Pulumi.<stack>.yaml".
+    code, out, err = run(capsys, *argv, "--stack", stack, "--project-dir", str(ROOT))
+    assert (code, out) == (2, "")
+    assert err == (f"error: --stack: stack name: {stack!r} cannot name AWS resources (S3, RDS, ElastiCache, ALB); "
+                   "need lowercase letters, digits and single hyphens, starting with a letter, e.g. prod or "
+                   "team-a-prod\n")
