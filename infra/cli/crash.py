@@ -1,4 +1,4 @@
-"""The outer guard of every `scaling` command: Ctrl-C is exit 130, an unexpected error is exit 3 with
+"""The outer guard of every `scaling` command: Ctrl-C is exit 130 (SIGTERM 143), an unexpected error is exit 3 with
 one line on stderr and the traceback in a file (never on the terminal), and the package version.
 
 The trace file goes to `SCALING_CRASH_DIR` when set, else the system temp directory, never into the
@@ -22,6 +22,8 @@ from infra.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
 
 DISTRIBUTION = "scaling-platform"
 INTERRUPTED = "error: interrupted (Ctrl-C); nothing more was written"
+TERMINATED = "error: terminated (SIGTERM); nothing more was written"
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
 _SHOW_CURSOR = "\x1b[?25h"  # the progress spinner hides the cursor; os._exit skips its cleanup
 
 
@@ -45,10 +47,37 @@ def write_trace(error: BaseException) -> Path:
     return Path(name)
 
 
-def guarded(command: Callable[[], int]) -> int:
-    """Run `command`, mapping Ctrl-C to 130 and any unexpected exception to 3 (one line + trace file)."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cancelled CI job, `timeout`, `kill`): unwinds like Ctrl-C, so the `--out` staging
+    directory and a `--base-ref` worktree are removed; the default action killed the process and left them."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Inside: SIGTERM raises Terminated (exit 143 through `guarded`). Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        return command()
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run `command`, mapping Ctrl-C to 130, SIGTERM to 143 and any unexpected exception to 3 (one line +
+    trace file)."""
+    try:
+        with sigterm_unwinds():
+            return command()
+    except Terminated:
+        print(TERMINATED, file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -68,12 +97,13 @@ def guarded(command: Callable[[], int]) -> int:
 
 
 def _exit_interrupted(signum: int, frame: object) -> None:
+    term = signum == signal.SIGTERM
     try:
         tty = sys.stderr.isatty()
-        sys.stderr.write((_SHOW_CURSOR if tty else "") + INTERRUPTED + "\n")
+        sys.stderr.write((_SHOW_CURSOR if tty else "") + (TERMINATED if term else INTERRUPTED) + "\n")
         sys.stderr.flush()
     finally:
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(EXIT_TERMINATED if term else EXIT_INTERRUPTED)
 
 
 @contextmanager
@@ -89,7 +119,9 @@ def interrupt_exits_now() -> Iterator[None]:
         yield
         return
     previous = signal.signal(signal.SIGINT, _exit_interrupted)
+    previous_term = signal.signal(signal.SIGTERM, _exit_interrupted)  # sigterm_unwinds would hang it too
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)

@@ -57,3 +57,32 @@ def test_ctrl_c_while_the_program_runs_under_the_mocks_exits_130_at_once(tmp_pat
     assert (done.returncode, done.stdout) == (130, "")
     assert done.stderr == "error: interrupted (Ctrl-C); nothing more was written\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# SIGTERM (a cancelled CI job) while the charts are drawn into the staging directory of --out.
+TERMINATED_WRITE = textwrap.dedent("""
+    import os, signal, sys, time
+    from infra.cli import charts
+    from infra.cli import main as cli
+
+    def terminated(directory, *args):
+        (directory / "charts").mkdir()
+        (directory / "charts" / "half.png").write_bytes(b"half")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # the signal arrives first
+
+    charts.write_region_charts = terminated
+    sys.exit(cli.main(["plan", "--stack", "dev", "--project-dir", sys.argv[1], "--out", sys.argv[2]]))
+""")
+
+
+def test_sigterm_while_writing_out_exits_143_and_leaves_no_staging_directory(tmp_path):
+    # The default SIGTERM action ended the process with the .scaling-report-tmp-* directory left in DIR.
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    done = subprocess.run([sys.executable, "-c", TERMINATED_WRITE, str(ROOT), str(out)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stdout) == (143, "")
+    assert done.stderr == "error: terminated (SIGTERM); nothing more was written\n"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
