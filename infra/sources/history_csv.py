@@ -186,6 +186,7 @@ def load_history_csv(path: str | Path) -> HourlyHistory:
                 f"{name}: row {rowno} column 1: {row[0].strip()!r} is not a timestamp "
                 "(expected an ISO hour start such as 2009-10-15 00:00:00)"
             )
+        local = ts
         if ts.tzinfo is not None:
             aware_row = aware_row or rowno
             offsets.add(ts.strftime("%z") or "+0000")
@@ -201,6 +202,13 @@ def load_history_csv(path: str | Path) -> HourlyHistory:
         if not MIN_YEAR <= ts.year <= MAX_YEAR:
             raise HistoryError(f"{name}: row {rowno} column 1: year {ts.year} is out of range "
                                f"(expected years {MIN_YEAR}..{MAX_YEAR})")
+        if (ts.minute or ts.second or ts.microsecond) and local.tzinfo is not None and not (local.minute or local.second):
+            # +05:30 (India) or +05:45 (Nepal): a local hour start, but hours are counted in UTC here.
+            raise HistoryError(
+                f"{name}: row {rowno} column 1: {row[0].strip()!r} is {ts:%H:%M} UTC, not a UTC hour start "
+                "(a UTC offset of a fraction of an hour; expected hourly rows whose UTC time is on the hour: "
+                "export them in UTC)"
+            )
         if ts.minute or ts.second or ts.microsecond:
             raise HistoryError(
                 f"{name}: row {rowno} column 1: {row[0].strip()!r} is not an hour start "

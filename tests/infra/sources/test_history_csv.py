@@ -102,3 +102,16 @@ def test_csv_fuzz_through_the_cli_exits_0_or_2_with_one_line(text, tmp_path_fact
         assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     else:
         assert err == ""
+
+
+def test_a_fractional_utc_offset_names_the_utc_time_not_the_minutes(tmp_path):
+    # '2024-03-04T00:00:00+05:30' was "not an hour start (expected minutes and seconds of 00)": its
+    # minutes are 00; it is 18:30 UTC.
+    path = tmp_path / "ist.csv"
+    path.write_text("hour_start,requests\n" + "".join(
+        f"{(T0 + timedelta(hours=i)):%Y-%m-%dT%H:%M:%S}+05:30,100\n" for i in range(30)))
+    with pytest.raises(HistoryError) as info:
+        load_history_csv(path)
+    assert str(info.value) == (f"{path}: row 2 column 1: '2024-03-04T00:00:00+05:30' is 18:30 UTC, not a UTC hour "
+                               "start (a UTC offset of a fraction of an hour; expected hourly rows whose UTC time "
+                               "is on the hour: export them in UTC)")
