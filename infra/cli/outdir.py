@@ -64,6 +64,10 @@ def write_out_dir(out: str | Path, files: Mapping[str, bytes | str],
             written.append(name)
         for writer in extra_writers or []:
             written += writer(staging)
+        manifest_at = out / MANIFEST
+        if manifest_at.is_symlink() or (manifest_at.exists() and not manifest_at.is_file()):
+            # Its rename would fail last, after every report file was already in place.
+            raise ForeignFileError(errno.EEXIST, "exists and was not written by scaling plan", str(manifest_at))
         for name in written:  # refuse before the first rename: nothing is half-written
             target = out / name
             if (target.exists() or target.is_symlink()) and (name not in owned or target.is_dir()):

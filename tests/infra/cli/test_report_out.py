@@ -127,3 +127,13 @@ def test_out_with_a_file_named_charts_writes_nothing(capsys, tmp_path):
     assert code == 2 and err == (f"error: --out {out}: {out / 'charts'} exists and was not written by scaling plan; "
                                  "nothing was written: move it away or pass another directory\n")
     assert os.listdir(out) == ["charts"] and (out / "charts").read_text() == "my notes about charts"
+
+
+def test_a_directory_where_the_manifest_goes_is_refused_before_any_file_is_renamed(tmp_path):
+    # Its rename came last, so plan.json and plan.md were in place before the error.
+    out = tmp_path / "o"
+    (out / outdir.MANIFEST).mkdir(parents=True)
+    with pytest.raises(outdir.ForeignFileError) as info:
+        outdir.write_out_dir(out, {"plan.json": "{}", "plan.md": "# plan"})
+    assert info.value.filename == str(out / outdir.MANIFEST)
+    assert os.listdir(out) == [outdir.MANIFEST]
