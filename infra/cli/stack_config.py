@@ -78,7 +78,9 @@ def render(text: str, section: Mapping[str, Any], source: str) -> str:
 
 
 def write_emergency(path: Path, section: Mapping[str, Any]) -> None:
-    """Replace `path` with the same file whose emergency mapping is `section` (atomic, mode kept)."""
+    """Replace `path` with the same file whose emergency mapping is `section` (atomic, mode kept). A
+    symlinked stack file stays a symlink: the file it points to is the one replaced."""
+    path = path.resolve()  # os.replace on the link itself swapped the symlink for a regular file
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
