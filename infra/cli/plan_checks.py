@@ -24,6 +24,8 @@ from infra.config import PROJECT, ConfigError, PlatformConfig
 from infra.config.review import missing_secrets
 from infra.planning.deployed import deployed_from_plan, with_deployed
 
+# A prod plan is ~0.6 MB; the 10,000-group scale benchmark's ~60 MB. Beyond this it is not a plan.
+MAX_PLAN_BYTES = 256 * 2**20
 GUARD = "stateful-guard"
 SECRETS_CHECK = "required-secrets"
 MODES = ("preview", "update")
@@ -48,7 +50,14 @@ def load_plan(path: str | Path, flag: str) -> dict[str, Any]:
     """The plan document in `path` (given as `flag`), checked for the keys a comparison reads."""
     source = f"{flag} {path}"
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if Path(path).exists() and not Path(path).is_file():  # /dev/zero, a FIFO: never-ending reads
+            raise ConfigError(source, "(file)", "is not a regular file; pass the output of "
+                              "`scaling plan --format json`")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)
+        if len(raw) > MAX_PLAN_BYTES:
+            raise ConfigError(source, "(file)", f"is over {MAX_PLAN_BYTES:,} bytes; a plan file is a few MB")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(source, "(file)", "file not found; pass the output of `scaling plan --format json`") from None
     except (OSError, UnicodeDecodeError) as err:

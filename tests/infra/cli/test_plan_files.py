@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 
 import pytest
 
 from infra.cli import main as cli
+from infra.cli import plan_checks
 from tests.conftest import ROOT
 
 PLAN = {"project": "scaling-platform", "stack": "prod", "resources": [],
@@ -70,3 +72,26 @@ def test_previous_from_another_stack_is_refused_before_planning(tmp_path, key, v
     want = "scaling-platform" if key == "project" else "prod"
     assert err == (f"error: --previous {previous}: {key}: {value!r} is not {want!r}; pass an earlier plan of this "
                    "stack (scaling plan --stack prod --format json)\n")
+
+
+@pytest.mark.parametrize("flag", ["--base", "--head"])
+def test_a_device_or_fifo_as_a_plan_file_is_refused_before_reading(tmp_path, flag):
+    # `--base /dev/zero` read until memory ran out (MemoryError, exit 3); a FIFO waited forever.
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(PLAN))
+    for bad in ("/dev/zero", str(fifo)):
+        argv = {"--base": str(good), "--head": str(good), flag: bad}
+        code, out, err = run("diff", *(x for kv in argv.items() for x in kv))
+        assert (code, out) == (2, "")
+        assert err == (f"error: {flag} {bad}: (file): is not a regular file; pass the output of "
+                       "`scaling plan --format json`\n")
+
+
+def test_a_plan_file_over_the_size_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(plan_checks, "MAX_PLAN_BYTES", 1000)
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({**PLAN, "pad": "x" * 2000}))
+    code, out, err = run("diff", "--base", str(big), "--head", str(big))
+    assert (code, out, err) == (2, "", f"error: --head {big}: (file): is over 1,000 bytes; a plan file is a few MB\n")
