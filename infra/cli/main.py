@@ -38,7 +38,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line and exit 2 (its default is usage + message)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise InputError(f"scaling {self.prog.split()[-1] if ' ' in self.prog else ''}: {message}".replace("  ", " "))
+        if message == "the following arguments are required: command":  # bare `scaling`: say what a command is
+            message = f"a command is required: one of {', '.join(COMMANDS)} (scaling --help)"
+        raise InputError(f"{self.prog}: {message}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -82,3 +82,9 @@ def test_a_stack_name_that_cannot_be_one_is_named_before_looking_for_its_file(ca
     assert err == (f"error: --stack: stack name: {stack!r} cannot name AWS resources (S3, RDS, ElastiCache, ALB); "
                    "need lowercase letters, digits and single hyphens, starting with a letter, e.g. prod or "
                    "team-a-prod\n")
+
+
+def test_scaling_without_a_command_names_the_commands(capsys):
+    # It said "error: scaling : the following arguments are required: command".
+    assert run(capsys) == (2, "", "error: scaling: a command is required: one of plan, forecast, simulate, status, "
+                                  "emergency, diff (scaling --help)\n")
