@@ -99,12 +99,12 @@ class TriggerRule:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
-        out = {"trigger": self.trigger, "direction": self.direction, "namespace": self.metric.namespace,
-               "metric": self.metric.metric_name,
-               "statistic": self.metric.statistic or self.metric.extended_statistic,
-               "comparison": self.comparison, "threshold": self.threshold,
-               "evaluation_periods": self.evaluation_periods, "period_s": self.period_s,
-               "adjustment": self.adjustment, "cooldown_s": self.cooldown_s, "reason": self.reason}
+        out: dict[str, Any] = {
+            "trigger": self.trigger, "direction": self.direction, "namespace": self.metric.namespace,
+            "metric": self.metric.metric_name, "statistic": self.metric.statistic or self.metric.extended_statistic,
+            "comparison": self.comparison, "threshold": self.threshold,
+            "evaluation_periods": self.evaluation_periods, "period_s": self.period_s,
+            "adjustment": self.adjustment, "cooldown_s": self.cooldown_s, "reason": self.reason}
         if self.guard is not None:
             out["guard"] = self.guard.to_dict()
         return out
