@@ -6,15 +6,14 @@ down; and first "Check current load before scaling down ... Current load is high
 On an Auto Scaling group that becomes: a termination lifecycle hook (the group waits for the instance),
 an instance-side handler in user data (infra/model/user_data.py) that stops taking jobs, finishes the
 current one and completes the hook, scale-in protection while a job runs, and a guard that keeps every
-scale-in alarm quiet while the load is high. Pure data; infra/planning/drain.py decides, components encode.
+scale-in alarm quiet while the load is high (the guard's types, GuardTerm and LoadGuard, live beside
+TriggerRule in infra/model/scaling.py). Pure data; infra/planning/drain.py decides, components encode.
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
-
-from infra.model.scaling import MetricSpec
 
 TERMINATING_TRANSITION = "autoscaling:EC2_INSTANCE_TERMINATING"
 DRAIN_HOOK_NAME = "drain-jobs"  # unique per group is enough; the instance handler names it too
@@ -59,28 +58,3 @@ class DrainPlan:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
         return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class GuardTerm:
-    """"Load is high": `metric` above `threshold` (the metric's unit)."""
-
-    trigger: str
-    metric: MetricSpec
-    threshold: float
-
-
-@dataclass(frozen=True)
-class LoadGuard:
-    """A scale-in alarm's guard: while any term is high the alarm evaluates to its own threshold (no breach)."""
-
-    terms: tuple[GuardTerm, ...]
-    reason: str
-
-    def condition(self, ids: tuple[str, ...]) -> str:
-        """Metric-math condition over the terms' query ids, e.g. `g1 > 70 || g2 > 1000`."""
-        return " || ".join(f"{i} > {t.threshold:g}" for i, t in zip(ids, self.terms))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, as the plan document shows it."""
-        return {"high_when": [f"{t.metric.metric_name} > {t.threshold:g}" for t in self.terms], "reason": self.reason}

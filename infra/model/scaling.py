@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # model/drain.py and model/vertical_triggers.py import MetricSpec from here
-    from infra.model.drain import DrainPlan, LoadGuard
+    from infra.model.drain import DrainPlan
     from infra.model.vertical_triggers import VerticalAlarm
 
 PERIOD_S = 60  # every trigger alarm evaluates 60 s periods; evaluation periods = the row's minutes
@@ -78,6 +78,31 @@ TRIGGER_METRICS: dict[str, MetricSpec] = {
                         dimension_name="QueueName"),
 }
 TRIGGER_UNITS = {"cpu": "%", "memory": "%", "requests": " req/s per instance", "latency": " ms", "queue": " messages"}
+
+
+@dataclass(frozen=True)
+class GuardTerm:
+    """"Load is high": `metric` above `threshold` (the metric's unit)."""
+
+    trigger: str
+    metric: MetricSpec
+    threshold: float
+
+
+@dataclass(frozen=True)
+class LoadGuard:
+    """A scale-in alarm's guard: while any term is high the alarm evaluates to its own threshold (no breach)."""
+
+    terms: tuple[GuardTerm, ...]
+    reason: str
+
+    def condition(self, ids: tuple[str, ...]) -> str:
+        """Metric-math condition over the terms' query ids, e.g. `g1 > 70 || g2 > 1000`."""
+        return " || ".join(f"{i} > {t.threshold:g}" for i, t in zip(ids, self.terms))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
+        return {"high_when": [f"{t.metric.metric_name} > {t.threshold:g}" for t in self.terms], "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,8 @@ from infra.model.drain import (
     HEARTBEAT_MIN_S,
     TERMINATING_TRANSITION,
     DrainPlan,
-    GuardTerm,
-    LoadGuard,
 )
-from infra.model.scaling import TRIGGER_METRICS, MetricSpec, TriggerRule
+from infra.model.scaling import TRIGGER_METRICS, GuardTerm, LoadGuard, MetricSpec, TriggerRule
 
 
 def longest_job_s(cfg: PlatformConfig, tier: str) -> tuple[int, str]:

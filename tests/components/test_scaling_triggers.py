@@ -9,7 +9,8 @@ import pulumi_aws as aws
 import pytest
 
 from components.scaling_triggers import ScalingTriggers, ScalingTriggersArgs
-from infra.model.scaling import MetricSpec, RolloutPlan, TriggerRule
+from infra.model.scaling import GuardTerm, LoadGuard, MetricSpec, RolloutPlan, TriggerRule
+from infra.model.vertical_triggers import VerticalAlarm
 from tests.components.alone import NAMING_PROD, build_alone, check_conventions, tags
 from tests.conftest import by_name, of_type, run_stack
 
@@ -364,9 +365,6 @@ def test_the_api_cpu_scale_in_needs_no_guard_and_the_guard_follows_the_configure
 
 
 def test_scaling_triggers_alone_vertical_and_guarded_alarms():
-    from infra.model.drain import GuardTerm, LoadGuard
-    from infra.model.vertical_triggers import VerticalAlarm
-
     guard = LoadGuard((GuardTerm("cpu", CPU, 70), GuardTerm("queue", QUEUE, 1000)), "load is high")
     rule = TriggerRule("memory", "in", MetricSpec("CWAgent", "mem_used_percent", "Average", None, "asg"),
                        "LessThanThreshold", 40, 40, 15, 60, -1, 600, "memory < 40%: -1", guard=guard)
