@@ -1,8 +1,13 @@
 """ScalingTriggers: one tier's CloudWatch alarms and scaling policies, plus its rollback health alarms.
 
-Encodes `infra.planning.scaling_policy.TierScaling.triggers` (novacron "Horizontal Scaling Triggers") and the
-instance-refresh health alarms (novacron gradual_scaling check_health_metrics). One alarm and one
+Encodes `infra.planning.scaling_policy.TierScaling.triggers` (novacron "Horizontal Scaling Triggers"), the
+instance-refresh health alarms (novacron gradual_scaling check_health_metrics) and the vertical trigger
+alarms (`TierScaling.vertical_alarms`, novacron "Vertical Scaling Triggers"). One alarm and one
 policy per trigger direction per tier (not per AZ): the resource count stays flat as regions grow.
+A scale-in rule with a load guard (infra/planning/drain.py) is a metric-math alarm
+`IF(<load is high>, <threshold>, <metric>)`: while load is high it sits at its own threshold, which a
+LessThanThreshold alarm never breaches, so its scale-in policy cannot fire. (Composite alarms would read
+better but cannot invoke Auto Scaling policies.)
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import pulumi_aws as aws
 
 from components.naming import Naming
 from infra.model.scaling import RolloutPlan, TriggerRule
+from infra.model.vertical_triggers import VerticalAlarm
 
 
 def health_alarm_names(name: str, rollout: RolloutPlan, rules: Sequence[TriggerRule]) -> dict[str, str]:
@@ -39,6 +45,7 @@ class ScalingTriggersArgs:
     target_group_arn_suffix: pulumi.Input[str] | None = None
     queue_name: str | None = None  # worker tier: queue depth metric
     predictive: Mapping[str, Any] | None = None  # api tier with a demand history: forecast-only policy
+    vertical_alarms: Sequence[VerticalAlarm] = ()  # novacron vertical triggers (no actions: they feed the ladder)
 
 
 class ScalingTriggers(pulumi.ComponentResource):
@@ -77,6 +84,9 @@ class ScalingTriggers(pulumi.ComponentResource):
             self.alarms[key] = self._alarm(f"{name}-{key}", rule.comparison, rule.threshold,
                                            rule.evaluation_periods, rule, args, tags, [policy.arn], rule.reason)
         self._health_alarms(name, args, tags)
+        for valarm in args.vertical_alarms:
+            self.alarms[f"vertical-{valarm.resource}"] = self._vertical_alarm(f"{name}-vertical-{valarm.resource}",
+                                                                            valarm, args, tags)
         if args.predictive and args.load_balancer_arn_suffix is not None:
             aws.autoscaling.Policy(
                 f"{name}-predictive", autoscaling_group_name=args.asg_name, policy_type="PredictiveScaling",
@@ -108,6 +118,9 @@ class ScalingTriggers(pulumi.ComponentResource):
                       evaluation_periods=periods, alarm_actions=actions, alarm_description=description,
                       tags=tags, opts=pulumi.ResourceOptions(parent=self))
         dims = self._dimensions(metric.dimensions, args, metric.dimension_name)
+        if rule.guard is not None:
+            return aws.cloudwatch.MetricAlarm(alarm_name, metric_queries=self._guarded_queries(rule, args, dims),
+                                              **common)
         if metric.expression:
             return aws.cloudwatch.MetricAlarm(alarm_name, metric_queries=[
                 {"id": "m1", "return_data": False,
@@ -118,6 +131,49 @@ class ScalingTriggers(pulumi.ComponentResource):
         return aws.cloudwatch.MetricAlarm(
             alarm_name, namespace=metric.namespace, metric_name=metric.metric_name, period=rule.period_s,
             statistic=metric.statistic, extended_statistic=metric.extended_statistic, dimensions=dims, **common)
+
+    def _guarded_queries(self, rule: TriggerRule, args: ScalingTriggersArgs, dims: dict) -> list[dict]:
+        """m1 (the rule's metric), e0 (its expression, if any), g1.. (the load terms), e1 = the guarded value."""
+        metric, guard = rule.metric, rule.guard
+        assert guard is not None
+        queries: list[dict] = [{"id": "m1", "return_data": False,
+                                "metric": {"namespace": metric.namespace, "metric_name": metric.metric_name,
+                                           "period": rule.period_s,
+                                           "stat": metric.statistic or metric.extended_statistic, "dimensions": dims}}]
+        value = "m1"
+        if metric.expression:
+            queries.append({"id": "e0", "expression": metric.expression, "label": rule.trigger, "return_data": False})
+            value = "e0"
+        ids = tuple(f"g{i}" for i in range(1, len(guard.terms) + 1))
+        for gid, term in zip(ids, guard.terms):
+            queries.append({"id": gid, "return_data": False, "metric": {
+                "namespace": term.metric.namespace, "metric_name": term.metric.metric_name, "period": rule.period_s,
+                "stat": term.metric.statistic or term.metric.extended_statistic,
+                "dimensions": self._dimensions(term.metric.dimensions, args, term.metric.dimension_name)}})
+        queries.append({"id": "e1", "expression": f"IF({guard.condition(ids)}, {rule.threshold:g}, {value})",
+                        "label": f"{rule.trigger} (quiet while load is high)", "return_data": True})
+        return queries
+
+    def _vertical_alarm(self, alarm_name: str, valarm: VerticalAlarm, args: ScalingTriggersArgs,
+                        tags: dict) -> aws.cloudwatch.MetricAlarm:
+        """A vertical trigger: no alarm action (a type change is a plan change); its description names the
+        type the ladder goes to, and the plan's `vertical.next_types` the same."""
+        dims = {"AutoScalingGroupName": args.asg_name}
+        common = dict(name=alarm_name, comparison_operator=valarm.comparison, threshold=valarm.threshold,
+                      evaluation_periods=valarm.evaluation_periods, alarm_description=valarm.reason,
+                      treat_missing_data="notBreaching", tags=tags, opts=pulumi.ResourceOptions(parent=self))
+        if valarm.expression:
+            queries: list[dict] = [
+                {"id": f"m{i}", "return_data": False,
+                 "metric": {"namespace": valarm.namespace, "metric_name": metric, "period": valarm.period_s,
+                            "stat": valarm.statistic, "dimensions": dims}}
+                for i, metric in enumerate(valarm.metric_names, start=1)]
+            queries.append({"id": "e1", "expression": valarm.expression, "label": f"{valarm.resource} utilisation %",
+                            "return_data": True})
+            return aws.cloudwatch.MetricAlarm(alarm_name, metric_queries=queries, **common)
+        return aws.cloudwatch.MetricAlarm(
+            alarm_name, namespace=valarm.namespace, metric_name=valarm.metric_names[0], period=valarm.period_s,
+            statistic=valarm.statistic, dimensions=dims, **common)
 
     def _health_alarms(self, name: str, args: ScalingTriggersArgs, tags: dict) -> None:
         """Rollback alarms of the instance refresh (no actions: the refresh watches them)."""

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import Naming, asg_tags
+from infra.model.drain import DrainPlan
 from infra.model.user_data import launch_template_user_data
 
 # Amazon Linux 2023, resolved by EC2 at launch from the public SSM parameter: no AMI id to pin per region.
@@ -61,6 +62,7 @@ class ServiceTierArgs:
     instance_refresh: InstanceRefresh | None = None
     env: Mapping[str, str] = field(default_factory=dict)  # written to /etc/scaling-platform/env by user data
     # (user data always installs the CloudWatch agent for the memory alarms: infra.model.user_data.py)
+    drain: DrainPlan | None = None  # batch tiers: user data also runs the drain handler (components/drain.py)
 
 
 class ServiceTier(pulumi.ComponentResource):
@@ -83,7 +85,7 @@ class ServiceTier(pulumi.ComponentResource):
                                             "encrypted": "true", "delete_on_termination": "true"}}],
             monitoring={"enabled": True},
             tag_specifications=[{"resource_type": kind, "tags": tags} for kind in ("instance", "volume")],
-            user_data=launch_template_user_data(args.env), tags=tags, opts=child)
+            user_data=launch_template_user_data(args.env, args.drain), tags=tags, opts=child)
         # A numbered version (not $Latest): a template change starts the instance refresh, and AWS
         # auto-rollback needs a fixed version.
         version = self.launch_template.latest_version.apply(str)

@@ -8,7 +8,8 @@ lines them up with the live state, so after `--apply` the next plan agrees with 
 Scope: only what the emergency touches. Groups: the (region, tier) pairs the emergency plan lists in
 `emergency.changes` (healthy regions, targeted tiers); `none` reverts the pairs the previous
 emergency listed. Desired capacity is set in `up` (novacron §2 doubles the running count) and `reset`
-(baseline desired 5); `down` and `none` only move min/max and keep the running desired inside them
+(baseline desired 5); `down` moves min/max and lowers the running desired only where the plan does
+(workers: running - worker_step, drained by the termination hook), `none` keeps it inside min/max
 (the scale-in triggers shrink the group, as scale_down_safely drains gradually). Data (database,
 cache targets): read replicas the plan has and AWS does not are created, max_connections and cache
 node type / replica count set to the plan's. Nothing is deleted: a replica the plan no longer has is
@@ -62,7 +63,10 @@ def compute_changes(mode: str, scope: Iterable[tuple[str, str]], planned: Planne
         if have is None:
             notes.append(f"{region} {tier}: no group tagged stack={live.stack} tier={tier} is deployed; nothing to change")
             continue
-        desired = want.desired if mode in ("up", "reset") else _clamp(have.desired, want.min_size, want.max_size)
+        # down: never above the running count; the plan lowers it only for workers (running - worker_step,
+        # infra/planning/emergency.py), which drain before they go (termination hook, scale-in protection).
+        running = min(have.desired, want.desired) if mode == "down" else have.desired
+        desired = want.desired if mode in ("up", "reset") else _clamp(running, want.min_size, want.max_size)
         after = {"min": want.min_size, "desired": desired, "max": want.max_size}
         before = {"min": have.min_size, "desired": have.desired, "max": have.max_size}
         why = reasons.get((region, tier), f"{mode}: the plan's bounds")

@@ -33,6 +33,7 @@ class TierConfig(Section):
     # checkScalingNeeded); the defaults trigger nothing. See infra.planning.vertical.plan_vertical.
     forecast_cpu_pct: ForecastPct = 0
     forecast_memory_pct: ForecastPct = 0
+    forecast_network_pct: ForecastPct = 0  # of the type's baseline bandwidth (novacron vertical network > 80 %)
     # Vertical ladder (novacron "Vertical Scaling Triggers"); None = the ladder holding instance_types[0].
     ladder: Literal["cpu", "memory", "network"] | None = None
     # Spot workload class from scaling.spot.classes, or "on_demand"; None = the role's class (dev stacks: dev).
@@ -43,6 +44,9 @@ class TierConfig(Section):
     jobs_per_instance: Annotated[float, Field(ge=0.01, le=1e6)] | None = None
     min_instances: NonNegInt
     max_instances: Annotated[int, Field(ge=1, le=10_000)]
+    # Batch tiers: the longest job, the termination hook's heartbeat (infra/planning/drain.py); None = 3600 s.
+    # At most 48 h: AWS holds a terminating instance no longer (infra/model/drain.py HOOK_MAX_S).
+    longest_job_s: Annotated[int, Field(ge=30, le=172_800)] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -120,8 +124,11 @@ class TiersConfig(BaseModel):
 
 
 def tier_problems(tiers: TiersConfig) -> Iterator[tuple[str, str]]:
-    """min <= max per tier, and no instance type listed twice."""
+    """min <= max per tier, no instance type listed twice, longest_job_s only where jobs are drained."""
     for name, tier in tiers.items():
+        if tier.longest_job_s is not None and not ROLES[tier.role].consumes_queue:
+            yield (f"tiers.{name}.longest_job_s",
+                   f"not used by a {tier.role} tier (nothing to drain); allowed on batch tiers only")
         if tier.min_instances > tier.max_instances:
             yield f"tiers.{name}.min_instances", f"{tier.min_instances} > max_instances {tier.max_instances}; need min <= max"
         for i, itype in enumerate(tier.instance_types):

@@ -31,6 +31,9 @@ EC2_HOURLY_USD: dict[str, float] = {
     "c5.xlarge": 0.17,
     "c5.2xlarge": 0.34,
     "c5.4xlarge": 0.68,
+    "c5n.large": 0.108,
+    "c5n.xlarge": 0.216,
+    "c5n.2xlarge": 0.432,
     "m5.large": 0.096,
     "m5.xlarge": 0.192,
     "m5.2xlarge": 0.384,
@@ -39,6 +42,9 @@ EC2_HOURLY_USD: dict[str, float] = {
     "r5.large": 0.126,
     "r5.xlarge": 0.252,
     "r5.2xlarge": 0.504,
+    "r5n.large": 0.149,
+    "r5n.xlarge": 0.298,
+    "r5n.2xlarge": 0.596,
 }
 ALLOWED_INSTANCE_TYPES: tuple[str, ...] = tuple(EC2_HOURLY_USD)
 

@@ -58,31 +58,60 @@ AWS_REGIONS: tuple[str, ...] = tuple(AWS_REGION_TIMEZONES)
 
 @dataclass(frozen=True)
 class InstanceSpec:
-    """Size of one EC2 instance type (AWS EC2 instance type pages, 2026)."""
+    """Size of one EC2 instance type: vCPUs, memory, family, baseline network bandwidth and, for
+    burstable types, the baseline CPU per vCPU (sources: INSTANCE_SPEC_SOURCE)."""
 
     vcpu: int
     memory_gib: float
-    family: str
+    family: str  # "burstable" (t) | "compute" (c) | "general" (m) | "memory" (r)
+    network_gbps: float  # baseline bandwidth, each direction (not the "up to" burst figure)
+    network_optimized: bool = False  # the "n" variants (c5n, m5n, r5n): several times the baseline bandwidth
+    cpu_baseline_pct: float = 100.0  # burstable types: the CPU per vCPU sustained without spending credits
+
+    @property
+    def burstable(self) -> bool:
+        """T-family: CPU above the baseline spends CPU credits (CloudWatch CPUCreditBalance)."""
+        return self.family == "burstable"
+
+    @property
+    def sustained_vcpu(self) -> float:
+        """vCPUs the type runs all day: vcpu x baseline for burstable types, vcpu otherwise."""
+        return self.vcpu * self.cpu_baseline_pct / 100
 
 
+# AWS EC2 User Guide, "Amazon EC2 instance types" specifications: general purpose / compute optimized /
+# memory optimized -> "Network specifications", column "Baseline bandwidth (Gbps)" (the "up to" figures
+# are bursts the instance cannot sustain), and "Burstable performance instances" -> "Key concepts" baseline
+# utilisation per vCPU; retrieved 2026-12. Bandwidth applies to inbound and outbound traffic each
+# ("Amazon EC2 instance network bandwidth": "up to 10 Gbps for inbound traffic and, simultaneously, up to
+# 10 Gbps for outbound"). The t3/c5 baselines match `aws ec2 describe-instance-types`
+# (NetworkCards[].BaselineBandwidthInGbps).
+INSTANCE_SPEC_SOURCE = ("AWS EC2 User Guide instance type specifications (network: Baseline bandwidth (Gbps); "
+                        "burstable: baseline utilisation per vCPU), retrieved 2026-12")
 # EC2 types the platform may run; the policy pack's allowlist and the price table use the same set.
 INSTANCE_TYPES: dict[str, InstanceSpec] = {
-    "t3.small": InstanceSpec(2, 2, "burstable"),
-    "t3.medium": InstanceSpec(2, 4, "burstable"),
-    "t3.large": InstanceSpec(2, 8, "burstable"),
-    "t3.xlarge": InstanceSpec(4, 16, "burstable"),
-    "c5.large": InstanceSpec(2, 4, "compute"),
-    "c5.xlarge": InstanceSpec(4, 8, "compute"),
-    "c5.2xlarge": InstanceSpec(8, 16, "compute"),
-    "c5.4xlarge": InstanceSpec(16, 32, "compute"),
-    "m5.large": InstanceSpec(2, 8, "general"),
-    "m5.xlarge": InstanceSpec(4, 16, "general"),
-    "m5.2xlarge": InstanceSpec(8, 32, "general"),
-    "m5n.large": InstanceSpec(2, 8, "network"),
-    "m5n.xlarge": InstanceSpec(4, 16, "network"),
-    "r5.large": InstanceSpec(2, 16, "memory"),
-    "r5.xlarge": InstanceSpec(4, 32, "memory"),
-    "r5.2xlarge": InstanceSpec(8, 64, "memory"),
+    "t3.small": InstanceSpec(2, 2, "burstable", 0.128, cpu_baseline_pct=20),
+    "t3.medium": InstanceSpec(2, 4, "burstable", 0.256, cpu_baseline_pct=20),
+    "t3.large": InstanceSpec(2, 8, "burstable", 0.512, cpu_baseline_pct=30),
+    "t3.xlarge": InstanceSpec(4, 16, "burstable", 1.024, cpu_baseline_pct=40),
+    "c5.large": InstanceSpec(2, 4, "compute", 0.75),
+    "c5.xlarge": InstanceSpec(4, 8, "compute", 1.25),
+    "c5.2xlarge": InstanceSpec(8, 16, "compute", 2.5),
+    "c5.4xlarge": InstanceSpec(16, 32, "compute", 5.0),
+    "c5n.large": InstanceSpec(2, 5.25, "compute", 3.0, network_optimized=True),
+    "c5n.xlarge": InstanceSpec(4, 10.5, "compute", 5.0, network_optimized=True),
+    "c5n.2xlarge": InstanceSpec(8, 21, "compute", 10.0, network_optimized=True),
+    "m5.large": InstanceSpec(2, 8, "general", 0.75),
+    "m5.xlarge": InstanceSpec(4, 16, "general", 1.25),
+    "m5.2xlarge": InstanceSpec(8, 32, "general", 2.5),
+    "m5n.large": InstanceSpec(2, 8, "general", 2.1, network_optimized=True),
+    "m5n.xlarge": InstanceSpec(4, 16, "general", 4.1, network_optimized=True),
+    "r5.large": InstanceSpec(2, 16, "memory", 0.75),
+    "r5.xlarge": InstanceSpec(4, 32, "memory", 1.25),
+    "r5.2xlarge": InstanceSpec(8, 64, "memory", 2.5),
+    "r5n.large": InstanceSpec(2, 16, "memory", 2.1, network_optimized=True),
+    "r5n.xlarge": InstanceSpec(4, 32, "memory", 4.1, network_optimized=True),
+    "r5n.2xlarge": InstanceSpec(8, 64, "memory", 8.125, network_optimized=True),
 }
 
 # RDS and ElastiCache classes the platform may run.

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # model/drain.py and model/vertical_triggers.py import MetricSpec from here
+    from infra.model.drain import DrainPlan
+    from infra.model.vertical_triggers import VerticalAlarm
 
 PERIOD_S = 60  # every trigger alarm evaluates 60 s periods; evaluation periods = the row's minutes
 
@@ -77,6 +81,31 @@ TRIGGER_UNITS = {"cpu": "%", "memory": "%", "requests": " req/s per instance", "
 
 
 @dataclass(frozen=True)
+class GuardTerm:
+    """"Load is high": `metric` above `threshold` (the metric's unit)."""
+
+    trigger: str
+    metric: MetricSpec
+    threshold: float
+
+
+@dataclass(frozen=True)
+class LoadGuard:
+    """A scale-in alarm's guard: while any term is high the alarm evaluates to its own threshold (no breach)."""
+
+    terms: tuple[GuardTerm, ...]
+    reason: str
+
+    def condition(self, ids: tuple[str, ...]) -> str:
+        """Metric-math condition over the terms' query ids, e.g. `g1 > 70 || g2 > 1000`."""
+        return " || ".join(f"{i} > {t.threshold:g}" for i, t in zip(ids, self.terms))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as the plan document shows it."""
+        return {"high_when": [f"{t.metric.metric_name} > {t.threshold:g}" for t in self.terms], "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class TriggerRule:
     """One alarm + one step policy."""
 
@@ -91,15 +120,19 @@ class TriggerRule:
     adjustment: int  # signed
     cooldown_s: int
     reason: str
+    guard: LoadGuard | None = None  # scale-in only: quiet while load is high (infra/planning/drain.py)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
-        return {"trigger": self.trigger, "direction": self.direction, "namespace": self.metric.namespace,
-                "metric": self.metric.metric_name,
-                "statistic": self.metric.statistic or self.metric.extended_statistic,
-                "comparison": self.comparison, "threshold": self.threshold,
-                "evaluation_periods": self.evaluation_periods, "period_s": self.period_s,
-                "adjustment": self.adjustment, "cooldown_s": self.cooldown_s, "reason": self.reason}
+        out: dict[str, Any] = {
+            "trigger": self.trigger, "direction": self.direction, "namespace": self.metric.namespace,
+            "metric": self.metric.metric_name, "statistic": self.metric.statistic or self.metric.extended_statistic,
+            "comparison": self.comparison, "threshold": self.threshold,
+            "evaluation_periods": self.evaluation_periods, "period_s": self.period_s,
+            "adjustment": self.adjustment, "cooldown_s": self.cooldown_s, "reason": self.reason}
+        if self.guard is not None:
+            out["guard"] = self.guard.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -190,6 +223,8 @@ class VerticalPlan:
     to_type: str
     added_instances: int
     reason: str
+    binding: str | None = None  # the resource that moved the type: "cpu" | "memory" | "network"
+    next_types: dict[str, str | None] = field(default_factory=dict)  # resource -> the type it would move to
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
@@ -212,6 +247,8 @@ class TierScaling:
     # With a demand history, the api tier also gets AWS predictive scaling in forecast-only mode, so
     # AWS's own forecast can be compared with ours before anyone trusts it with capacity.
     predictive: dict[str, Any] | None = None
+    vertical_alarms: tuple[VerticalAlarm, ...] = ()  # novacron "Vertical Scaling Triggers" (planning/vertical.py)
+    drain: DrainPlan | None = None  # batch tiers: termination hook + drain handler (planning/drain.py)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, as the plan document shows it."""
@@ -223,4 +260,6 @@ class TierScaling:
             "schedule": self.schedule.to_dict() if self.schedule else None,
             "queue_name": self.queue_name, "emergency_env": dict(self.emergency_env),
             "emergency_changes": list(self.emergency_changes),
+            "vertical_alarms": [a.to_dict() for a in self.vertical_alarms],
+            "drain": self.drain.to_dict() if self.drain else None,
         }

@@ -42,6 +42,17 @@ def emergency_bounds(cfg: PlatformConfig, tier: str, lo: int, desired: int, hi: 
         n_lo, n_d = lo + step, desired + step
         n_hi = max(hi, n_d)
         why = f"up: min {lo}->{n_lo}, desired {desired}->{n_d} (+{step} worker_step), max {hi}->{n_hi}"
+    elif em.mode == "down" and role.consumes_queue:
+        # novacron §2 scale_down_safely worker: new_workers = current - SCALE_FACTOR, "Minimum 5 workers".
+        # Only min and desired go down (max kept): the group then terminates idle workers first (busy ones
+        # are scale-in protected) and every terminating worker finishes its job under the termination
+        # hook (infra/planning/drain.py), so no running job is killed.
+        n_lo = min(lo, role.emergency_down_min)
+        n_d = max(desired - em.worker_step, n_lo)
+        n_hi = hi
+        why = (f"down: min {lo}->{n_lo}, desired {desired}->{n_d} (-{em.worker_step} worker_step, never below "
+               f"{role.emergency_down_min}), max {hi} kept; running jobs finish: busy workers are scale-in "
+               "protected and terminating ones drain under the lifecycle hook")
     elif em.mode == "down":
         n_lo = role.emergency_down_min
         n_hi = max(hi, n_lo)

@@ -49,11 +49,12 @@ from infra.model.scaling import (
     TriggerRule,
 )
 from infra.model.tiers import FRONT_TIER
+from infra.planning.drain import plan_drain, with_load_guard
 from infra.planning.emergency import emergency_block, emergency_bounds
 from infra.planning.rollout import plan_rollout
 from infra.planning.schedule import fit_schedule, floor_curve, group_shares, scheduled_tiers
 from infra.planning.spot import plan_spot
-from infra.planning.vertical import _profile, ladder_of, plan_vertical
+from infra.planning.vertical import _profile, ladder_of, plan_vertical, vertical_alarms
 
 # ---------------------------------------------------------------------------------------------
 # Constants (runbook numbers that are not stack config)
@@ -179,7 +180,8 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
             reasons = dict(tier.reasons)
             # 1. vertical ladder (forecast utilisation per instance)
             vert = plan_vertical(tier.instance_type, ladder_of(tier.instance_type, tcfg.ladder),
-                                 tcfg.forecast_cpu_pct, tcfg.forecast_memory_pct, tier.desired, tier.max)
+                                 tcfg.forecast_cpu_pct, tcfg.forecast_memory_pct, tier.desired, tier.max,
+                                 tcfg.forecast_network_pct)
             desired, lo, hi = tier.desired + vert.added_instances, tier.min, tier.max
             if vert.added_instances:
                 lo = max(lo, desired)
@@ -228,13 +230,16 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
                                         creason + pin_note, action_bounds=action_bounds)
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and role.emergency_up == "step") \
                 else {}
+            spot = plan_spot(cfg, tname, vert.to_type, lo, desired, rname)
             scaling = TierScaling(
-                triggers=trigger_rules(cfg, tname), bounds_reason=bounds_reason, vertical=vert,
-                spot=plan_spot(cfg, tname, vert.to_type, lo, desired, rname), rollout=plan_rollout(cfg, tname, desired),
+                triggers=with_load_guard(cfg, tname, trigger_rules(cfg, tname)), bounds_reason=bounds_reason,
+                vertical=vert, spot=spot, rollout=plan_rollout(cfg, tname, desired),
                 schedule=schedule, queue_name=queue_name(cfg, cfg.environment, rname) if role.consumes_queue else None,
                 emergency_env=env, emergency_changes=(why,) if why else (),
                 predictive=predictive_forecast_only(cfg) if tier.forecast_curve is not None and tname == FRONT_TIER
-                else None)
+                else None,
+                vertical_alarms=vertical_alarms(vert.to_type, spot.instance_types if spot else ()),
+                drain=plan_drain(cfg, tname))
             spec = INSTANCE_TYPES[vert.to_type]
             profile = tier.profile if vert.to_type == tier.instance_type else _profile(spec.vcpu, spec.memory_gib)
             reason = tier.reason + (f"; {vert.reason}" if vert.to_type != tier.instance_type or vert.added_instances

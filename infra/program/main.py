@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.drain import WorkerDrain, WorkerDrainArgs
 from components.identity import InstanceIdentity, InstanceIdentityArgs
 from components.naming import Naming
 from components.region import Region, RegionArgs
@@ -91,6 +92,10 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
                 plan_reason=tier.reason, **_scaling_tier_args(scaling, f"{tier_id}-scaling")), opts=opts)
             if scaling is not None:
                 _build_scaling(tier_id, tier_name, scaling, groups[tier_name], region, naming, opts)
+            if scaling is not None and scaling.drain is not None:
+                WorkerDrain(f"{tier_id}-drain", WorkerDrainArgs(
+                    asg_name=groups[tier_name].group.name, asg_arn=groups[tier_name].group.arn,
+                    instance_role_name=identity.role.name, drain=scaling.drain), opts=opts)
         endpoints.append(RegionEndpoint(region=region_cfg.name, weight=int(region_plan.weight.value),
                                         alb_dns_name=region.alb.dns_name, alb_zone_id=region.alb.zone_id,
                                         https=bool(region_cfg.certificate_arn)))
@@ -123,6 +128,7 @@ def _scaling_tier_args(scaling, triggers_name: str) -> dict[str, object]:
             rollout.min_healthy_percentage, rollout.checkpoint_percentages, rollout.checkpoint_delay_s,
             rollout.auto_rollback, list(health_alarm_names(triggers_name, rollout, scaling.triggers).values())),
         "env": dict(scaling.emergency_env),
+        "drain": scaling.drain,
     }
 
 
@@ -134,7 +140,8 @@ def _build_scaling(tier_id: str, tier_name: str, scaling, group: ServiceTier, re
         naming=naming, tier=tier_name, asg_name=asg_name, rules=scaling.triggers, rollout=scaling.rollout,
         load_balancer_arn_suffix=region.alb.arn_suffix if tier_name == FRONT_TIER else None,
         target_group_arn_suffix=region.target_group.arn_suffix if tier_name == FRONT_TIER else None,
-        queue_name=scaling.queue_name, predictive=scaling.predictive), opts=opts)
+        queue_name=scaling.queue_name, predictive=scaling.predictive,
+        vertical_alarms=scaling.vertical_alarms), opts=opts)
     if scaling.schedule is not None and scaling.schedule.actions:
         CapacitySchedule(f"{tier_id}-schedule", CapacityScheduleArgs(
             asg_name=asg_name, time_zone=scaling.schedule.time_zone, actions=scaling.schedule.actions), opts=opts)

@@ -195,14 +195,19 @@ def test_every_launch_template_installs_the_cloudwatch_agent(prod_run):
     templates = of_type(prod_run, "aws:ec2/launchTemplate:LaunchTemplate")
     assert len(templates) == 8
     for lt in templates:
-        assert _user_data(prod_run, lt.name) == "#!/bin/bash\nset -euo pipefail\n" + CWAGENT_STEPS
+        data = _user_data(prod_run, lt.name)
+        if "-api-" in lt.name:
+            assert data == "#!/bin/bash\nset -euo pipefail\n" + CWAGENT_STEPS
+        else:  # workers: the agent, then the drain handler (tests/infra/model/test_user_data.py)
+            assert data.startswith("#!/bin/bash\nset -euo pipefail\n" + CWAGENT_STEPS + "cat > /usr/local/sbin/")
 
 
 def test_emergency_env_is_merged_with_the_agent_user_data():
     run = run_stack("prod", ("emergency.mode=up", "emergency.target=worker"))
-    assert _user_data(run, "prod-us-east-1-worker-lt") == (
+    assert _user_data(run, "prod-us-east-1-worker-lt").startswith(
         "#!/bin/bash\nset -euo pipefail\nmkdir -p /etc/scaling-platform\n"
-        "cat > /etc/scaling-platform/env <<'EOF'\nMAX_CONCURRENT_JOBS=50\nWORKER_THREADS=16\nEOF\n" + CWAGENT_STEPS)
+        "cat > /etc/scaling-platform/env <<'EOF'\nMAX_CONCURRENT_JOBS=50\nWORKER_THREADS=16\nEOF\n" + CWAGENT_STEPS
+        + "cat > /usr/local/sbin/scaling-platform-drain <<'DRAIN'\n")
 
 
 def test_memory_alarms_read_what_the_agent_publishes(prod_run):

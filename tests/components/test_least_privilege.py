@@ -147,8 +147,12 @@ def test_each_role_has_exactly_its_managed_policies(prod_run):
 def test_the_only_inline_policies_let_flow_logs_write_their_own_group(prod_run):
     import json
 
-    policies = of_type(prod_run, "aws:iam/rolePolicy:RolePolicy")
+    every = of_type(prod_run, "aws:iam/rolePolicy:RolePolicy")
+    policies = [p for p in every if p.name.endswith("-flow-logs-policy")]
     assert sorted(p.name for p in policies) == sorted(f"prod-{r}-flow-logs-policy" for r in REGIONS)
+    # the only others: each worker group's drain handler, on its own group (tests/components/test_drain.py)
+    assert sorted(p.name for p in every if p not in policies) == sorted(f"prod-{r}-worker-drain-policy"
+                                                                       for r in REGIONS)
     for policy in policies:
         region = policy.name.removeprefix("prod-").removesuffix("-flow-logs-policy")
         arn = f"arn:aws:logs:{region}:{MOCK_ACCOUNT}:log-group:/vpc/flow-logs/prod-{region}"

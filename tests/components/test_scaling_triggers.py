@@ -9,7 +9,8 @@ import pulumi_aws as aws
 import pytest
 
 from components.scaling_triggers import ScalingTriggers, ScalingTriggersArgs
-from infra.model.scaling import MetricSpec, RolloutPlan, TriggerRule
+from infra.model.scaling import GuardTerm, LoadGuard, MetricSpec, RolloutPlan, TriggerRule
+from infra.model.vertical_triggers import VerticalAlarm
 from tests.components.alone import NAMING_PROD, build_alone, check_conventions, tags
 from tests.conftest import by_name, of_type, run_stack
 
@@ -81,7 +82,9 @@ def test_lean_resource_count_per_tier():
     run = run_stack("prod")
     per_tier = {t: len([r for r in of_type(run, ALARM) if r.parent == f"prod-us-east-1-{t}-scaling"])
                 for t in ("api", "worker")}
-    assert per_tier == {"api": 8 + 3, "worker": 6 + 1}  # triggers x 2 + rollback alarms (dedicated latency)
+    # triggers x 2 + rollback alarms (dedicated latency) + vertical alarms (api: its spot mix holds burstable
+    # t3 types, so cpu credits + memory + network; worker: c5.large only, memory + network)
+    assert per_tier == {"api": 8 + 3 + 3, "worker": 6 + 1 + 2}
     assert len(of_type(run, POLICY)) == len(REGIONS) * (8 + 6)
 
 
@@ -268,3 +271,131 @@ def test_scaling_triggers_alone_metric_math_alarm_uses_the_planned_period():
     rule = TriggerRule("requests", "out", REQUESTS, "GreaterThanThreshold", 1000, 1000, 1, 120, 3, 180, "2-min rule")
     built = _build_triggers("api", (rule,), API_ROLLOUT, load_balancer_arn_suffix=LB, target_group_arn_suffix=TGS)
     assert built.named("t-api-scaling-requests-out").inputs["metricQueries"][0]["metric"]["period"] == 120
+
+
+# ------------------------------------------------------------------ vertical triggers and the load guard
+
+# (region, tier, resource) -> (namespace, metric(s), statistic, comparison, threshold, period, periods, expression)
+VERTICAL = {
+    ("api", "cpu"): ("AWS/EC2", ["CPUCreditBalance"], "Minimum", "LessThanThreshold", 20, 300, 1, None),
+    ("api", "memory"): ("CWAgent", ["mem_used_percent"], "Average", "GreaterThanThreshold", 90, 60, 5, None),
+    # the api's spot mix runs t3.medium: 0.256 Gbps baseline is the slowest type
+    ("api", "network"): ("AWS/EC2", ["NetworkIn", "NetworkOut"], "Average", "GreaterThanThreshold", 80, 60, 5,
+                         "100 * MAX([m1, m2]) * 8 / PERIOD(m1) / 256000000"),
+    ("worker", "memory"): ("CWAgent", ["mem_used_percent"], "Average", "GreaterThanThreshold", 90, 60, 5, None),
+    # c5.large: 0.75 Gbps baseline
+    ("worker", "network"): ("AWS/EC2", ["NetworkIn", "NetworkOut"], "Average", "GreaterThanThreshold", 80, 60, 5,
+                            "100 * MAX([m1, m2]) * 8 / PERIOD(m1) / 750000000"),
+}
+
+
+def _alarm_metrics(inputs):
+    """(namespace, [metric names], statistic, period, dimensions of every metric, expression) of one alarm."""
+    if "metricQueries" not in inputs:
+        return (inputs["namespace"], [inputs["metricName"]], inputs["statistic"], inputs["period"],
+                [inputs["dimensions"]], None)
+    metrics = [q["metric"] for q in inputs["metricQueries"] if "metric" in q]
+    (expression,) = [q["expression"] for q in inputs["metricQueries"] if q.get("returnData")]
+    return (metrics[0]["namespace"], [m["metricName"] for m in metrics], metrics[0]["stat"], metrics[0]["period"],
+            [m["dimensions"] for m in metrics], expression)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("tier,resource", list(VERTICAL))
+def test_vertical_alarms_as_the_mocks_see_them(region, tier, resource):
+    namespace, metrics, stat, comparison, threshold, period, periods, expression = VERTICAL[(tier, resource)]
+    alarm = by_name(run_stack("prod"), f"prod-{region}-{tier}-scaling-vertical-{resource}")
+    a = alarm.inputs
+    assert alarm.type == ALARM and alarm.parent == f"prod-{region}-{tier}-scaling"
+    assert _alarm_metrics(a) == (namespace, metrics, stat, period,
+                                 [{"AutoScalingGroupName": f"prod-{region}-{tier}-asg"}] * len(metrics), expression)
+    assert (a["comparisonOperator"], a["threshold"], a["evaluationPeriods"]) == (comparison, threshold, periods)
+    assert "alarmActions" not in a  # a type change is a plan change: the alarm feeds the ladder, it acts on nothing
+
+
+def test_vertical_alarm_descriptions_name_the_next_type_by_binding_resource():
+    run = run_stack("prod")
+    desc = {k: by_name(run, f"prod-us-east-1-worker-scaling-vertical-{k}").inputs["alarmDescription"]
+            for k in ("memory", "network")}
+    assert desc["memory"].endswith("-> next memory-optimised (r) type r5.large")
+    assert desc["network"].endswith("-> next network-optimised (n) type c5n.large")
+    assert "cpu_credits < 20" in by_name(run, "prod-us-east-1-api-scaling-vertical-cpu").inputs["alarmDescription"]
+
+
+def test_cpu_credit_alarm_only_on_groups_running_burstable_types():
+    prod = run_stack("prod")
+    assert [r.name for r in of_type(prod, ALARM) if r.name.endswith("-vertical-cpu")] == \
+        [f"prod-{r}-api-scaling-vertical-cpu" for r in sorted(REGIONS)]  # api spot mix has t3; worker c5 only
+    on_demand = run_stack("prod", ("tiers.api.spot_class=on_demand",))
+    assert not [r for r in of_type(on_demand, ALARM) if r.name.endswith("-vertical-cpu")]
+    dev = run_stack("dev")  # dev workers run t3.medium
+    assert by_name(dev, "dev-us-east-1-worker-scaling-vertical-cpu").inputs["metricName"] == "CPUCreditBalance"
+
+
+@pytest.mark.parametrize("key,guard", [
+    # worker: CPU above the cpu scale-out threshold or the queue above the queue scale-out threshold
+    ("worker-scaling-memory-in", ("IF(g1 > 70 || g2 > 1000, 40, m1)",
+                                  ["mem_used_percent", "CPUUtilization", "ApproximateNumberOfMessagesVisible"])),
+    ("worker-scaling-cpu-in", ("IF(g1 > 1000, 30, m1)", ["CPUUtilization", "ApproximateNumberOfMessagesVisible"])),
+    ("worker-scaling-queue-in", ("IF(g1 > 70, 100, m1)", ["ApproximateNumberOfMessagesVisible", "CPUUtilization"])),
+    ("api-scaling-memory-in", ("IF(g1 > 70, 40, m1)", ["mem_used_percent", "CPUUtilization"])),
+    ("api-scaling-requests-in", ("IF(g1 > 70, 200, e0)", ["RequestCountPerTarget", "CPUUtilization"])),
+    ("api-scaling-latency-in", ("IF(g1 > 70, 0.1, m1)", ["TargetResponseTime", "CPUUtilization"])),
+])
+def test_scale_in_alarms_are_quiet_while_load_is_high(key, guard):
+    """novacron §2 scale_down_safely: no scale-in while load is high (the alarm sits at its own threshold,
+    which LessThanThreshold never breaches), encoded as metric math the scale-in alarm evaluates."""
+    a = by_name(run_stack("prod"), f"prod-us-east-1-{key}").inputs
+    expression, metrics = guard
+    queries = a["metricQueries"]
+    assert [q["expression"] for q in queries if q.get("returnData")] == [expression]
+    assert [q["metric"]["metricName"] for q in queries if "metric" in q] == metrics
+    assert a["comparisonOperator"] == "LessThanThreshold"
+    dims = {q["metric"]["metricName"]: q["metric"]["dimensions"] for q in queries if "metric" in q}
+    assert dims["CPUUtilization"] == {"AutoScalingGroupName": f"prod-us-east-1-{key.split('-')[0]}-asg"}
+    if "ApproximateNumberOfMessagesVisible" in dims:
+        assert dims["ApproximateNumberOfMessagesVisible"] == {"QueueName": "prod-us-east-1-jobs"}
+
+
+def test_the_api_cpu_scale_in_needs_no_guard_and_the_guard_follows_the_configured_thresholds():
+    run = run_stack("prod", ("scaling.triggers.cpu.scale_out.threshold=75",))
+    assert "metricQueries" not in by_name(run, "prod-us-east-1-api-scaling-cpu-in").inputs  # cpu < 30 excludes > 75
+    queries = by_name(run, "prod-us-east-1-worker-scaling-memory-in").inputs["metricQueries"]
+    assert queries[-1]["expression"] == "IF(g1 > 75 || g2 > 1000, 40, m1)"
+
+
+def test_scaling_triggers_alone_vertical_and_guarded_alarms():
+    guard = LoadGuard((GuardTerm("cpu", CPU, 70), GuardTerm("queue", QUEUE, 1000)), "load is high")
+    rule = TriggerRule("memory", "in", MetricSpec("CWAgent", "mem_used_percent", "Average", None, "asg"),
+                       "LessThanThreshold", 40, 40, 15, 60, -1, 600, "memory < 40%: -1", guard=guard)
+    credits = VerticalAlarm("cpu", "AWS/EC2", ("CPUCreditBalance",), "Minimum", "LessThanThreshold", 20, 300, 1,
+                            None, "c5.large", "credits < 20")
+    net = VerticalAlarm("network", "AWS/EC2", ("NetworkIn", "NetworkOut"), "Average", "GreaterThanThreshold", 80,
+                        60, 5, "100 * MAX([m1, m2]) * 8 / PERIOD(m1) / 750000000", "c5n.large", "network > 80%")
+    rollout = RolloutPlan(90, (100,), 300, True, {"cpu": "cpu > 85%"}, {"cpu": 85.0}, "hand-made")
+    built = _build_triggers("worker", (rule,), rollout, queue_name="t-jobs", vertical_alarms=(credits, net))
+    check_conventions(built, "scaling_triggers", "ScalingTriggers")
+    assert built.roles() == {"memory-in": ALARM, "memory-in-policy": POLICY, "health-cpu": ALARM,
+                             "vertical-cpu": ALARM, "vertical-network": ALARM}
+    assert built.named("t-worker-scaling-memory-in").inputs["metricQueries"] == [
+        {"id": "m1", "returnData": False, "metric": {"namespace": "CWAgent", "metricName": "mem_used_percent",
+                                                     "period": 60, "stat": "Average",
+                                                     "dimensions": {"AutoScalingGroupName": "t-worker-asg"}}},
+        {"id": "g1", "returnData": False, "metric": {"namespace": "AWS/EC2", "metricName": "CPUUtilization",
+                                                     "period": 60, "stat": "Average",
+                                                     "dimensions": {"AutoScalingGroupName": "t-worker-asg"}}},
+        {"id": "g2", "returnData": False, "metric": {"namespace": "AWS/SQS",
+                                                     "metricName": "ApproximateNumberOfMessagesVisible",
+                                                     "period": 60, "stat": "Maximum",
+                                                     "dimensions": {"QueueName": "t-jobs"}}},
+        {"id": "e1", "expression": "IF(g1 > 70 || g2 > 1000, 40, m1)", "label": "memory (quiet while load is high)",
+         "returnData": True}]
+    assert built.named("t-worker-scaling-vertical-cpu").inputs == {
+        "name": "t-worker-scaling-vertical-cpu", "namespace": "AWS/EC2", "metricName": "CPUCreditBalance",
+        "period": 300, "statistic": "Minimum", "dimensions": {"AutoScalingGroupName": "t-worker-asg"},
+        "comparisonOperator": "LessThanThreshold", "threshold": 20, "evaluationPeriods": 1,
+        "treatMissingData": "notBreaching", "alarmDescription": "credits < 20",
+        "tags": tags(NAMING_PROD, "worker-scaling", tier="worker")}
+    network = built.named("t-worker-scaling-vertical-network").inputs
+    assert [q.get("expression") or q["metric"]["metricName"] for q in network["metricQueries"]] == [
+        "NetworkIn", "NetworkOut", "100 * MAX([m1, m2]) * 8 / PERIOD(m1) / 750000000"]

@@ -112,7 +112,9 @@ def test_defaults_trigger_nothing_and_plan_applies_ladder():
     plan = plan_of("prod", "tiers.api.forecast_memory_pct=90", "tiers.worker.forecast_cpu_pct=140")
     api, worker = plan.regions["us-east-1"].tiers["api"], plan.regions["us-east-1"].tiers["worker"]
     base = plan_of().regions["us-east-1"].tiers["worker"]
-    assert api.instance_type == "c5.xlarge" and "c5.large -> c5.xlarge" in api.reason
+    # memory-bound c5.large: the memory-optimised family (r5.large), not up the CPU ladder (issue 18)
+    assert api.instance_type == "r5.large" and "c5.large -> r5.large" in api.reason
+    assert api.scaling.vertical.binding == "memory"
     assert worker.desired == base.desired + 2 and worker.min == worker.desired
 
 
