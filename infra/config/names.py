@@ -22,7 +22,9 @@ _MAX_REPLICA_NUMBER = 99
 def derived_names(stack: str, cfg: Any) -> list[tuple[str, str, int]]:
     """(what, longest physical name, AWS limit) for every length-limited name built from `stack`."""
     db = cfg.database
-    longest_cross = max((f"-{r}" for r in db.cross_region_replicas), key=len, default="")
+    # database.cross_region_replicas unset: the default may place replicas in any configured region (placement.py)
+    cross = db.cross_region_replicas if db.cross_region_replicas is not None else [r.name for r in cfg.regions]
+    longest_cross = max((f"-{r}" for r in cross), key=len, default="")
     # components/shards.py: `<stack>-db-shard-<i>[-<region>]-replica-<n>` (RDS identifier, <= 63).
     rds = f"{stack}-db-shard-{db.max_shards - 1}{longest_cross}-replica-{_MAX_REPLICA_NUMBER}"
     auto = "x" * AUTONAME_SUFFIX
