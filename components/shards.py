@@ -4,15 +4,21 @@ Shard i is always `<stack>-db-shard-<i>` (logical name and RDS identifier), so a
 leaves shards 0..N-1 exactly as they were. Primaries are protected and retained on delete;
 replicas are disposable (scaling in deletes them, novacron 5 "remove": --skip-final-snapshot).
 A draining shard (database.allow_shard_removal) is unprotected and keeps a final snapshot.
-After a primary-region failover (plan.promoted_region, infra/planning/failover.py) cross-region replica 0 of
-every shard there is promoted in place: no replicate_source_db, a primary's backups, deletion protection, final
-snapshot, protect + retain_on_delete; same name, so it is an update, not a replacement. The old primaries stay.
+Where each shard lives is the plan's (plan.placement(i), infra/planning/placement.py): its primary and local
+replicas in its home region (the primary region, or the region a geographic shard serves), cross-region replicas
+in their regions, each instance with its region's provider, KMS key, subnet group and parameter group.
+After a failover of a shard's home (infra/planning/failover.py) its cross-region replica 0 there is promoted in
+place: no replicate_source_db, a primary's backups, deletion protection, final snapshot, protect +
+retain_on_delete; same name, so it is an update, not a replacement. The old primaries stay. The new writer gets
+its own replicas (placement.follow: numbered after the existing ones, never reusing a name).
 
-Alarms (novacron 5), all to the region's encrypted SNS topic. To keep a 64-shard stack lean,
+Alarms (novacron 5), each in the region of the instances it watches (CloudWatch metrics are regional), to that
+region's encrypted SNS topic; names carry `-<region>` outside the primary region. To keep a 64-shard stack lean,
 each alarm watches up to 10 instances through a metric-math MAX (the CloudWatch limit for a
 math-expression alarm), so the alarm count grows with shards/10, not with shards:
-- replicas: MAX(ReplicaLag) > 1 s (the runbook's 1000 ms; CloudWatch reports ReplicaLag in seconds);
-- live shard primaries: MAX(DatabaseConnections) > 80% of max_connections (raise max_connections)
+- local replicas: MAX(ReplicaLag) > 1 s (the runbook's 1000 ms; CloudWatch reports ReplicaLag in seconds);
+  every cross-region replica has an alarm of its own, `<replica>-lag` (Issue 17);
+- live shard writers (the promoted replicas after a failover): MAX(DatabaseConnections) > 80% of max_connections (raise max_connections)
   and > 90% (add a replica: raise database.extra_replicas), in the runbook's integer percent
   (500 connections: > 404 and > 454); and MAX(DatabaseConnections) > 400 (novacron 3
   checkScalingNeeded: add a read replica);
@@ -243,7 +249,7 @@ class ShardSet(pulumi.ComponentResource):
         return "" if region == self._args.plan.primary_region else f"-{region}"
 
     def _alarms(self) -> None:
-        plan, args, stack = self._args.plan, self._args, self._args.naming.stack
+        plan, stack = self._args.plan, self._args.naming.stack
         # The live shards' writers by the region they write in (CloudWatch metrics are regional): after a
         # failover the connection and storage alarms watch the promoted writers, in their region (Issue 17).
         writers: dict[str, list[str]] = {}

@@ -15,6 +15,21 @@ from typing import Any
 CROSS_REGION_DEFAULT_ENVIRONMENTS = ("prod",)
 
 
+def failover_ring(primary: str, priority: list[str] | tuple[str, ...], names: list[str]) -> list[str]:
+    """Configured regions in failover order: the primary, then failover_priority, then the rest (file order)."""
+    return [name for name in dict.fromkeys([primary, *priority, *names]) if name in names]
+
+
+def ring_next(ring: list[str], region: str, skip: tuple[str, ...] = ()) -> str | None:
+    """The first region after `region` around the ring that is neither `region` nor in `skip`."""
+    start = ring.index(region) if region in ring else -1
+    for step in range(1, len(ring) + 1):
+        candidate = ring[(start + step) % len(ring)]
+        if candidate != region and candidate not in skip:
+            return candidate
+    return None
+
+
 @dataclass(frozen=True)
 class FollowReplicas:
     """Read replicas of a promoted writer: `count` replicas numbered from `first` in `region`."""

@@ -70,15 +70,16 @@ def deployed_from_plan(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
 def _placements(database: Mapping[str, Any]) -> dict[str, Any]:
     """Issue 17: where the earlier plan put each shard (geographic: `shard_regions` pins, so adding a region
     moves none) and which writers it promoted (`promoted_shards`, so clearing failed_regions keeps them)."""
-    pins: dict[int, str] = {}
-    promoted: dict[int, str] = {}
+    # keys as text: a stack file's mapping keys are text ("0"), and the config model reads them as shard indexes
+    pins: dict[str, str] = {}
+    promoted: dict[str, str] = {}
     for item in database.get("shard_placement") or []:
         if not isinstance(item, Mapping) or not isinstance(item.get("shard"), int):
             continue
         if database.get("strategy") == "geographic" and isinstance(item.get("region"), str):
-            pins[item["shard"]] = item["region"]
+            pins[str(item["shard"])] = item["region"]
         if item.get("promoted") and isinstance(item.get("writer_region"), str):
-            promoted[item["shard"]] = item["writer_region"]
+            promoted[str(item["shard"])] = item["writer_region"]
     return {**({"shard_regions": pins} if pins else {}), **({"promoted_shards": promoted} if promoted else {})}
 
 
@@ -91,7 +92,7 @@ def with_deployed(platform: Mapping[str, Any], patch: Mapping[str, Any]) -> dict
         database = dict(out.get("database") or {})
         for key, value in patch["database"].items():
             if key in ("shard_regions", "promoted_shards"):  # the stack file's own entries win
-                value = {**value, **{int(k): v for k, v in (database.get(key) or {}).items()}}
+                value = {**value, **{str(k): v for k, v in (database.get(key) or {}).items()}}
             database[key] = value
         out["database"] = database
     return out

@@ -80,7 +80,9 @@ def _recorded(cfg: PlatformConfig, item: ShardPlacement, primary: str) -> tuple[
 
 def _follow(cfg: PlatformConfig, plan: DatabasePlan, item: ShardPlacement, writer: str) -> tuple[FollowReplicas, ...]:
     """The promoted writer's own replicas: local read replicas in its region, a copy in the next healthy one."""
-    taken = lambda region: item.cross_per_region if region in item.cross_regions else 0  # noqa: E731
+    def taken(region: str) -> int:  # replica numbers the shard's cross-region replicas already use there
+        return item.cross_per_region if region in item.cross_regions else 0
+
     out = []
     if plan.read_replicas_per_shard:
         out.append(FollowReplicas(writer, taken(writer), plan.read_replicas_per_shard,

@@ -16,25 +16,23 @@ from __future__ import annotations
 
 from infra.config import PlatformConfig
 from infra.model.data import SHARDING_STRATEGIES
-from infra.model.placement import CROSS_REGION_DEFAULT_ENVIRONMENTS, ShardPlacement
+from infra.model.placement import (
+    CROSS_REGION_DEFAULT_ENVIRONMENTS,
+    ShardPlacement,
+    failover_ring,
+    ring_next,
+)
 from infra.planning.errors import DataPlanError
 
 
 def region_ring(cfg: PlatformConfig) -> list[str]:
     """Configured regions in failover order: the primary, then failover_priority, then the rest (file order)."""
-    names = [r.name for r in cfg.regions]
-    ordered = [cfg.primary_region.name, *cfg.failover_priority, *names]
-    return [name for name in dict.fromkeys(ordered) if name in names]
+    return failover_ring(cfg.primary_region.name, cfg.failover_priority, [r.name for r in cfg.regions])
 
 
 def next_region(ring: list[str], region: str, skip: tuple[str, ...] = ()) -> str | None:
     """The first region after `region` around the ring that is neither `region` nor in `skip`."""
-    start = ring.index(region) if region in ring else -1
-    for step in range(1, len(ring) + 1):
-        candidate = ring[(start + step) % len(ring)]
-        if candidate != region and candidate not in skip:
-            return candidate
-    return None
+    return ring_next(ring, region, skip)
 
 
 def _check_inputs(cfg: PlatformConfig, geographic: bool) -> None:
