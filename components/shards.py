@@ -212,7 +212,8 @@ class ShardSet(pulumi.ComponentResource):
             # writable copy, so it gets a primary's backups, deletion protection, final snapshot and protection.
             del extra["replicate_source_db"]
             safety = {"skip_final_snapshot": False, "final_snapshot_identifier": f"{ident}{FINAL_SNAPSHOT_SUFFIX}",
-                      "deletion_protection": True, "backup_retention_period": BACKUP_RETENTION_DAYS}
+                      "deletion_protection": True, "backup_retention_period": BACKUP_RETENTION_DAYS,
+                      "allow_major_version_upgrade": plan.allow_major_version_upgrade}
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
         # novacron 5 manage_read_replicas add: --db-instance-class db.r5.xlarge (database.replica_instance_class);
         # the emergency replica (novacron 2) keeps db.r5.2xlarge. Only home replicas are emergency ones.

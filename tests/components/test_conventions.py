@@ -33,7 +33,7 @@ SDK_MODULES = {"pulumi_aws", "pulumi_kubernetes", "pulumi_cloudflare"}
 PULUMI_RESOURCE_BASES = {"Resource", "CustomResource", "ComponentResource", "ProviderResource"}
 # The components issue 13 lists; a new component joins this list together with its `*_alone` test.
 EXPECTED = {
-    ("cache", "Cache"), ("cloudflare", "CloudflareEdge"), ("database", "DataRegion"), ("edge", "CdnDns"),
+    ("cache", "Cache"), ("cloudflare", "CloudflareEdge"), ("database", "DataRegion"), ("db_endpoints", "WriterEndpoints"), ("edge", "CdnDns"),
     ("edge", "Edge"), ("identity", "InstanceIdentity"), ("k8s", "K8sWorkloads"), ("region", "Region"),
     ("scaling_triggers", "ScalingTriggers"), ("schedule", "CapacitySchedule"), ("service_tier", "ServiceTier"),
     ("shards", "ShardSet"), ("traffic", "TrafficRouting"),

@@ -37,7 +37,8 @@ def test_promotion_is_in_place_and_nothing_is_removed(before, failed):
         assert "replicateSourceDb" not in now.inputs  # the provider promotes it (promote-read-replica)
         changed = {k for k in set(was.inputs) | set(now.inputs) if was.inputs.get(k) != now.inputs.get(k)}
         assert changed == {"replicateSourceDb", "backupRetentionPeriod", "deletionProtection", "skipFinalSnapshot",
-                           "finalSnapshotIdentifier"}
+                           "finalSnapshotIdentifier", "allowMajorVersionUpgrade"}
+        assert now.inputs["allowMajorVersionUpgrade"] is False  # like every primary: RDS refuses a major upgrade
         assert (now.inputs["backupRetentionPeriod"], now.inputs["deletionProtection"], now.inputs["skipFinalSnapshot"],
                 now.inputs["finalSnapshotIdentifier"]) == (7, True, False,
                                                            f"prod-db-shard-{i}-us-west-2-replica-0-final-snapshot")
