@@ -1,7 +1,7 @@
 """DataRegion: what the data tier needs in one region before any database exists.
 
 Every region: a customer-managed KMS key (rotation on, alias) for its cache. Regions that hold
-RDS instances (the primary, and any `database.cross_region_replicas` region) also get the DB
+RDS instances (a shard's home, or a region of its cross-region replicas: DatabasePlan.rds_regions) also get the DB
 subnet group (private subnets), the DB security group (5432 only from the app tiers' SG), the
 parameter group carrying the plan's max_connections, and the SNS topic the data alarms notify
 (encrypted with the key; CloudWatch may use the key to publish) with a subscription per `alerts` target.

@@ -55,6 +55,20 @@ def _data_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
+def _shard_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """Issue 17: per shard where its writer and replicas live, and its replication lag alarms."""
+    rows = []
+    for item in (doc["capacity"].get("database") or {}).get("shard_placement") or []:
+        replicas = [f"{item['region']}: {item.get('local_replicas', 0)}"]
+        replicas += [f"{region}: {n}" for region, n in (item.get("cross_region_replicas") or {}).items()]
+        replicas += [f"{f['region']}: +{f['count']} (follow writer)" for f in item.get("follow_replicas") or []]
+        alarms = ", ".join(f"{a['replica']} > {a['threshold_ms']} ms" for a in item.get("lag_alarms") or []) or "-"
+        rows.append((str(item["shard"]) + (" (draining)" if item.get("draining") else ""), item["region"],
+                     item["writer"], ", ".join(replicas), alarms,
+                     f"{item['region_reason']}; {item['writer_reason']}; {item['cross_region_replicas_reason']}"))
+    return rows
+
+
 def _burst_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
     events = (doc["capacity"].get("bursts") or {}).get("events") or {}
     return [(name, e["warm_at"], e["release_at"], f"{e['extra_instance_hours']:g}", f"${e['extra_usd']:,.2f}")
@@ -74,6 +88,8 @@ def sections(doc: Mapping[str, Any]) -> list[Section]:
                 ("region", "tier", "triggers", "scheduled actions", "spot", "instance refresh", "vertical"),
                 _scaling_rows(doc)))
     out.append(("Data tier", ("item", "value", "reason"), _data_rows(doc)))
+    out.append(("Shard placement", ("shard", "home", "writer", "replicas (region: count)", "ReplicaLag alarms",
+                                    "reason"), _shard_rows(doc)))
     out.append(("Burst events", ("event", "warm at", "release at", "extra instance-hours", "extra cost"),
                 _burst_rows(doc)))
     return [section for section in out if section[2]]

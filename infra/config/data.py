@@ -17,6 +17,18 @@ def _major_text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _index_keys(value: Any) -> Any:
+    """Shard-index keys: YAML gives ints, the program's JSON config gives "0"; both mean shard 0."""
+    if isinstance(value, dict):
+        return {int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in value.items()}
+    return value
+
+
+# shard index -> region (database.shard_regions, database.promoted_shards)
+ShardRegionMap = Annotated[dict[Annotated[int, Field(ge=0, le=1023)], AwsRegionName], Field(max_length=1024),
+                           BeforeValidator(_index_keys)]
+
+
 def _version_text(value: Any) -> Any:
     """`engine_version: 7.0` (a YAML number) means "7.0"."""
     if isinstance(value, float):
@@ -53,13 +65,23 @@ class DatabaseConfig(Section):
     # novacron 5: pool > 90% -> `manage_read_replicas add`. The 90% alarm asks the operator to raise this
     # (read replicas added to every shard on top of the relay "Read Replicas" formula).
     extra_replicas: Annotated[int, Field(ge=0, le=15)] = 0
-    # Regions (besides the primary) that get read replicas of every shard (local reads, DR copy).
-    cross_region_replicas: Annotated[list[AwsRegionName], Field(max_length=16)] = []
+    # Regions (besides a shard's home region) that get read replicas of every shard (local reads, DR copy).
+    # None (default): Issue 17 "Cross-region data": in prod (infra.model.placement.CROSS_REGION_DEFAULT_ENVIRONMENTS)
+    # each shard gets one in the region after its home in the failover ring (primary, then failover_priority,
+    # then the other regions: infra/planning/placement.py); elsewhere none. [] turns them off explicitly.
+    cross_region_replicas: Annotated[list[AwsRegionName] | None, Field(max_length=16)] = None
     cross_region_replicas_per_shard: Annotated[int, Field(ge=1, le=5)] = 1
     # Issue 17: after a primary-region failover has been applied (`pulumi up` promoted replica 0 of every shard
     # in this region), name the region here so the promoted writers stay standalone when `failed_regions` is
     # cleared again: RDS cannot turn a promoted instance back into a replica. None = no promotion done.
     promoted_region: AwsRegionName | None = None
+    # The same record per shard (shard index -> region whose replica 0 became its writer), for shards whose home
+    # is not the primary region (geographic sharding); `scaling plan --previous` fills it from the earlier plan.
+    promoted_shards: ShardRegionMap = {}
+    # Geographic sharding (sharding: content): shard index -> its home region, pinned. Unpinned shards go round
+    # robin over `regions` in stack-file order (infra/planning/placement.py); pin the deployed shards (or plan
+    # with --previous, which pins them from the earlier plan) before adding a region, so none moves.
+    shard_regions: ShardRegionMap = {}
     # Shard safety (Issue 5): shards are never removed implicitly. `previous_shards` is the count now
     # deployed (stack output database.shard_count); planning fewer needs allow_shard_removal: true.
     min_shards: Annotated[int, Field(ge=1, le=1024)] = 1
@@ -74,8 +96,8 @@ class DatabaseConfig(Section):
 
     @field_validator("cross_region_replicas")
     @classmethod
-    def _unique_regions(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
+    def _unique_regions(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
             raise ValueError("a region is listed twice; list each region once")
         return value
 
@@ -87,10 +109,6 @@ class DatabaseConfig(Section):
                             "would outgrow its allocated storage; need shard_target_gb <= storage_gb_per_shard")
         if self.min_shards > self.max_shards:
             raise KeyPathError("database.min_shards", f"{self.min_shards} > max_shards {self.max_shards}; need min <= max")
-        if self.promoted_region is not None and self.promoted_region not in self.cross_region_replicas:
-            raise KeyPathError("database.promoted_region",
-                               f"{self.promoted_region!r} holds no cross-region replicas to promote; allowed: "
-                               f"{', '.join(self.cross_region_replicas) or '(none: list it in cross_region_replicas)'}")
         if self.allow_shard_removal and self.previous_shards is None:
             raise KeyPathError("database.allow_shard_removal",
                             "true needs database.previous_shards (the shard count deployed now) to name the "

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from infra.model.data import SHARDING_STRATEGIES
+from infra.model.placement import CROSS_REGION_DEFAULT_ENVIRONMENTS, failover_ring, ring_next
+
 AUTONAME_SUFFIX = 8
 # Lowercase letter first, then lowercase letters/digits in hyphen-separated runs: the intersection of
 # what S3 buckets, RDS and ElastiCache identifiers, ALB names and Cloudflare script names allow.
@@ -19,10 +22,22 @@ STACK_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _MAX_REPLICA_NUMBER = 99
 
 
+def _default_cross(cfg: Any) -> list[str]:
+    """Regions the prod default puts cross-region replicas in (infra/planning/placement.py): the ring neighbour
+    of the primary, or of every region for geographic shards (each lives in its own region)."""
+    if cfg.environment not in CROSS_REGION_DEFAULT_ENVIRONMENTS:
+        return []
+    names = [r.name for r in cfg.regions]
+    ring = failover_ring(cfg.primary_region.name, cfg.failover_priority, names)
+    homes = names if SHARDING_STRATEGIES[cfg.database.sharding] == "geographic" else [cfg.primary_region.name]
+    return [r for r in (ring_next(ring, home) for home in homes) if r]
+
+
 def derived_names(stack: str, cfg: Any) -> list[tuple[str, str, int]]:
     """(what, longest physical name, AWS limit) for every length-limited name built from `stack`."""
     db = cfg.database
-    longest_cross = max((f"-{r}" for r in db.cross_region_replicas), key=len, default="")
+    cross = db.cross_region_replicas if db.cross_region_replicas is not None else _default_cross(cfg)
+    longest_cross = max((f"-{r}" for r in cross), key=len, default="")
     # components/shards.py: `<stack>-db-shard-<i>[-<region>]-replica-<n>` (RDS identifier, <= 63).
     rds = f"{stack}-db-shard-{db.max_shards - 1}{longest_cross}-replica-{_MAX_REPLICA_NUMBER}"
     auto = "x" * AUTONAME_SUFFIX

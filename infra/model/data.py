@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.model.placement import ShardPlacement
+
 # relay "Sharding Strategy": shardingStrategies { user: hash_based, transaction: time_based,
 # content: geographic, governance: replicated }.
 SHARDING_STRATEGIES: dict[str, str] = {
@@ -138,17 +140,52 @@ class DatabasePlan:
     writer_reason: str = ""
     # The parameter group's max_connections value: RDS's formula, or a number above it (connections.py).
     max_connections_parameter: str = ""
+    # Issue 17: per shard (live and draining, in shard_indexes order) its home region, cross-region replicas and
+    # writer (infra/planning/placement.py, failover.py). Empty (hand-made plans): every shard lives in
+    # primary_region with `cross_region_replicas` everywhere, see `placement`.
+    placements: tuple[ShardPlacement, ...] = ()
+
+    def placement(self, index: int) -> ShardPlacement:
+        """Where shard `index` lives (the planned placement, else the primary region with every cross region)."""
+        for item in self.placements:
+            if item.index == index:
+                return item
+        cross = tuple(self.cross_region_replicas)
+        promoted = self.promoted_region is not None and index < self.shards
+        return ShardPlacement(index=index, region=self.primary_region, region_reason="primary region",
+                              cross_regions=cross, cross_per_region=max(self.cross_region_replicas.values(), default=0),
+                              cross_reason=self.cross_region_reason, writer_region=self.promoted_region or "",
+                              promoted=promoted, writer_reason=self.writer_reason)
+
+    @property
+    def rds_regions(self) -> tuple[str, ...]:
+        """Every region holding a shard instance (homes, cross-region replicas, replicas of promoted writers)."""
+        seen = [self.primary_region]
+        for index in self.shard_indexes:
+            item = self.placement(index)
+            seen += [item.region, *item.cross_regions, *(f.region for f in item.follow)]
+        return tuple(dict.fromkeys(seen))
 
     @property
     def writer_region(self) -> str:
-        """Where every shard's writer lives: the promoted region after a failover, else the primary region."""
+        """Where the primary region's shards write: the promoted region after a failover, else the primary region."""
         return self.promoted_region or self.primary_region
 
     def writer_identifier(self, stack: str, index: int) -> str:
         """RDS identifier of shard `index`'s writer (the promoted cross-region replica 0 after a failover)."""
-        if self.promoted_region:
-            return promoted_identifier(stack, index, self.promoted_region)
+        item = self.placement(index)
+        if item.promoted:
+            return promoted_identifier(stack, index, item.writer)
         return shard_name(stack, index)
+
+    def lag_alarm_replicas(self, index: int) -> list[tuple[str, int]]:
+        """(region, number) of shard `index`'s cross-region replicas, each with its own ReplicaLag alarm (every
+        one except a promoted writer, which has no lag; plus the promoted writer's copy in another region)."""
+        item = self.placement(index)
+        cross = [(region, n) for region in item.cross_regions for n in range(item.cross_per_region)
+                 if not (item.promoted and region == item.writer and n == PROMOTED_REPLICA_NUMBER)]
+        # the promoted writer's copy in another region is a cross-region replica too
+        return cross + [(f.region, n) for f in item.follow if f.region != item.writer for n in f.numbers()]
 
     @property
     def shard_indexes(self) -> tuple[int, ...]:
@@ -218,8 +255,22 @@ class DatabasePlan:
             "connection_replica_alarm_reason": CONNECTIONS_ADD_REPLICA_REASON,
             "writer_region": self.writer_region, "writer_reason": self.writer_reason,
             "promoted_region": self.promoted_region,
+            "shard_placement": [self._placement_dict(i) for i in self.shard_indexes],
             "notes": list(self.shard_notes),
         }
+
+
+    def _placement_dict(self, index: int) -> dict[str, Any]:
+        item = self.placement(index)
+        writer = (f"{item.writer} cross-region replica {PROMOTED_REPLICA_NUMBER} (promoted)" if item.promoted
+                  else f"{item.region} shard primary")
+        alarms = [{"replica": f"{region} replica {n}", "region": region, "metric": "ReplicaLag",
+                   "threshold_ms": REPLICA_LAG_LIMIT_MS,
+                   "reason": f"novacron 5 manage_read_replicas sync: alert if lag > {REPLICA_LAG_LIMIT_MS} ms"}
+                  for region, n in self.lag_alarm_replicas(index)]
+        return item.to_dict({"writer": writer, "draining": index in self.draining_shards,
+                             "local_replicas": 0 if index in self.draining_shards else self.read_replicas_per_shard,
+                             "lag_alarms": alarms})
 
 
 @dataclass(frozen=True)

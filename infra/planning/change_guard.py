@@ -41,7 +41,8 @@ def _version(text: str) -> tuple[int, ...]:
 def _protected(cfg: PlatformConfig, region: str) -> str:
     """What a deployed region holds that `protect` + `retain_on_delete` guard (components/database.py, cache.py)."""
     deployed_db = cfg.deployed.database if cfg.deployed else None
-    holds_db = region in cfg.database.cross_region_replicas or (deployed_db is not None and deployed_db.region == region)
+    holds_db = region in (cfg.database.cross_region_replicas or ()) or (
+        deployed_db is not None and deployed_db.region == region)
     return "KMS key, Redis replication group, cache subnet group" + (", DB subnet group" if holds_db else "")
 
 

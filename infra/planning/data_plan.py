@@ -11,15 +11,16 @@ as a named constant or function, with a comment citing its section:
 - novacron "3. Capacity Planning" checkScalingNeeded: Storage > 85% (autoscaling, alarm, plan flag) and
   Connections > 400 (add a read replica alarm).
 
-Where the data tier lives: shards are one global dataset, so every shard primary and its
-replicas live in the **primary region** (the one with `primary: true`); regions listed in
-`database.cross_region_replicas` get read replicas of every shard. Every region gets its own cache.
+Where the data tier lives (infra/planning/placement.py): hash, time and replicated shards are one global
+data set in the **primary region**; geographic shards live in the regions they serve. Every shard gets
+cross-region read replicas (by default in prod: the next region of the failover ring). Every region gets its
+own cache.
 """
 from __future__ import annotations
 
 import math
 
-from infra.config import PLATFORM_KEY, ConfigError, DatabaseConfig, PlatformConfig
+from infra.config import DatabaseConfig, PlatformConfig
 from infra.model.catalog import CACHE_NODE_TYPES
 from infra.model.data import (
     EMERGENCY_CACHE_NODE_TYPE,
@@ -39,6 +40,8 @@ from infra.model.data import (
 # Multi-AZ environments are also enforced by the policy pack: named once in infra/model/guardrails.py.
 from infra.model.guardrails import MULTI_AZ_ENVIRONMENTS  # noqa: F401 (re-exported)
 from infra.planning.connections import REBOOT_NOTE, plan_max_connections
+from infra.planning.errors import DataPlanError  # noqa: F401 (re-exported: raised by this planner)
+from infra.planning.placement import plan_placements
 
 # relay "Read Replicas" calculateReplicaNeeds: (read share above, reads per replica); else branch below.
 REPLICA_RULES: tuple[tuple[float, float], ...] = (
@@ -55,13 +58,6 @@ RDS_MAX_REPLICAS_PER_SOURCE = 15
 # MULTI_AZ_ENVIRONMENTS (the runbook's replicas: --multi-az true): infra/model/guardrails.py.
 # Growth per month -> per forecast horizon: a month is 30 days (novacron "3. Capacity Planning").
 DAYS_PER_MONTH = 30
-
-
-class DataPlanError(ConfigError):
-    """A data-tier setting the planner cannot honour; one line naming the key and what is allowed."""
-
-    def __init__(self, key: str, message: str, source: str = "stack config"):
-        super().__init__(source, f"{PLATFORM_KEY}.{key}", message)
 
 
 def parameter_group_family(engine: str, engine_version: str) -> str:
@@ -179,13 +175,9 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
     """Shards, replicas per shard and max_connections for the stack (data tier in the primary region)."""
     db = cfg.database
     primary = cfg.primary_region.name
-    names = [r.name for r in cfg.regions]
-    for i, region in enumerate(db.cross_region_replicas):
-        if region not in names or region == primary:
-            raise DataPlanError(f"database.cross_region_replicas[{i}]",
-                                f"{region!r} must be a configured region other than the primary {primary}; "
-                                f"allowed: {', '.join(n for n in names if n != primary) or '(none)'}")
     shards, shards_reason, draining, notes = _plan_shard_count(cfg)
+    # Issue 17: each shard's home and cross-region replica regions (infra/planning/placement.py)
+    placements = plan_placements(cfg, tuple(range(shards)) + draining)
     strategy = SHARDING_STRATEGIES[db.sharding]
 
     # relay "Read Replicas": per shard, with load split evenly over shards. A replicated shard
@@ -213,11 +205,12 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         per_shard += db.extra_replicas
         reason += (f"; database.extra_replicas +{db.extra_replicas} (novacron 5: pool > {POOL_ADD_REPLICA_PCT}% adds a "
                    f"replica) = {per_shard}")
-    cross = {region: db.cross_region_replicas_per_shard for region in db.cross_region_replicas}
-    room = RDS_MAX_REPLICAS_PER_SOURCE - sum(cross.values())
+    cross = {region: p.cross_per_region for p in placements for region in p.cross_regions}
+    most_cross = max((len(p.cross_regions) * p.cross_per_region for p in placements), default=0)
+    room = RDS_MAX_REPLICAS_PER_SOURCE - most_cross
     if per_shard > room:
         reason += (f"; capped at {room}: RDS allows {RDS_MAX_REPLICAS_PER_SOURCE} replicas per source"
-                   + (f" and {sum(cross.values())} are cross-region" if cross else ""))
+                   + (f" and {most_cross} are cross-region" if most_cross else ""))
         notes += (f"read replicas capped at {room} per shard; add shards (lower shard_target_gb) for more read "
                   "capacity",)
         per_shard = room
@@ -241,8 +234,8 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         storage_reason = f"replicated: each of the {shards} shards holds all the data; {storage_reason}"
     notes += storage_notes
 
-    cross_reason = (", ".join(f"{r}: {n} per shard (database.cross_region_replicas_per_shard)" for r, n in cross.items())
-                    or "none: database.cross_region_replicas is empty")
+    reasons = sorted({p.cross_reason for p in placements})
+    cross_reason = "; ".join(reasons) if cross else (reasons[0] if reasons else "none")
     return DatabasePlan(
         engine=db.engine, engine_version=db.engine_version,
         parameter_group_family=parameter_group_family(db.engine, db.engine_version),
@@ -255,7 +248,7 @@ def plan_database(cfg: PlatformConfig) -> DatabasePlan:
         max_allocated_storage_gb=cap, storage_fill_gb=fill, storage_reason=storage_reason,
         multi_az=cfg.environment in MULTI_AZ_ENVIRONMENTS, primary_region=primary,
         cross_region_replicas=cross, cross_region_reason=cross_reason, shard_notes=notes,
-        allow_major_version_upgrade=db.allow_major_version_upgrade)
+        allow_major_version_upgrade=db.allow_major_version_upgrade, placements=placements)
 
 
 # ---------------------------------------------------------------------------------------------

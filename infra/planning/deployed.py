@@ -60,11 +60,27 @@ def deployed_from_plan(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
         if not isinstance(shards, int) or not isinstance(draining, list):
             raise ConfigError(source, "capacity.database.shards", f"must be a whole number; {EXPECTED}")
         # Draining shards still exist (their data is moving off): they count as deployed.
-        patch["database"] = {"previous_shards": shards + len(draining)}
+        patch["database"] = {"previous_shards": shards + len(draining), **_placements(database)}
     cache = capacity.get("cache")
     if isinstance(cache, Mapping) and "engine_version" in cache:
         deployed["cache"] = {"engine_version": cache["engine_version"]}
     return patch
+
+
+def _placements(database: Mapping[str, Any]) -> dict[str, Any]:
+    """Issue 17: where the earlier plan put each shard (geographic: `shard_regions` pins, so adding a region
+    moves none) and which writers it promoted (`promoted_shards`, so clearing failed_regions keeps them)."""
+    # keys as text: a stack file's mapping keys are text ("0"), and the config model reads them as shard indexes
+    pins: dict[str, str] = {}
+    promoted: dict[str, str] = {}
+    for item in database.get("shard_placement") or []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("shard"), int):
+            continue
+        if database.get("strategy") == "geographic" and isinstance(item.get("region"), str):
+            pins[str(item["shard"])] = item["region"]
+        if item.get("promoted") and isinstance(item.get("writer_region"), str):
+            promoted[str(item["shard"])] = item["writer_region"]
+    return {**({"shard_regions": pins} if pins else {}), **({"promoted_shards": promoted} if promoted else {})}
 
 
 def with_deployed(platform: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,6 +90,9 @@ def with_deployed(platform: Mapping[str, Any], patch: Mapping[str, Any]) -> dict
     out["deployed"] = copy.deepcopy(patch["deployed"])
     if "database" in patch:
         database = dict(out.get("database") or {})
-        database.update(patch["database"])
+        for key, value in patch["database"].items():
+            if key in ("shard_regions", "promoted_shards"):  # the stack file's own entries win
+                value = {**value, **{str(k): v for k, v in (database.get(key) or {}).items()}}
+            database[key] = value
         out["database"] = database
     return out

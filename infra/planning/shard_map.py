@@ -10,9 +10,10 @@ numbered 0..N-1 forever; a new shard always gets the next index).
 - time (transaction): consecutive ranges of months per shard from `database.time_epoch_month`;
   the last shard's range is open. A new shard closes the last range at its planned end, so only
   months not yet written move.
-- geographic (content): shard i belongs to region i mod R (regions in config order); a region
-  with several shards spreads its keys over them by jump hash; a region without a shard of its own
-  (fewer shards than regions) uses one shard picked by jump hash of the region name.
+- geographic (content): shard i lives in and serves its home region (infra/planning/placement.py:
+  database.shard_regions pins, else regions[i mod R] in stack-file order); a region with several shards
+  spreads its keys over them by jump hash; a region without a shard of its own (fewer shards than
+  regions) uses one shard picked by jump hash of the region name.
 - replicated (governance): every shard holds every key: write to all, read from any.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ import hashlib
 from typing import Any
 
 from infra.config import PlatformConfig
-from infra.model.data import DatabasePlan, shard_name
+from infra.model.data import DatabasePlan, replica_identifier, shard_name
 from infra.planning.data_plan import plan_database
 from infra.planning.failover import plan_data_failover
 
@@ -67,18 +68,28 @@ def _add_months(month: str, count: int) -> str:
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
 
 
-def _geographic(regions: list[str], shards: int) -> dict[str, list[int]]:
+def _geographic(regions: list[str], plan: DatabasePlan) -> dict[str, list[int]]:
+    """Region -> the live shards living there (plan placements); a region without one borrows a shard."""
     owned: dict[str, list[int]] = {name: [] for name in regions}
-    for index in range(shards):
-        owned[regions[index % len(regions)]].append(index)
-    return {name: (idx if idx else [jump_hash(key_hash(name), shards)]) for name, idx in owned.items()}
+    for index in range(plan.shards):
+        owned.setdefault(plan.placement(index).region, []).append(index)
+    return {name: (idx if idx else [jump_hash(key_hash(name), plan.shards)]) for name, idx in owned.items()}
+
+
+def _shard_entry(plan: DatabasePlan, stack: str, index: int) -> dict[str, Any]:
+    item = plan.placement(index)
+    cross = plan.lag_alarm_replicas(index)
+    # components/shards.py names each cross-region replica's ReplicaLag alarm `<replica logical name>-lag`
+    return {"index": index, "identifier": shard_name(stack, index), "region": item.region,
+            "writer": plan.writer_identifier(stack, index), "writer_region": item.writer,
+            "cross_region_replicas": [{"identifier": replica_identifier(stack, index, region, n), "region": region,
+                                       "lag_alarm": f"{stack}-db-shard-{index}-{region}-replica-{n}-lag"}
+                                      for region, n in cross]}
 
 
 def build_shard_map(cfg: PlatformConfig, plan: DatabasePlan, stack: str) -> dict[str, Any]:
     """The shard map document (JSON-serialisable) for the stack's live shards."""
-    shards = [{"index": i, "identifier": shard_name(stack, i), "region": plan.primary_region,
-               "writer": plan.writer_identifier(stack, i), "writer_region": plan.writer_region}
-              for i in range(plan.shards)]
+    shards = [_shard_entry(plan, stack, i) for i in range(plan.shards)]
     doc: dict[str, Any] = {
         "stack": stack, "sharding": plan.sharding, "strategy": plan.strategy, "shard_count": plan.shards,
         "shards": shards,
@@ -100,7 +111,7 @@ def build_shard_map(cfg: PlatformConfig, plan: DatabasePlan, stack: str) -> dict
         }
     elif plan.strategy == "geographic":
         doc["geographic"] = {
-            "regions": _geographic([r.name for r in cfg.regions], plan.shards),
+            "regions": _geographic([r.name for r in cfg.regions], plan),
             "rule": "key is '<region>/<id>'; shard = region_shards[jump_hash(key_hash(key), len(region_shards))]",
         }
     else:

@@ -1,9 +1,10 @@
-"""Build the data tier from the plan: per region a DataRegion and a Cache; in the primary region the
+"""Build the data tier from the plan: per region a DataRegion, a Cache and the writers' SSM parameter; the
 ShardSet (shard primaries, replicas, alarms). Called once by `infra.program.main.build`.
 
-Decision (DESIGN "Where the data tier lives"): shards are one global dataset, so every shard
-primary lives in the primary region; `database.cross_region_replicas` regions get read replicas
-(through their own provider, KMS key, subnet group and parameter group). Every region gets a cache.
+Where the data lives is the plan's (infra/planning/placement.py): each shard's home region (the primary
+region, or the region a geographic shard serves) and its cross-region replica regions; every region that
+holds a shard instance gets its own KMS key, subnet group, security group, parameter group and alarm topic,
+and its instances use that region's provider. Every region gets a cache.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pulumi_aws as aws
 
 from components.cache import Cache, CacheArgs
 from components.database import DataRegion, DataRegionArgs
+from components.db_endpoints import WriterEndpoints, WriterEndpointsArgs, parameter_name
 from components.naming import Naming
 from components.region import Region
 from components.shards import DataRegionRefs, ShardSet, ShardSetArgs
@@ -40,6 +42,8 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
     account_id = aws.get_caller_identity_output(
         opts=pulumi.InvokeOutputOptions(provider=providers[primary])).account_id
     data: dict[str, DataRegion] = {}
+    rds_regions = db.rds_regions
+    others = [name for name in rds_regions if name != primary]
     caches: dict[str, Cache] = {}
     auth_token = config_secret(PROJECT, REDIS_AUTH_TOKEN_KEY, "Redis AUTH")
     for name, region in regions.items():
@@ -47,7 +51,7 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
         private = [subnet.id for subnet in region.private_subnets]
         data[name] = DataRegion(f"{stack}-{name}-data", DataRegionArgs(
             naming=naming, region=name, account_id=account_id, vpc_id=region.vpc.id, subnet_ids=private,
-            app_security_group_id=region.app_sg.id, rds=name == primary or name in db.cross_region_replicas,
+            app_security_group_id=region.app_sg.id, rds=name in rds_regions,
             parameter_group_family=db.parameter_group_family, max_connections=db.max_connections_parameter,
             subscriptions=cfg.alerts.subscriptions()), opts=opts)
         caches[name] = Cache(f"{stack}-{name}-cache", CacheArgs(
@@ -56,9 +60,17 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
             opts=opts)
     shards = ShardSet(f"{stack}-db", ShardSetArgs(
         naming=naming, plan=db, primary=_refs(data[primary]),
-        cross_regions={name: _refs(data[name]) for name in db.cross_region_replicas},
-        providers={name: providers[name] for name in db.cross_region_replicas}),
+        cross_regions={name: _refs(data[name]) for name in others},
+        providers={name: providers[name] for name in others}),
         opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
+    shard_ids = {i: f"{stack}-db-shard-{i}" for i in range(db.shards)}
+    for name in regions:
+        # Issue 17: what the applications read (every region), pointing at the writers, promoted or not
+        WriterEndpoints(f"{stack}-{name}-db-endpoints", WriterEndpointsArgs(
+            naming=naming, region=name, addresses={shard_ids[i]: shards.writers[i].address for i in shard_ids},
+            regions={shard_ids[i]: db.placement(i).writer for i in shard_ids},
+            identifiers={shard_ids[i]: db.writer_identifier(stack, i) for i in shard_ids}),
+            opts=pulumi.ResourceOptions(providers={"aws": providers[name]}))
     return {
         "shard_map": build_shard_map(cfg, db, stack),
         "database": {
@@ -70,6 +82,8 @@ def build_data_tier(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, reg
                           ((i, f"{stack}-db-shard-{i}") for i in db.shard_indexes)},
             "writer_region": db.writer_region,
             "writers": {f"{stack}-db-shard-{i}": db.writer_identifier(stack, i) for i in range(db.shards)},
+            "writer_regions": {shard_ids[i]: db.placement(i).writer for i in shard_ids},
+            "endpoints_parameter": parameter_name(stack),
             "alarm_topic_arn": data[primary].topic.arn if data[primary].topic else None,
         },
         "caches": {name: cache.group.primary_endpoint_address for name, cache in caches.items()},

@@ -34,7 +34,7 @@ PULUMI_RESOURCE_BASES = {"Resource", "CustomResource", "ComponentResource", "Pro
 # The components issue 13 lists; a new component joins this list together with its `*_alone` test.
 EXPECTED = {
     ("cache", "Cache"), ("cloudflare", "CloudflareEdge"), ("database", "DataRegion"), ("drain", "WorkerDrain"),
-    ("edge", "CdnDns"),
+    ("db_endpoints", "WriterEndpoints"), ("edge", "CdnDns"),
     ("edge", "Edge"), ("identity", "InstanceIdentity"), ("k8s", "K8sWorkloads"), ("region", "Region"),
     ("scaling_triggers", "ScalingTriggers"), ("schedule", "CapacitySchedule"), ("service_tier", "ServiceTier"),
     ("shards", "ShardSet"), ("traffic", "TrafficRouting"),

@@ -14,7 +14,9 @@ from tests.components.alone import NAMING_PROD, build_alone, check_conventions, 
 from tests.conftest import by_name, of_type, run_stack
 
 RDS = "aws:rds/instance:Instance"
-ISSUE_CHECK = ("database.read_qps=9500", "database.write_qps=500", "database.size_gb=500")
+# the primary region alone (prod's default cross-region replicas off: tests/components/test_cross_region.py)
+ISSUE_CHECK = ("database.read_qps=9500", "database.write_qps=500", "database.size_gb=500",
+               "database.cross_region_replicas=[]")
 SMALL = ()                           # prod: size_gb 3000 -> ceil(3500 / 1000) = 4 shards
 BIG = ("database.size_gb=6000",)     # ceil(6500 / 1000) = 7 shards
 
@@ -133,11 +135,11 @@ def test_parameter_group_topic_and_alarms(issue_run):
 def test_emergency_database_raises_connections_and_replicas():
     # db.t3.medium: RDS default LEAST(4 GiB / 9531392 = 450, 5000) = 450 < novacron 2's 1000, so it is raised
     run = run_stack("prod", ("emergency.mode=up", "emergency.target=database", "database.instance_class=db.t3.medium"))
-    (params,) = of_type(run, "aws:rds/parameterGroup:ParameterGroup")
-    assert {p["name"]: p["value"] for p in params.inputs["parameters"]}["max_connections"] == "1000"
-    assert len(replicas(run)) == 4 * (3 + 1)
+    for params in of_type(run, "aws:rds/parameterGroup:ParameterGroup"):  # the primary's and us-west-2's
+        assert {p["name"]: p["value"] for p in params.inputs["parameters"]}["max_connections"] == "1000"
+    assert len(replicas(run)) == 4 * (3 + 1) + 4  # + prod's default cross-region replica per shard
     # novacron 2: the emergency replica (highest number) is db.r5.2xlarge; the formula's three db.r5.xlarge
-    assert Counter(r.inputs["instanceClass"] for r in replicas(run)) == {"db.r5.xlarge": 12, "db.r5.2xlarge": 4}
+    assert Counter(r.inputs["instanceClass"] for r in replicas(run)) == {"db.r5.xlarge": 12 + 4, "db.r5.2xlarge": 4}
     assert {r.name for r in replicas(run) if r.inputs["instanceClass"] == "db.r5.2xlarge"} == {
         f"prod-db-shard-{i}-replica-3" for i in range(4)}
     thresholds = {a.name: a.inputs["threshold"] for a in of_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")}
@@ -150,12 +152,13 @@ def test_adding_shards_never_touches_existing_ones():
     assert sorted(r.name for r in shards(big)) == sorted(f"prod-db-shard-{i}" for i in range(7))
     big_by_name = {r.name: r for r in big.resources}
     stateful = [r for r in small.resources if r.options["protect"]]
-    # 4 shards, 1 DB subnet group (primary region), per region: a data key, a cache group and its subnet group
+    # 4 shards, 2 DB subnet groups (primary region, us-west-2 for the cross-region replicas), per region: a
+    # data key, a cache group and its subnet group
     assert Counter(r.type for r in stateful) == {
-        RDS: 4, "aws:rds/subnetGroup:SubnetGroup": 1, "aws:kms/key:Key": 4,
+        RDS: 4, "aws:rds/subnetGroup:SubnetGroup": 2, "aws:kms/key:Key": 4,
         "aws:elasticache/replicationGroup:ReplicationGroup": 4, "aws:elasticache/subnetGroup:SubnetGroup": 4}
     assert sorted(r.name for r in stateful) == sorted(
-        [f"prod-db-shard-{i}" for i in range(4)] + ["prod-us-east-1-data-db-subnets"]
+        [f"prod-db-shard-{i}" for i in range(4)] + ["prod-us-east-1-data-db-subnets", "prod-us-west-2-data-db-subnets"]
         + [f"prod-{region}-{role}" for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
            for role in ("data-key", "cache-rg", "cache-subnets")])
     for resource in stateful:
@@ -182,7 +185,10 @@ def test_cross_region_replicas_use_the_region_provider_and_key():
     assert replica.inputs["kmsKeyId"].endswith("prod-eu-west-1-data-key")
     assert replica.inputs["dbSubnetGroupName"] == "prod-eu-west-1-data-db-subnets"
     assert replica.inputs["instanceClass"] == "db.r5.xlarge"
-    assert by_name(run, "prod-db-eu-west-1-replica-lag-0").provider == "aws-eu-west-1"
+    # Issue 17: one ReplicaLag alarm per cross-region replica, in its region, to that region's topic
+    lag = by_name(run, "prod-db-shard-0-eu-west-1-replica-0-lag")
+    assert (lag.provider, lag.inputs["threshold"], lag.inputs["alarmActions"]) == (
+        "aws-eu-west-1", 1.0, ["arn:aws:sns:eu-west-1:123456789012:prod-eu-west-1-data-alarms"])
 
 
 def test_outputs_publish_shard_map_and_endpoints(issue_run):

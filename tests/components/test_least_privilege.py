@@ -27,7 +27,7 @@ REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
 # The mock's stable per-region ids of com.amazonaws.global.cloudfront.origin-facing (infra/offline/runner.py).
 PREFIX_LISTS = {"us-east-1": "pl-a003e002", "us-west-2": "pl-1c4e2e19", "eu-west-1": "pl-d5a12aff",
                 "ap-southeast-1": "pl-5358fc61"}
-DB_REGIONS = ("us-east-1",)  # prod: shard primaries in the primary region, no cross-region replicas
+DB_REGIONS = ("us-east-1", "us-west-2")  # the primary, and prod's default cross-region replicas (Issue 17)
 
 
 def _rule(port: int, description: str, *, cidrs=None, groups=None, prefix_lists=None, protocol="tcp") -> dict:
@@ -108,7 +108,8 @@ def test_data_groups_allow_no_egress_and_alb_egress_only_to_the_app_port(prod_ru
 
 def test_data_stores_and_instances_use_only_the_private_groups(prod_run):
     for db in of_type(prod_run, "aws:rds/instance:Instance"):
-        assert db.inputs["vpcSecurityGroupIds"] == ["prod-us-east-1-data-db-sg_id"], db.name
+        region = db.provider.removeprefix("aws-")  # each instance: its own region's DB group
+        assert db.inputs["vpcSecurityGroupIds"] == [f"prod-{region}-data-db-sg_id"], db.name
         assert db.inputs["publiclyAccessible"] is False
     for rg in of_type(prod_run, "aws:elasticache/replicationGroup:ReplicationGroup"):
         region = rg.provider.removeprefix("aws-")

@@ -101,7 +101,8 @@ def test_shards_alone_alarm_thresholds_and_topics():
     built = build(plan())
     alarms = {r.name: r for r in built.of_type(ALARM)}
     assert set(alarms) == {"test-db-connections-80-0", "test-db-connections-90-0", "test-db-connections-over-400-0",
-                           "test-db-storage-85-0", "test-db-replica-lag-0", "test-db-eu-west-1-replica-lag-0"}
+                           "test-db-storage-85-0", "test-db-replica-lag-0",
+                           "test-db-shard-0-eu-west-1-replica-0-lag", "test-db-shard-1-eu-west-1-replica-0-lag"}
     # novacron 5: $((CUR*100/500)) -gt 80 first holds at 405 -> alarm > 404; -gt 90 at 455 -> > 454
     assert {n: alarms[n].inputs["threshold"] for n in ("test-db-connections-80-0", "test-db-connections-90-0",
                                                        "test-db-connections-over-400-0")} == {
@@ -117,9 +118,12 @@ def test_shards_alone_alarm_thresholds_and_topics():
     assert lag.inputs["threshold"] == 1.0 and lag.inputs["evaluationPeriods"] == 3  # 1000 ms, in seconds
     assert _watched(lag) == ["test-db-shard-0-replica-0", "test-db-shard-0-replica-1",
                              "test-db-shard-1-replica-0", "test-db-shard-1-replica-1"]
-    eu_lag = alarms["test-db-eu-west-1-replica-lag-0"]
-    assert eu_lag.provider == "aws-eu-west-1" and eu_lag.inputs["alarmActions"] == ["arn:sns:euw1-alarms"]
-    assert _watched(eu_lag) == ["test-db-shard-0-eu-west-1-replica-0", "test-db-shard-1-eu-west-1-replica-0"]
+    # Issue 17: one ReplicaLag alarm per cross-region replica, in the replica's region, to that region's topic
+    for i in range(2):
+        eu_lag = alarms[f"test-db-shard-{i}-eu-west-1-replica-0-lag"]
+        assert eu_lag.provider == "aws-eu-west-1" and eu_lag.inputs["alarmActions"] == ["arn:sns:euw1-alarms"]
+        assert _watched(eu_lag) == [f"test-db-shard-{i}-eu-west-1-replica-0"]
+        assert eu_lag.inputs["threshold"] == 1.0
 
 
 def test_shards_alone_alarms_group_ten_instances_each():

@@ -191,7 +191,10 @@ def assert_same_stateful(before, after, *, shards_may_grow: bool = False, new_re
         assert added == set(), f"new stateful resources {sorted(added)}"
     both_old, both_new = by_name(before), by_name(after)
     for name in both_old.keys() & both_new.keys():
-        assert identity(both_new[name]) == identity(both_old[name]), f"{name} would be replaced"
+        was, now = identity(both_old[name]), identity(both_new[name])
+        if is_replica(both_old[name]) and not is_replica(both_new[name]):
+            was.pop("replicateSourceDb"), now.pop("replicateSourceDb")  # a promotion (novacron 5): in place
+        assert now == was, f"{name} would be replaced"
     for resource in (*old.values(), *new.values()):
         assert_guarded(resource)
 
@@ -369,8 +372,9 @@ def test_halving_the_shard_target_keeps_every_replica_of_existing_shards():
     before, after = run(base), run(_merge(base, {"database": {"shard_target_gb": 500}}))
     old = {r.name: identity(r) for r in before.resources if is_replica(r)}
     new = {r.name: identity(r) for r in after.resources if is_replica(r)}
-    assert len(old) == 12 and {n: new.get(n) for n in old} == old  # 4 shards x 3 replicas, all kept as they were
-    assert len(new) == 21  # shards 4..6 get 3 each until previous_shards is raised after the data moved
+    # 4 shards x (3 local + 1 cross-region, prod's default), all kept as they were
+    assert len(old) == 16 and {n: new.get(n) for n in old} == old
+    assert len(new) == 28  # shards 4..6 get 3 + 1 each until previous_shards is raised after the data moved
     assert_same_stateful(before, after, shards_may_grow=True)
 
 
@@ -389,7 +393,10 @@ EXAMPLES = {
 def test_example_change_keeps_stateful_resources(kind):
     base = prod_platform()
     before, after = run(base), run(_merge(base, EXAMPLES[kind]))
-    assert_same_stateful(before, after, shards_may_grow=kind == "sizes")
+    # Issue 17: the promoted writers (us-west-2) get a cross-region copy in the next healthy region, which adds
+    # that region's DB subnet group (added, never replacing anything)
+    assert_same_stateful(before, after, shards_may_grow=kind == "sizes",
+                         new_regions=("ap-southeast-1",) if kind == "failed-primary-region" else ())
 
 
 def test_examples_really_change_what_they_scale():
@@ -416,7 +423,8 @@ def test_stateful_inventory_of_prod():
     by_type: dict[str, int] = {}
     for resource in resources.values():
         by_type[resource.type] = by_type.get(resource.type, 0) + 1
-    assert by_type == {RDS: 16, CACHE_RG: 4, KMS_KEY: 4, DB_SUBNETS: 1, CACHE_SUBNETS: 4}
-    assert sum(is_replica(r) for r in resources.values()) == 12
+    # 4 shards x (1 primary + 3 local + 1 cross-region replica in us-west-2, Issue 17); DB subnets there too
+    assert by_type == {RDS: 20, CACHE_RG: 4, KMS_KEY: 4, DB_SUBNETS: 2, CACHE_SUBNETS: 4}
+    assert sum(is_replica(r) for r in resources.values()) == 16
     for resource in resources.values():
         assert_guarded(resource)

@@ -107,7 +107,9 @@ def test_shard_added_and_replicas_of_existing_shards_dropped():
     assert rows["database.shards"][:2] == (4, 5) and rows["database.shards"][2].startswith("ceil((4000 GB")
     assert rows["database.read_replicas_per_shard"][:2] == (3, 2)
     added = [r["name"] for r in doc["resources"]["added"]]
-    assert added == ["prod-db-shard-4", "prod-db-shard-4-replica-0", "prod-db-shard-4-replica-1"]
+    # with prod's default cross-region replica (Issue 17) and its own lag alarm
+    assert sorted(added) == ["prod-db-shard-4", "prod-db-shard-4-replica-0", "prod-db-shard-4-replica-1",
+                             "prod-db-shard-4-us-west-2-replica-0", "prod-db-shard-4-us-west-2-replica-0-lag"]
     # fewer replicas per shard deletes a replica of every existing shard: mandatory, the change is blocked
     assert code == 1
     assert doc["findings"][0]["message"] == (

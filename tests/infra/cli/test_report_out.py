@@ -29,7 +29,7 @@ def test_markdown_structure_summary_first_tables_and_collapsed_costs(dev_report)
     assert headings[:4] == ["Summary", "Capacity per region and tier", "Policies", "Cost"]
     assert headings[-1] == "Charts"
     html = MarkdownIt("commonmark").enable("table").render(text)
-    assert html.count("<table>") == 8  # summary, capacity, policies, cost top, cost all, scaling, data, nodes
+    assert html.count("<table>") == 9  # summary, capacity, policies, cost top, cost all, scaling, data, shards, nodes
     assert "<details><summary>All " in html
     summary = text.split("## Summary")[1].split("##")[0]
     assert f"| Policies | {len(RULES)} rules evaluated: all passed |" in summary  # every rule of the pack

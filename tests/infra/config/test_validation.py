@@ -226,16 +226,25 @@ def test_unbounded_files_are_refused_without_reading_them(tmp_path):
                "single hyphens, starting with a letter, e.g. prod or team-a-prod"),
     ("a" * 60, "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... (60 characters)' cannot name AWS resources (S3, RDS, ElastiCache, ALB); "
                "need lowercase letters, digits and single hyphens, starting with a letter, e.g. prod or team-a-prod"
-     if False else "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' makes the RDS instance identifier 83 "
-                   "characters (AWS allows 63); use a stack name of at most 40 characters"),
+     if False else "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' makes the RDS instance identifier 93 "
+                   "characters (AWS allows 63); use a stack name of at most 30 characters"),
 ])
 def test_stack_names_that_aws_would_refuse(stack, expected):
     assert error_for(stack=stack) == f"Pulumi.prod.yaml: stack name: {expected}"
 
 
 def test_cross_region_replicas_shorten_the_longest_stack_name():
+    # Issue 17: prod's default cross-region replica (us-west-2, "-us-west-2") already counts: 30 characters fit
     name = "a" * 30
     assert parsed(stack=name).environment == "prod"
+    assert error_for(stack="a" * 31) == (
+        f"Pulumi.prod.yaml: stack name: '{'a' * 31}' makes the RDS instance identifier 64 characters (AWS allows 63); "
+        "use a stack name of at most 30 characters")
+    assert parsed("database.cross_region_replicas=[]", stack="a" * 33).environment == "prod"  # off: longer names fit again
+    # geographic shards live in every region, so the longest ring neighbour (ap-southeast-1) counts
+    assert error_for("database.sharding=content", stack=name) == (
+        f"Pulumi.prod.yaml: stack name: '{name}' makes the RDS instance identifier 68 characters (AWS allows 63); "
+        "use a stack name of at most 25 characters")
     assert error_for("database.cross_region_replicas=[ap-southeast-1]", stack=name) == (
         f"Pulumi.prod.yaml: stack name: '{name}' makes the RDS instance identifier 68 characters (AWS allows 63); "
         "use a stack name of at most 25 characters")

@@ -60,9 +60,10 @@ def test_shard_engine_change_and_deletion(base):
     assert [(loss.res.name, loss.action, [c.key for c in loss.causes]) for loss in losses] == [
         ("prod-db-shard-1", "replaced", ["engine"]),
         *[(f"prod-db-shard-1-replica-{i}", "replaced", ["replicateSourceDb"]) for i in range(3)],
+        ("prod-db-shard-1-us-west-2-replica-0", "replaced", ["replicateSourceDb"]),  # prod's cross-region copy
         ("prod-db-shard-3", "deleted", []),
         *[(f"prod-db-shard-3-replica-{i}", "replaced", ["replicateSourceDb"]) for i in range(3)]]
-    assert losses[4].message() == (
+    assert losses[5].message() == (
         "database instance prod-db-shard-3 (aws:rds/instance:Instance) would be deleted: it is not in the new plan; "
         "it is protected, so `pulumi up` fails until protect is lifted; retainOnDelete keeps it in AWS, but it "
         "leaves the stack")

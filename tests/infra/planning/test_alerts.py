@@ -48,4 +48,5 @@ def test_each_target_subscribes_the_alarm_topic_under_a_stable_name():
                                 "topic": "arn:aws:sns:us-east-1:123456789012:prod-us-east-1-data-alarms"}
     # adding a target in front leaves the existing subscription's name and inputs as they were
     assert dict(by_name(two, "prod-us-east-1-data-alarms-email-d876c66b").inputs) == dict(sub.inputs)
-    assert len(of_type(two, "aws:sns/topicSubscription:TopicSubscription")) == 2
+    # 2 targets x 2 data-alarm topics (us-east-1, and us-west-2 for prod's default cross-region replicas)
+    assert len(of_type(two, "aws:sns/topicSubscription:TopicSubscription")) == 4

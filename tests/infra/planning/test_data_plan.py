@@ -153,9 +153,14 @@ def test_emergency_other_targets_leave_data_tier_alone():
 
 def test_extra_replicas_knob_and_rds_cap():
     assert plan_database(cfg_for("database.extra_replicas=2")).read_replicas_per_shard == 5
-    capped = plan_database(cfg_for("database.read_qps=40000", "database.write_qps=100", "database.size_gb=100"))
+    busy = ("database.read_qps=40000", "database.write_qps=100", "database.size_gb=100")
+    capped = plan_database(cfg_for(*busy, "database.cross_region_replicas=[]"))
     assert capped.read_replicas_per_shard == data_plan.RDS_MAX_REPLICAS_PER_SOURCE
     assert "capped" in capped.read_replicas_per_shard_reason and capped.shard_notes
+    # prod's default cross-region replica counts against RDS's 15 per source
+    default = plan_database(cfg_for(*busy))
+    assert default.read_replicas_per_shard == data_plan.RDS_MAX_REPLICAS_PER_SOURCE - 1
+    assert "capped at 14: RDS allows 15 replicas per source and 1 are cross-region" in default.read_replicas_per_shard_reason
 
 
 @pytest.mark.parametrize("target", ["cache", "all"])

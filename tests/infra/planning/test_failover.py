@@ -38,8 +38,8 @@ def test_failed_primary_promotes_replica_0_in_the_first_failover_priority_region
     assert (plan.promoted_region, plan.writer_region, plan.primary_region) == ("us-west-2", "us-west-2", "us-east-1")
     assert [plan.writer_identifier("prod", i) for i in range(plan.shards)] == [
         f"prod-db-shard-{i}-us-west-2-replica-0" for i in range(4)]
-    assert plan.writer_reason.startswith("primary region us-east-1 is in failed_regions: replica 0 of every shard in "
-                                         "us-west-2")
+    assert plan.writer_reason.startswith("home region us-east-1 is in failed_regions: replica 0 in us-west-2 (first "
+                                         "healthy region of failover_priority holding this shard's cross-region")
     note = plan.shard_notes[-1]
     assert note.startswith("novacron 5 promote, primary region us-east-1 failed: writers move to us-west-2 "
                            "(shards 0..3: <stack>-db-shard-<i> -> <stack>-db-shard-<i>-us-west-2-replica-0).")
@@ -54,24 +54,28 @@ def test_failed_failover_region_is_skipped():
 
 
 def test_without_cross_region_replicas_nothing_is_promoted_and_the_note_is_loud():
-    plan = planned(FAILED)
+    plan = planned(FAILED, "database.cross_region_replicas=[]")  # turned off explicitly (prod's default is on)
     assert (plan.promoted_region, plan.writer_region) == (None, "us-east-1")
     assert plan.shard_notes[-1].startswith("PRIMARY REGION us-east-1 FAILED and no healthy region holds "
-                                           "cross-region replicas (database.cross_region_replicas: none)")
+                                           "cross-region replicas of shards 0..3 (database.cross_region_replicas: "
+                                           "none)")
 
 
 def test_recorded_promotion_survives_clearing_failed_regions():
     plan = planned(REPLICAS, "database.promoted_region=eu-west-1")
     assert (plan.promoted_region, plan.writer_identifier("prod", 0)) == ("eu-west-1", "prod-db-shard-0-eu-west-1-replica-0")
     assert promoted_identifier("prod", 0, "eu-west-1") == "prod-db-shard-0-eu-west-1-replica-0"
+    # the kept writers say why they stay (the operator switches back, not the plan)
+    assert plan.shard_notes[-1].startswith("database.promoted_region: shards 0..3 write in eu-west-1 (promoted from "
+                                           "us-east-1); the promoted writer stays the writer until an operator "
+                                           "switches back, because RDS cannot demote a primary to a replica")
 
 
 def test_promoted_region_must_hold_replicas():
     with pytest.raises(ConfigError) as err:
-        cfg_for("database.promoted_region=eu-west-1")
-    assert str(err.value).endswith("Pulumi.prod.yaml: scaling-platform:platform.database.promoted_region: 'eu-west-1' "
-                              "holds no cross-region replicas to promote; allowed: (none: list it in "
-                              "cross_region_replicas)")
+        planned("database.promoted_region=eu-west-1")  # prod's default replica region is us-west-2
+    assert str(err.value) == ("stack config: scaling-platform:platform.database.promoted_region: 'eu-west-1' holds no "
+                              "cross-region replica of shard 0 to promote; allowed: us-west-2")
 
 
 def test_replicated_shards_hold_all_the_data():

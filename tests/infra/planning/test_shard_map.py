@@ -11,6 +11,7 @@ import pytest
 from infra.config import parse_platform
 from infra.model.data import shard_name
 from infra.planning.data_plan import plan_database
+from infra.planning.placement import plan_placements
 from infra.planning.shard_map import (
     KEY_HASH,
     build_shard_map,
@@ -36,7 +37,8 @@ def cfg_for(*overrides: str):
 
 def maps_for(cfg, counts):
     plan = plan_database(cfg)
-    return [build_shard_map(cfg, replace(plan, shards=n), "prod") for n in counts]
+    return [build_shard_map(cfg, replace(plan, shards=n, placements=plan_placements(cfg, tuple(range(n)))), "prod")
+            for n in counts]
 
 
 @pytest.mark.parametrize("n", [1, 3, 4, 9, 63])
