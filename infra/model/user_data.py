@@ -4,7 +4,7 @@ The memory trigger alarms (novacron §1 memory_based: "memory > 80% for 3 minute
 "< 40% for 15 minutes") read `CWAgent` `mem_used_percent` by `AutoScalingGroupName`
 (`scaling_policy.TRIGGER_METRICS["memory"]`). The stock AL2023 image does not publish it, so
 every instance installs the agent and publishes exactly that metric, with that dimension, every
-alarm period. The instance role already carries CloudWatchAgentServerPolicy (components/identity.py).
+alarm period. The instance role may publish only to that namespace (components/identity.py).
 """
 from __future__ import annotations
 
