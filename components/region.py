@@ -156,9 +156,11 @@ class Region(pulumi.ComponentResource):
                                      tags=tags("default-sg"), opts=child)
         _flow_logs(name, args.naming, self.vpc, child)
         # ALB access logs: a bucket in this region, SSE-S3 (the only encryption ALB log delivery supports).
+        # Logical name `<stack>-<region>-logs`: auto-named, it must stay within S3's 63 characters
+        # (infra/config/names.py checks it against the longest accepted stack name).
         region, account = args.region, args.account_id
         self.log_bucket, log_controls = log_bucket(
-            f"{name}-alb-logs", args.naming,
+            f"{name}-logs", args.naming,
             LogBucketSpec(role="alb-logs", object_ownership="BucketOwnerEnforced", kms_key_arn=None,
                           extra_tags=((security.SSE_S3_REASON_TAG, ALB_LOGS_SSE_S3_REASON),),
                           force_destroy=args.naming.environment != "prod"),

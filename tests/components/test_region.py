@@ -45,8 +45,8 @@ def test_region_alone_network_over_three_azs():
     assert sorted(roles) == sorted(
         ["vpc", "igw", "nat-eip", "nat", "public-rt", "private-rt", "alb-sg", "app-sg", "alb", "api-tg", "https",
          "http", "default-sg", "flow-logs", "flow-logs-role", "flow-logs-policy", "flow-log", "waf", "waf-alb",
-         "waf-logs", "waf-logging", "alb-logs", "alb-logs-ownership", "alb-logs-public-access",
-         "alb-logs-versioning", "alb-logs-encryption", "alb-logs-lifecycle", "alb-logs-policy"]
+         "waf-logs", "waf-logging", "logs", "logs-ownership", "logs-public-access",
+         "logs-versioning", "logs-encryption", "logs-lifecycle", "logs-policy"]
         + [f"{kind}-{az}" for kind in ("public", "private", "public-rta", "private-rta") for az in "abc"])
     assert {r.provider for r in built.children.values()} == {"aws-eu-west-1"}
     vpc = built.named("t-eu-west-1-vpc").inputs
@@ -93,7 +93,7 @@ def test_region_alone_alb_target_group_and_tls_listeners():
         "securityGroups": ["t-eu-west-1-alb-sg_id"],
         "subnets": ["t-eu-west-1-public-a_id", "t-eu-west-1-public-b_id", "t-eu-west-1-public-c_id"],
         "dropInvalidHeaderFields": True, "enableDeletionProtection": True,  # prod
-        "accessLogs": {"bucket": "t-eu-west-1-alb-logs", "prefix": "alb", "enabled": True}}
+        "accessLogs": {"bucket": "t-eu-west-1-logs", "prefix": "alb", "enabled": True}}
     tg = built.named("t-eu-west-1-api-tg").inputs
     # plain HTTP to the instances, with the reason the pack requires (policies/rules/hardening.py alb-target-tls)
     assert tg["tags"] == tags(NAMING_PROD, "api-tg", **{"plaintext-reason": BACKEND_HTTP_REASON})
@@ -112,7 +112,7 @@ def test_region_alone_alb_target_group_and_tls_listeners():
         {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
     assert built.outputs == {"vpc_id": "t-eu-west-1-vpc_id",
                              "alb_dns_name": "t-eu-west-1-alb.eu-west-1.elb.amazonaws.com",
-                             "target_group_arn": f"{ARN}:t-eu-west-1-api-tg", "alb_log_bucket": "t-eu-west-1-alb-logs"}
+                             "target_group_arn": f"{ARN}:t-eu-west-1-api-tg", "alb_log_bucket": "t-eu-west-1-logs"}
 
 
 def test_region_alone_dev_without_certificate_two_azs_long_name():
@@ -191,19 +191,19 @@ def test_region_alone_regional_waf_flow_logs_and_default_sg():
 
 def test_region_alone_alb_access_log_bucket_is_hardened_and_writable_only_by_elb():
     built = build()
-    bucket = built.named("t-eu-west-1-alb-logs").inputs
+    bucket = built.named("t-eu-west-1-logs").inputs
     assert bucket == {"forceDestroy": False,
                       "tags": tags(NAMING_PROD, "alb-logs", **{"sse-s3-reason": ALB_LOGS_SSE_S3_REASON})}
     # ALB log delivery supports only SSE-S3; it writes through the bucket policy, so ACLs are off
-    assert built.named("t-eu-west-1-alb-logs-encryption").inputs["rules"] == [
+    assert built.named("t-eu-west-1-logs-encryption").inputs["rules"] == [
         {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": True}]
-    assert built.named("t-eu-west-1-alb-logs-ownership").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    assert built.named("t-eu-west-1-alb-logs-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
-    block = built.named("t-eu-west-1-alb-logs-public-access").inputs
+    assert built.named("t-eu-west-1-logs-ownership").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    assert built.named("t-eu-west-1-logs-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
+    block = built.named("t-eu-west-1-logs-public-access").inputs
     assert all(block[f] is True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
                                           "restrictPublicBuckets"))
-    arn = "arn:aws:s3:eu-west-1:123456789012:t-eu-west-1-alb-logs"  # the mock's bucket ARN
-    write, deny = json.loads(built.named("t-eu-west-1-alb-logs-policy").inputs["policy"])["Statement"]
+    arn = "arn:aws:s3:eu-west-1:123456789012:t-eu-west-1-logs"  # the mock's bucket ARN
+    write, deny = json.loads(built.named("t-eu-west-1-logs-policy").inputs["policy"])["Statement"]
     # eu-west-1 opened before August 2022: the regional Elastic Load Balancing account writes the logs
     assert write == {"Sid": "ElbLogDelivery", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::156460612806:root"},
                      "Action": "s3:PutObject", "Resource": f"{arn}/alb/AWSLogs/{ACCOUNT}/*"}

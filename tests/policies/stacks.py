@@ -56,7 +56,7 @@ def make_good_stack() -> list[RecordedResource]:
             "tags": dict(TAGS)}),
         _r("aws:lb/loadBalancer:LoadBalancer", "prod-us-east-1-alb", {
             "loadBalancerType": "application", "tags": dict(TAGS),
-            "accessLogs": {"bucket": "prod-us-east-1-alb-logs", "prefix": "alb", "enabled": True}},
+            "accessLogs": {"bucket": "prod-us-east-1-logs", "prefix": "alb", "enabled": True}},
             parent="prod-us-east-1"),
         _r("aws:wafv2/webAclAssociation:WebAclAssociation", "prod-us-east-1-waf-alb", {
             "resourceArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:prod-us-east-1-alb",

@@ -35,7 +35,7 @@ def test_alb_and_distribution_with_logs_pass(good_stack, edge_stack):
 def test_alb_without_access_logs_fails(good_stack):
     expected = ["application load balancer does not write access logs (accessLogs.enabled with a bucket)"]
     assert check(ACCESS_LOGS, by_name(mutate(good_stack, ALB, accessLogs=None), ALB)) == expected
-    disabled = {"bucket": "prod-us-east-1-alb-logs", "enabled": False}
+    disabled = {"bucket": "prod-us-east-1-logs", "enabled": False}
     assert check(ACCESS_LOGS, by_name(mutate(good_stack, ALB, accessLogs=disabled), ALB)) == expected
     # network load balancers are not in scope
     nlb = by_name(mutate(good_stack, ALB, accessLogs=None, loadBalancerType="network"), ALB)
@@ -60,11 +60,11 @@ def _buckets(edge_sse=None, alb_sse=None, alb_tags=None, edge_tags=None, edge_ow
             {"applyServerSideEncryptionByDefault": edge_sse or kms, "bucketKeyEnabled": True}]}),
         _r(OWNERSHIP, "prod-edge-logs-ownership", {"bucket": "prod-edge-logs_id",
                                                    "rule": {"objectOwnership": edge_owner}}),
-        _r(BUCKET, "prod-us-east-1-alb-logs", {"tags": {"sse-s3-reason": "ALB access log delivery supports only SSE-S3"}
+        _r(BUCKET, "prod-us-east-1-logs", {"tags": {"sse-s3-reason": "ALB access log delivery supports only SSE-S3"}
                                                if alb_tags is None else alb_tags}),
-        _r(SSE, "prod-us-east-1-alb-logs-encryption", {"bucket": "prod-us-east-1-alb-logs_id", "rules": [
+        _r(SSE, "prod-us-east-1-logs-encryption", {"bucket": "prod-us-east-1-logs_id", "rules": [
             {"applyServerSideEncryptionByDefault": alb_sse or {"sseAlgorithm": "AES256"}}]}),
-        _r(OWNERSHIP, "prod-us-east-1-alb-logs-ownership", {"bucket": "prod-us-east-1-alb-logs_id",
+        _r(OWNERSHIP, "prod-us-east-1-logs-ownership", {"bucket": "prod-us-east-1-logs_id",
                                                             "rule": {"objectOwnership": alb_owner}}),
     ]
 
@@ -75,8 +75,8 @@ def test_kms_buckets_and_documented_sse_s3_pass():
 
 def test_sse_s3_without_a_reason_fails():
     assert bucket_kms_encryption(_buckets(alb_tags={}), {}) == [Violation(
-        "prod-us-east-1-alb-logs-encryption",
-        "bucket prod-us-east-1-alb-logs default encryption is AES256, not SSE-KMS with a key (set aws:kms and "
+        "prod-us-east-1-logs-encryption",
+        "bucket prod-us-east-1-logs default encryption is AES256, not SSE-KMS with a key (set aws:kms and "
         "kmsMasterKeyId, or tag the bucket sse-s3-reason with why the writer needs SSE-S3)")]
     # aws:kms without a key id is the AWS-managed key: not a customer key either
     assert [v.message for v in bucket_kms_encryption(_buckets(edge_sse={"sseAlgorithm": "aws:kms"}), {})] == [
@@ -91,8 +91,8 @@ def test_bucket_without_encryption_configuration_fails():
 
 
 def test_unknown_bucket_id_during_preview_matches_by_name():
-    stack = mutate(_buckets(alb_tags={}), "prod-us-east-1-alb-logs-encryption", bucket="04da6b54-80e4-46f7-96ec-b56ff0331ba9")
-    assert [v.resource for v in bucket_kms_encryption(stack, {})] == ["prod-us-east-1-alb-logs-encryption"]
+    stack = mutate(_buckets(alb_tags={}), "prod-us-east-1-logs-encryption", bucket="04da6b54-80e4-46f7-96ec-b56ff0331ba9")
+    assert [v.resource for v in bucket_kms_encryption(stack, {})] == ["prod-us-east-1-logs-encryption"]
 
 
 def test_acls_disabled_or_documented_pass():
@@ -104,10 +104,10 @@ def test_acls_enabled_without_a_reason_fails():
         "prod-edge-logs-ownership",
         "bucket prod-edge-logs object ownership is BucketOwnerPreferred: ACLs stay enabled (use BucketOwnerEnforced, "
         "or tag the bucket acl-reason with why the writer needs ACLs)")]
-    stack = [r for r in _buckets() if r.name != "prod-us-east-1-alb-logs-ownership"]
+    stack = [r for r in _buckets() if r.name != "prod-us-east-1-logs-ownership"]
     assert bucket_acls_disabled(stack, {}) == [Violation(
-        "prod-us-east-1-alb-logs",
-        "bucket prod-us-east-1-alb-logs has no ownership controls (BucketOwnerEnforced disables ACLs)")]
+        "prod-us-east-1-logs",
+        "bucket prod-us-east-1-logs has no ownership controls (BucketOwnerEnforced disables ACLs)")]
 
 
 # --- kms-key-hardened ------------------------------------------------------------------------------
