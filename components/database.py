@@ -30,8 +30,10 @@ def stateful(parent: pulumi.Resource, **extra) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, protect=True, retain_on_delete=True, **extra)
 
 
-def key_policy(account_id: str) -> str:
-    """Account admins manage the key (IAM decides who); CloudWatch may encrypt alarm messages to SNS."""
+def key_policy(account_id: str, region: str = "*") -> str:
+    """Account admins manage the key (IAM decides who); CloudWatch may encrypt alarm messages to SNS,
+    only for this account's alarms (aws:SourceAccount + aws:SourceArn: the confused-deputy guard of
+    "Enable compatibility between event sources from AWS services and encrypted topics", SNS guide)."""
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
@@ -39,7 +41,9 @@ def key_policy(account_id: str) -> str:
              "Action": "kms:*", "Resource": "*"},
             {"Sid": "CloudWatchAlarmsToEncryptedSns", "Effect": "Allow",
              "Principal": {"Service": "cloudwatch.amazonaws.com"},
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                           "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"}}},
         ],
     })
 
@@ -71,7 +75,7 @@ class DataRegion(pulumi.ComponentResource):
         self.key = aws.kms.Key(
             f"{name}-key", description=f"{args.naming.stack} data tier in {args.region}: RDS, ElastiCache, SNS",
             enable_key_rotation=True, deletion_window_in_days=KMS_DELETION_WINDOW_DAYS,
-            policy=pulumi.Output.from_input(args.account_id).apply(key_policy),
+            policy=pulumi.Output.from_input(args.account_id).apply(lambda acct: key_policy(acct, args.region)),
             tags=tags("data-key"), opts=stateful(self))
         aws.kms.Alias(f"{name}-key-alias", name=f"alias/{name}", target_key_id=self.key.key_id, opts=child)
         self.subnet_group: aws.rds.SubnetGroup | None = None

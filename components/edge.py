@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.log_bucket import LogBucketSpec, log_bucket, log_key
 from components.naming import Naming, short_name
 from components.waf import api_path_match, managed_rules, waf_logging
 from infra.model import edge as edge_model
@@ -39,6 +40,8 @@ _ASSUME_EDGE_LAMBDA = json.dumps({
 })
 BASIC_LOGGING_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 ORIGIN_GROUP_ID = "alb-failover"
+# The bucket's `acl-reason` tag (tag values allow only letters, digits, spaces and + - = . _ : / @).
+CLOUDFRONT_LOGS_ACL_REASON = "CloudFront standard logging writes through an ACL grant - CloudFront Developer Guide"
 # WAFv2 rate-based rules count per 5-minute window by default; we name it to keep units honest.
 WAF_EVALUATION_WINDOW_S = 300
 
@@ -68,6 +71,8 @@ class EdgeArgs:
     api_rate_limit_per_5min: int
     log_prefix: str
     origin_protocol_policy: str
+    # The account of the log key's policy (admins, and the log-delivery service for this account only).
+    account_id: pulumi.Input[str]
     hosted_zone_id: str | None = None
     create_origin_records: bool = False  # Route53 alias for each templated origin name -> its ALB
     origin_records: Sequence[EdgeOrigin] = ()  # whose names get those aliases (default: `origins`)
@@ -83,32 +88,17 @@ class Edge(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = args.naming.tags
 
-        # --- Access logs: CloudFront standard logging writes with ACLs, so ACLs must be enabled.
-        self.log_bucket = aws.s3.Bucket(f"{name}-logs", force_destroy=args.naming.environment != "prod",
-                                        tags=tags("cdn-logs"), opts=child)
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-logs-ownership", bucket=self.log_bucket.id,
-            rule={"object_ownership": "BucketOwnerPreferred"}, opts=child)
-        # Hardened: no public access (CloudFront's log-delivery ACL grant is not public), versioned,
-        # encrypted at rest, expiring (infra/model/security.py).
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-logs-public-access", bucket=self.log_bucket.id, block_public_acls=True,
-            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child)
-        aws.s3.BucketVersioning(f"{name}-logs-versioning", bucket=self.log_bucket.id,
-                                versioning_configuration={"status": "Enabled"}, opts=child)
-        # SSE-S3: CloudFront standard logging cannot write to an SSE-KMS bucket without a key policy
-        # for its log-delivery account (legacy logging), so AES256 it is.
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-logs-encryption", bucket=self.log_bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
-                    "bucket_key_enabled": True}], opts=child)
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-logs-lifecycle", bucket=self.log_bucket.id,
-            rules=[{"id": "expire-access-logs", "status": "Enabled", "filter": {},
-                    "expiration": {"days": security.LOG_EXPIRATION_DAYS},
-                    "noncurrent_version_expiration": {"noncurrent_days": security.LOG_NONCURRENT_EXPIRATION_DAYS},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": security.ABORT_MULTIPART_DAYS}}],
-            opts=child)
+        # --- Access logs (components/log_bucket.py): CloudFront standard logging writes with an ACL grant,
+        # so ACLs stay enabled (BucketOwnerPreferred); SSE-KMS with a rotated key the log-delivery
+        # service may use for this account only.
+        self.log_key = log_key(f"{name}-logs-key", args.naming, args.account_id,
+                               f"{args.naming.stack} CloudFront access logs", child)
+        self.log_bucket, log_controls = log_bucket(
+            f"{name}-logs", args.naming,
+            LogBucketSpec(role="cdn-logs", object_ownership="BucketOwnerPreferred", kms_key_arn=self.log_key.arn,
+                          extra_tags=((security.ACL_REASON_TAG, CLOUDFRONT_LOGS_ACL_REASON),),
+                          force_destroy=args.naming.environment != "prod"),
+            child)
 
         # --- Lambda@Edge
         self.role = aws.iam.Role(f"{name}-edge-role", assume_role_policy=_ASSUME_EDGE_LAMBDA,
@@ -223,7 +213,7 @@ class Edge(pulumi.ComponentResource):
             logging_config={"bucket": self.log_bucket.bucket_domain_name, "prefix": args.log_prefix,
                             "include_cookies": False},
             web_acl_id=self.web_acl.arn,
-            tags=tags("cdn"), opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership, public_block]))
+            tags=tags("cdn"), opts=pulumi.ResourceOptions(parent=self, depends_on=list(log_controls)))
 
         # --- DNS: templated origin names -> their ALBs (the names the ALB certificates cover).
         if args.hosted_zone_id and args.create_origin_records:
@@ -234,7 +224,7 @@ class Edge(pulumi.ComponentResource):
                                              "evaluate_target_health": True}], opts=child)
         self.register_outputs({
             "distribution_id": self.distribution.id, "domain_name": self.distribution.domain_name,
-            "web_acl_arn": self.web_acl.arn,
+            "web_acl_arn": self.web_acl.arn, "log_bucket": self.log_bucket.bucket,
             "function_arns": {n: f.qualified_arn for n, f in self.functions.items()},
         })
 

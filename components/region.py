@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from components.cache import REDIS_PORT
 from components.database import POSTGRES_PORT
+from components.log_bucket import LogBucketSpec, elb_log_policy, log_bucket
 from components.naming import Naming, short_name
 from components.waf import managed_rules, waf_logging
 from infra.model import security
@@ -41,11 +42,18 @@ class RegionArgs:
     health_check_interval_s: int
     health_check_timeout_s: int
     drain_seconds: int
+    # The account the ALB access logs are written for (bucket policy path AWSLogs/<account>/).
+    account_id: pulumi.Input[str]
     certificate_arn: str | None = None
     # CloudFront's origin-facing managed prefix list in this region: when set, the ALB accepts its
     # serving port only from CloudFront, and only requests carrying one of `origin_secrets`.
     edge_prefix_list_id: pulumi.Input[str] | None = None
     origin_secrets: Sequence[pulumi.Input[str]] = field(default_factory=tuple)  # current, then previous
+    # A stack whose edge is Cloudflare alone: the ALB accepts its serving port only from these ranges
+    # (Cloudflare's published ones, infra/model/security.py) and from Route53's health checkers
+    # (`health_check_prefix_list_id`), which probe the ALBs the weighted records point at.
+    edge_cidrs: Sequence[str] = ()
+    health_check_prefix_list_id: pulumi.Input[str] | None = None
 
 
 # Regional web ACL groups: the CloudFront ACL already filters client IPs (the ALB only sees
@@ -54,6 +62,16 @@ REGIONAL_RULE_GROUPS = tuple(g for g in security.MANAGED_RULE_GROUPS if g != "AW
 DNS_PORT = 53
 HTTPS_PORT = 443
 IAM_ROLE_NAME_MAX = 64  # IAM limit on a role name
+# Why ALB -> instance traffic stays HTTP (a tag on the target group; the pack accepts plain HTTP only
+# with a reason, policies/rules/hardening.py). The app on the instances serves plain HTTP on APP_PORT
+# and no TLS key is provisioned to them (putting one there means a secret on every instance and its
+# rotation: a change of its own); the hop never leaves the VPC (private subnets, the app SG admits only
+# the ALB SG); and switching the protocol replaces the named target group, so it needs a new target
+# group name and an ASG/listener cut-over, planned as its own change. Tag values allow only
+# letters, digits, spaces and + - = . _ : / @, hence the wording.
+ALB_LOGS_SSE_S3_REASON = "ALB access log delivery supports only SSE-S3 - ELB User Guide enable-access-logging"
+BACKEND_HTTP_REASON = ("app serves plain HTTP and instances hold no TLS key - hop stays inside the VPC private subnets "
+                       "- app SG admits only the ALB SG - HTTPS needs a new target group name")
 
 
 class Region(pulumi.ComponentResource):
@@ -93,9 +111,19 @@ class Region(pulumi.ComponentResource):
                 aws.ec2.RouteTableAssociation(f"{name}-{kind}-rta-{zone[-1]}", subnet_id=subnet.id,
                                               route_table_id=table.id, opts=child)
         serving_port = HTTPS_PORT if args.certificate_arn else 80
+        alb_ingress: list[dict[str, object]]
         if args.edge_prefix_list_id is not None:
             alb_ingress = [{"protocol": "tcp", "from_port": serving_port, "to_port": serving_port,
                             "prefix_list_ids": [args.edge_prefix_list_id], "description": "CloudFront origin-facing"}]
+        elif args.edge_cidrs:
+            alb_ingress = [{"protocol": "tcp", "from_port": serving_port, "to_port": serving_port,
+                            "cidr_blocks": [c for c in args.edge_cidrs if ":" not in c],
+                            "ipv6_cidr_blocks": [c for c in args.edge_cidrs if ":" in c],
+                            "description": "Cloudflare edge (published ranges)"}]
+            if args.health_check_prefix_list_id is not None:
+                alb_ingress.append({"protocol": "tcp", "from_port": serving_port, "to_port": serving_port,
+                                    "prefix_list_ids": [args.health_check_prefix_list_id],
+                                    "description": "Route53 health checkers"})
         else:
             alb_ingress = [{"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": ["0.0.0.0/0"],
                             "description": "public web"} for port in PUBLIC_PORTS]
@@ -127,18 +155,31 @@ class Region(pulumi.ComponentResource):
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[],
                                      tags=tags("default-sg"), opts=child)
         _flow_logs(name, args.naming, self.vpc, child)
+        # ALB access logs: a bucket in this region, SSE-S3 (the only encryption ALB log delivery supports).
+        # Logical name `<stack>-<region>-logs`: auto-named, it must stay within S3's 63 characters
+        # (infra/config/names.py checks it against the longest accepted stack name).
+        region, account = args.region, args.account_id
+        self.log_bucket, log_controls = log_bucket(
+            f"{name}-logs", args.naming,
+            LogBucketSpec(role="alb-logs", object_ownership="BucketOwnerEnforced", kms_key_arn=None,
+                          extra_tags=((security.SSE_S3_REASON_TAG, ALB_LOGS_SSE_S3_REASON),),
+                          force_destroy=args.naming.environment != "prod"),
+            child, policy=lambda arn: pulumi.Output.from_input(account).apply(
+                lambda acct: elb_log_policy(arn, region, acct, security.ALB_LOG_PREFIX)))
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb", name=short_name(f"{name}-alb"), load_balancer_type="application", internal=False,
             security_groups=[self.alb_sg.id], subnets=[s.id for s in self.public_subnets],
             drop_invalid_header_fields=True, enable_deletion_protection=args.naming.environment == "prod",
-            tags=tags("alb"), opts=child)
+            access_logs={"bucket": self.log_bucket.bucket, "prefix": security.ALB_LOG_PREFIX, "enabled": True},
+            # ELB writes a test object when logging is enabled: the bucket policy must exist first.
+            tags=tags("alb"), opts=pulumi.ResourceOptions(parent=self, depends_on=list(log_controls)))
         self.target_group = aws.lb.TargetGroup(
             f"{name}-api-tg", name=short_name(f"{name}-api"), port=APP_PORT, protocol="HTTP",
             target_type="instance", vpc_id=self.vpc.id, deregistration_delay=args.drain_seconds,
             health_check={"path": args.health_check_path, "protocol": "HTTP", "interval": args.health_check_interval_s,
                           "timeout": args.health_check_timeout_s, "healthy_threshold": 3, "unhealthy_threshold": 3,
                           "matcher": "200-399"},
-            tags=tags("api-tg"), opts=child)
+            tags=tags("api-tg", **{security.PLAINTEXT_REASON_TAG: BACKEND_HTTP_REASON}), opts=child)
         forward: list[dict[str, object]] = [{"type": "forward", "target_group_arn": self.target_group.arn}]
         # Behind the edge, the serving listener answers 403 unless CloudFront's secret header matches.
         locked = args.edge_prefix_list_id is not None and bool(args.origin_secrets)
@@ -175,7 +216,7 @@ class Region(pulumi.ComponentResource):
                                     opts=child)
         waf_logging(name, args.naming, self.web_acl, child)
         self.register_outputs({"vpc_id": self.vpc.id, "alb_dns_name": self.alb.dns_name,
-                               "target_group_arn": self.target_group.arn})
+                               "target_group_arn": self.target_group.arn, "alb_log_bucket": self.log_bucket.bucket})
 
 
 _ASSUME_FLOW_LOGS = json.dumps({

@@ -49,6 +49,8 @@ def derived_names(stack: str, cfg: Any) -> list[tuple[str, str, int]]:
         ("Lambda function name", f"{stack}-edge-response-modifier{auto}", 64),
         # components/edge.py log bucket, auto-named (S3 bucket names <= 63).
         ("S3 bucket name", f"{stack}-edge-logs{auto}", 63),
+        # components/region.py ALB access-log bucket `<stack>-<region>-logs`, auto-named (<= 63).
+        ("S3 bucket name", f"{stack}-{max((r.name for r in cfg.regions), key=len)}-logs{auto}", 63),
         # components/cloudflare.py script_name `<stack>-<worker>` (Cloudflare Worker names <= 63).
         ("Cloudflare Worker name", f"{stack}-rate-limiter", 63),
         ("Cloudflare Worker name", f"{stack}-auth-validator", 63),

@@ -5,8 +5,8 @@ The memory trigger alarms (novacron §1 memory_based: "memory > 80% for 3 minute
 "< 40% for 15 minutes") and the vertical memory alarm ("memory_pressure > 90% for 5 minutes") read
 `CWAgent` `mem_used_percent` by `AutoScalingGroupName` (`scaling_policy.TRIGGER_METRICS["memory"]`). The
 stock AL2023 image does not publish it, so every instance installs the agent and publishes exactly that
-metric, with that dimension, every alarm period. The instance role already carries
-CloudWatchAgentServerPolicy (components/identity.py).
+metric, with that dimension, every alarm period. The instance role may publish only to that
+namespace (components/identity.py).
 
 The drain handler (batch tiers, `DrainPlan` of infra/planning/drain.py; novacron §2 scale_down_safely
 worker: stop accepting new jobs, wait for current jobs, then scale down) is a systemd service that polls

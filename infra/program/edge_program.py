@@ -127,7 +127,8 @@ def _build_cdns(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, edge_aw
             hosted_zone_id=cfg.dns.hosted_zone_id if cfg.dns else None,
             create_origin_records=bool(cf.origin_domain_template),
             # every region keeps its origin name, failed or not: a failure changes weights, never deletes
-            origin_records=list(every.values()), origin_secret=origin_secret),
+            origin_records=list(every.values()), origin_secret=origin_secret,
+            account_id=aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=edge_aws)).account_id),
             opts=pulumi.ResourceOptions(providers={"aws": edge_aws}))
         cdn_targets["aws"] = component.distribution.domain_name
         out["cloudfront"] = {"distribution_id": component.distribution.id,
@@ -141,8 +142,11 @@ def _build_cdns(cfg: PlatformConfig, plan: CapacityPlan, naming: Naming, edge_aw
         assert cfc is not None and edge.hostname  # EdgeConfig validation
         provider = cloudflare.Provider(f"cloudflare-{stack}",
                                        api_token=pulumi.Config("cloudflare").get_secret("apiToken"))
+        # Where Cloudflare's proxied record points. With DNS: the service name (which aliases CloudFront
+        # when it is enabled, else the weighted ALB records). Without DNS: the CloudFront distribution when
+        # there is one (the ALBs answer only CloudFront), else the primary ALB (open to Cloudflare's ranges).
         primary = by_region[cfg.primary_region.name].alb_dns_name
-        origin = edge_plan.cloudflare_origin(cfg, "") if cfg.dns else primary
+        origin = edge_plan.cloudflare_origin(cfg, "") if cfg.dns else cdn_targets.get("aws", primary)
         component = CloudflareEdge(f"{stack}-cloudflare", CloudflareEdgeArgs(
             account_id=cfc.account_id, zone_id=cfc.zone_id, hostname=edge.hostname, origin=origin,
             cache_rules=edge_plan.cache_rules(edge.hostname), workers=edge_plan.workers(cfg),

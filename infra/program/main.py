@@ -36,7 +36,13 @@ from infra.model.capacity import (
 from infra.model.tiers import FRONT_TIER
 from infra.program.data_tier import build_data_tier
 from infra.program.edge_program import build_edge
-from infra.program.origin_lockdown import cloudfront_prefix_list_id, edge_alias, origin_secrets
+from infra.program.origin_lockdown import (
+    cloudflare_edge_cidrs,
+    cloudfront_prefix_list_id,
+    edge_alias,
+    health_check_prefix_list_id,
+    origin_secrets,
+)
 
 
 def load_config() -> PlatformConfig:
@@ -60,11 +66,14 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
     naming = Naming(stack=stack, environment=cfg.environment, owner=cfg.owner, cost_center=cfg.cost_center)
     providers = {r.name: aws_provider(r.name) for r in cfg.regions}
     primary = cfg.primary_region.name
-    identity = InstanceIdentity(f"{stack}-identity", InstanceIdentityArgs(naming=naming),
+    account_id = aws.get_caller_identity_output(
+        opts=pulumi.InvokeOutputOptions(provider=providers[primary])).account_id
+    identity = InstanceIdentity(f"{stack}-identity", InstanceIdentityArgs(naming=naming, account_id=account_id),
                                 opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
     endpoints: list[RegionEndpoint] = []
     # Behind CloudFront, every ALB accepts only CloudFront and only with the secret origin header.
     secrets = origin_secrets(cfg)
+    cloudflare_cidrs = cloudflare_edge_cidrs(cfg)  # only when Cloudflare alone fronts the ALBs
     region_outputs: dict[str, object] = {}
     built_regions: dict[str, Region] = {}
     for region_cfg in cfg.regions:
@@ -77,7 +86,9 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
             health_check_timeout_s=HEALTH_CHECK_TIMEOUT_S, drain_seconds=DRAIN_SECONDS,
             certificate_arn=region_cfg.certificate_arn,
             edge_prefix_list_id=cloudfront_prefix_list_id(providers[region_cfg.name]) if secrets else None,
-            origin_secrets=secrets), opts=opts)
+            origin_secrets=secrets, edge_cidrs=cloudflare_cidrs, account_id=account_id,
+            health_check_prefix_list_id=health_check_prefix_list_id(providers[region_cfg.name], region_cfg.name)
+            if cloudflare_cidrs and cfg.dns else None), opts=opts)
         built_regions[region_cfg.name] = region
         groups = {}
         for tier_name, tier in region_plan.tiers.items():

@@ -35,6 +35,26 @@ def origin_secrets(cfg: PlatformConfig) -> list[pulumi.Output[str]]:
     return [current] + ([previous] if previous is not None else [])
 
 
+def cloudflare_edge_cidrs(cfg: PlatformConfig) -> tuple[str, ...]:
+    """Cloudflare's published ranges when Cloudflare alone fronts the ALBs; () otherwise.
+
+    With CloudFront enabled too, Cloudflare's proxied record resolves to the service name, which
+    aliases the distribution (or, without DNS, to the distribution itself; edge_program.py), so
+    Cloudflare never connects to an ALB and the ALBs stay closed to its ranges.
+    """
+    if cfg.edge.enabled and cfg.edge.provider("cloudflare") is not None and not behind_cloudfront(cfg):
+        return security.CLOUDFLARE_IPV4_RANGES + security.CLOUDFLARE_IPV6_RANGES
+    return ()
+
+
+def health_check_prefix_list_id(provider: aws.Provider, region: str) -> pulumi.Output[str]:
+    """The id of Route53's health-checker managed prefix list in `region` (the weighted records'
+    health checks probe the ALBs directly when no CloudFront fronts them)."""
+    return aws.ec2.get_managed_prefix_list_output(
+        name=security.ROUTE53_HEALTH_CHECK_PREFIX_LIST.format(region=region),
+        opts=pulumi.InvokeOutputOptions(provider=provider)).id
+
+
 def cloudfront_prefix_list_id(provider: aws.Provider) -> pulumi.Output[str]:
     """The id of CloudFront's origin-facing managed prefix list in the provider's region."""
     return aws.ec2.get_managed_prefix_list_output(

@@ -16,6 +16,7 @@ from policies.rules import (
     compute,
     data,
     edge,
+    hardening,
     kubernetes,
     network,
     posture,
@@ -54,6 +55,12 @@ RULES: tuple[Rule, ...] = (
     posture.WAF_ATTACHED,
     posture.REDIS_AUTH,
     posture.LOG_BUCKET_HARDENED,
+    hardening.ACCESS_LOGS,
+    hardening.BUCKET_KMS_ENCRYPTION,
+    hardening.BUCKET_ACLS_DISABLED,
+    hardening.KMS_KEY_HARDENED,
+    hardening.IAM_LEAST_PRIVILEGE,
+    hardening.ALB_TARGET_TLS,
     stateful.STATEFUL_GUARD,
 )
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

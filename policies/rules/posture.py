@@ -6,7 +6,7 @@ Each rule is what a security review (AWSGuard / Checkov, named in docs/policies.
 - `waf-managed-rules`: every web ACL runs the AWS managed rule groups of its scope.
 - `waf-attached`: every ALB has a regional web ACL association, every distribution a web ACL.
 - `redis-auth`: every replication group requires TLS and an AUTH token or RBAC user groups.
-- `log-bucket-hardened`: every bucket has a full public-access block, versioning and encryption.
+- `log-bucket-hardened`: every bucket has a full public-access block, versioning, encryption and a lifecycle.
 
 The stack rules count rather than match ids: during `pulumi preview` a new ALB's ARN or bucket id
 is unknown, so "one association per ALB" is the check that works both offline and in preview.
@@ -40,6 +40,8 @@ PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 ENCRYPTION = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
               "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+LIFECYCLE = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+             "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 # --- alb-edge-only ----------------------------------------------------------------------------
@@ -48,32 +50,41 @@ PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls
 class AlbEdgeOnlyConfig(PolicyConfig):
     allow_public_alb: Annotated[bool, Field(
         description="Allow ALB ingress from the internet (a stack without CloudFront in front)")] = False
+    edge_cidrs: Annotated[list[Name], Field(
+        description="The only CIDR ranges an ALB security group may admit (default: Cloudflare's published ranges)")] = [
+        *security.CLOUDFLARE_IPV4_RANGES, *security.CLOUDFLARE_IPV6_RANGES]
 
 
 ALB_OPEN = ("ALB security group ingress {protocol} ports {ports} is open to {cidr}; ALBs accept only the edge "
             "(CloudFront origin-facing prefix list)")
+ALB_NOT_EDGE = ("ALB security group ingress {protocol} ports {ports} admits {cidr}, which is not an edge range "
+                "(CloudFront prefix list, or Cloudflare's published ranges in infra/model/security.py)")
 
 
 def alb_edge_only(resource_type: str, props: Mapping[str, Any], config: AlbEdgeOnlyConfig | Mapping[str, Any],
                   *, name: str = "") -> list[str]:
-    """ALB security groups have no ingress from 0.0.0.0/0 or ::/0 (unless `allow_public_alb`)."""
-    if resource_type != SECURITY_GROUP or AlbEdgeOnlyConfig.of(config).allow_public_alb:
+    """ALB security groups have no ingress from 0.0.0.0/0 or ::/0 (unless `allow_public_alb`), and admit
+    no other CIDR than the edge's (`edge_cidrs`); prefix lists and security groups are not CIDRs."""
+    cfg = AlbEdgeOnlyConfig.of(config)
+    if resource_type != SECURITY_GROUP or cfg.allow_public_alb:
         return []
     if not is_alb_security_group(resource_type, props, name):
         return []
     out = []
     for rule in props.get("ingress") or []:
         for cidr in list(rule.get("cidrBlocks") or []) + list(rule.get("ipv6CidrBlocks") or []):
+            proto = str(rule.get("protocol"))
+            ports = "all" if proto in ("-1", "all") else f"{fmt(num(rule.get('fromPort')))}-{fmt(num(rule.get('toPort')))}"
             if cidr in OPEN_CIDRS:
-                proto = str(rule.get("protocol"))
-                ports = "all" if proto in ("-1", "all") else f"{fmt(num(rule.get('fromPort')))}-{fmt(num(rule.get('toPort')))}"
                 out.append(ALB_OPEN.format(protocol=proto, ports=ports, cidr=cidr))
+            elif cidr not in cfg.edge_cidrs:
+                out.append(ALB_NOT_EDGE.format(protocol=proto, ports=ports, cidr=cidr))
     return out
 
 
 ALB_EDGE_ONLY = ResourcePolicy(
     "alb-edge-only", "ALB security groups accept only the edge (no ingress from 0.0.0.0/0 or ::/0).",
-    MANDATORY, alb_edge_only, AlbEdgeOnlyConfig, (ALB_OPEN,))
+    MANDATORY, alb_edge_only, AlbEdgeOnlyConfig, (ALB_OPEN, ALB_NOT_EDGE))
 
 # --- waf-managed-rules ------------------------------------------------------------------------
 
@@ -167,21 +178,25 @@ BUCKET_CONTROL_MISSING = "{buckets} bucket(s) but {controls} {control}: every bu
 
 
 def log_bucket_hardened(resources: list[RecordedResource], config: NoConfig | Mapping[str, Any]) -> list[Violation]:
-    """Every bucket has a public-access block with all four flags, versioning enabled and SSE."""
+    """Every bucket has a public-access block with all four flags, versioning enabled, SSE and an enabled lifecycle rule."""
     buckets = sum(1 for r in resources if r.type == BUCKET)
     blocks = sum(1 for r in resources if r.type == PUBLIC_ACCESS_BLOCK
                  and all(truthy(r.inputs.get(f)) for f in PUBLIC_ACCESS_FLAGS))
     versioned = sum(1 for r in resources if r.type in VERSIONING
                     and (r.inputs.get("versioningConfiguration") or {}).get("status") == "Enabled")
     encrypted = sum(1 for r in resources if r.type in ENCRYPTION and r.inputs.get("rules"))
+    expiring = sum(1 for r in resources if r.type in LIFECYCLE
+                   and any(rule.get("status") == "Enabled" for rule in r.inputs.get("rules") or []))
     out = []
     for count, control in ((blocks, "full public-access block(s)"), (versioned, "enabled versioning configuration(s)"),
-                           (encrypted, "server-side encryption configuration(s)")):
+                           (encrypted, "server-side encryption configuration(s)"),
+                           (expiring, "enabled lifecycle configuration(s)")):
         if count < buckets:
             out.append(Violation(None, BUCKET_CONTROL_MISSING.format(buckets=buckets, controls=count, control=control)))
     return out
 
 
 LOG_BUCKET_HARDENED = StackPolicy(
-    "log-bucket-hardened", "Every S3 bucket has a full public-access block, versioning and server-side encryption.",
+    "log-bucket-hardened",
+    "Every S3 bucket has a full public-access block, versioning, server-side encryption and a lifecycle.",
     MANDATORY, log_bucket_hardened, NoConfig, (BUCKET_CONTROL_MISSING,))

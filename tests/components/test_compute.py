@@ -75,11 +75,13 @@ def test_only_the_alb_is_public(prod_run):
                                          "securityGroups": ["prod-us-east-1-alb-sg_id"], "description": "from ALB"}]
 
 
-def test_instance_role_has_only_ssm_and_cloudwatch_agent(prod_run):
-    attachments = sorted(r.inputs["policyArn"] for r in of_type(prod_run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                         if r.parent == "prod-identity")
-    assert attachments == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-                           "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]
+def test_instance_role_has_only_its_scoped_inline_policy(prod_run):
+    # issue 16: the broad managed policies are gone; one inline policy scoped to SSM + the CloudWatch agent
+    attachments = [r for r in of_type(prod_run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                   if r.parent == "prod-identity"]
+    assert attachments == []
+    assert [r.name for r in of_type(prod_run, "aws:iam/rolePolicy:RolePolicy") if r.parent == "prod-identity"] == [
+        "prod-identity-policy"]
 
 
 def test_route53_weights_and_health_checks(prod_run):
@@ -233,9 +235,15 @@ def test_memory_alarms_read_what_the_agent_publishes(prod_run):
         assert alarm.inputs["period"] == metrics["metrics_collected"]["mem"]["metrics_collection_interval"]
 
 
-def test_instance_role_has_the_cloudwatch_agent_policy(prod_run):
-    arns = {r.inputs["policyArn"] for r in of_type(prod_run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
-    assert "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" in arns
+def test_instance_role_may_publish_the_cloudwatch_agent_metrics(prod_run):
+    import json
+
+    from infra.model.user_data import cloudwatch_agent_config
+
+    (policy,) = [r for r in of_type(prod_run, "aws:iam/rolePolicy:RolePolicy") if r.name == "prod-identity-policy"]
+    [metrics] = [s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Action"] == "cloudwatch:PutMetricData"]
+    # the namespace the agent publishes mem_used_percent to (user_data.cloudwatch_agent_config)
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": [cloudwatch_agent_config()["metrics"]["namespace"]]}}
 
 
 SPOT_MAX_PRICE = {  # novacron §6 max_price: c5.large on-demand $0.085/h x region multiplier x class factor

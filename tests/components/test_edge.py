@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.edge import CdnDns, CdnDnsArgs, Edge, EdgeArgs, EdgeOrigin
+from components.edge import CLOUDFRONT_LOGS_ACL_REASON, CdnDns, CdnDnsArgs, Edge, EdgeArgs, EdgeOrigin
 from edge.lambda_edge.request_router import parse_routing_table
 from infra.config import ConfigError, parse_platform
 from infra.model.edge import (
@@ -120,7 +120,22 @@ def test_origins_carry_the_secret_header_and_the_log_bucket_is_hardened(prod):
                      "ignorePublicAcls": True, "restrictPublicBuckets": True}
     assert by_name(prod, "prod-edge-logs-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
     [sse] = by_name(prod, "prod-edge-logs-encryption").inputs["rules"]
-    assert sse == {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": True}
+    key_arn = "arn:aws:kms:us-east-1:123456789012:prod-edge-logs-key"  # the mock's ARN of the log key
+    assert sse == {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn},
+                   "bucketKeyEnabled": True}
+    key = by_name(prod, "prod-edge-logs-key")
+    assert key.inputs["enableKeyRotation"] is True and key.options["protect"] and key.options["retainOnDelete"]
+    assert json.loads(key.inputs["policy"])["Statement"][1] == {
+        "Sid": "LogDeliveryEncryptsLogs", "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": "kms:GenerateDataKey*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}
+    # CloudFront standard logging writes through an ACL grant: ACLs stay on, and the bucket says why
+    assert by_name(prod, "prod-edge-logs-ownership").inputs["rule"] == {"objectOwnership": "BucketOwnerPreferred"}
+    assert by_name(prod, "prod-edge-logs").inputs["tags"]["acl-reason"] == CLOUDFRONT_LOGS_ACL_REASON
+    [deny] = json.loads(by_name(prod, "prod-edge-logs-policy").inputs["policy"])["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == ["arn:aws:s3:us-east-1:123456789012:prod-edge-logs",
+                                "arn:aws:s3:us-east-1:123456789012:prod-edge-logs/*"]
     [life] = by_name(prod, "prod-edge-logs-lifecycle").inputs["rules"]
     assert (life["expiration"], life["noncurrentVersionExpiration"], life["abortIncompleteMultipartUpload"]) == (
         {"days": 365}, {"noncurrentDays": 30}, {"daysAfterInitiation": 7})
@@ -234,7 +249,8 @@ def _build_edge(naming=NAMING_PROD, origins=ORIGINS, certificate_arn=EDGE_CERT, 
             price_class="PriceClass_100", default_cache_policy_id=MANAGED_CACHE_POLICIES["CachingOptimized"],
             certificate_arn=certificate_arn, hostname="www.example.com", api_rate_limit_per_5min=2000,
             log_prefix="cdn/", origin_protocol_policy="https-only", hosted_zone_id=hosted_zone_id,
-            create_origin_records=create_origin_records), opts=pulumi.ResourceOptions(providers={"aws": provider}))
+            create_origin_records=create_origin_records, account_id="210987654321"),
+            opts=pulumi.ResourceOptions(providers={"aws": provider}))
     return build_alone(make)
 
 
@@ -243,6 +259,7 @@ def test_edge_alone_children_functions_waf_logs():
     check_conventions(built, "edge", "Edge")
     assert built.roles() == {
         "logs": "aws:s3/bucket:Bucket", "logs-ownership": "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "logs-key": "aws:kms/key:Key", "logs-policy": "aws:s3/bucketPolicy:BucketPolicy",
         "edge-role": "aws:iam/role:Role", "edge-logs": "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "request-router": FUNC, "response-modifier": FUNC, "static-cache": "aws:cloudfront/cachePolicy:CachePolicy",
         "waf": "aws:wafv2/webAcl:WebAcl", "cdn": DIST, "origin-us-east-1": "aws:route53/record:Record",
@@ -254,7 +271,8 @@ def test_edge_alone_children_functions_waf_logs():
         "waf-logs": "aws:cloudwatch/logGroup:LogGroup",
         "waf-logging": "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"}
     assert {r.provider for r in built.children.values()} == {"aws-us-east-1"}
-    assert built.named("t-edge-logs").inputs == {"forceDestroy": False, "tags": tags(NAMING_PROD, "cdn-logs")}
+    assert built.named("t-edge-logs").inputs == {
+        "forceDestroy": False, "tags": tags(NAMING_PROD, "cdn-logs", **{"acl-reason": CLOUDFRONT_LOGS_ACL_REASON})}
     assert built.named("t-edge-logs-ownership").inputs == {"bucket": "t-edge-logs_id",
                                                            "rule": {"objectOwnership": "BucketOwnerPreferred"}}
     assert built.named("t-edge-edge-logs").inputs == {
@@ -281,7 +299,7 @@ def test_edge_alone_children_functions_waf_logs():
         "aliases": [{"name": "euw1-alb.elb.amazonaws.com", "zoneId": "Z32O12XQLNTSW2", "evaluateTargetHealth": True}]}
     assert built.outputs == {
         "distribution_id": "t-edge-cdn_id", "domain_name": "t-edge-cdn.cloudfront.net",
-        "web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:t-edge-waf",
+        "web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:t-edge-waf", "log_bucket": "t-edge-logs",
         "function_arns": {"request-router": f"{LAMBDA}:t-edge-request-router:1",
                           "response-modifier": f"{LAMBDA}:t-edge-response-modifier:1"}}
 

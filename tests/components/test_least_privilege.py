@@ -7,15 +7,16 @@ each VPC's default SG has no rules.
 Every SecurityGroup and every standalone ingress-rule resource in the plan is scanned, so an SG or
 rule added later is caught too.
 
-IAM: the instance role has exactly the SSM + CloudWatch agent managed policies, the Lambda@Edge
-role only basic logging, the RDS monitoring role only the enhanced-monitoring policy; the only
-inline policies are the flow-log roles', each writing to its own log group; no customer-managed policy.
+IAM: the instance role has no managed policy, only its scoped inline policy (Session Manager, the
+CloudWatch agent's namespace, its own log groups and parameter path); the Lambda@Edge role only basic
+logging, the RDS monitoring role only the enhanced-monitoring policy; the other inline policies are the
+flow-log roles', each writing to its own log group; no customer-managed policy.
 """
 from __future__ import annotations
 
 import pytest
 
-from components.identity import INSTANCE_POLICY_ARNS
+from components.identity import instance_policy
 from components.region import APP_PORT
 from infra.offline.runner import MOCK_ACCOUNT
 from tests.conftest import of_type
@@ -123,16 +124,31 @@ def test_data_stores_and_instances_use_only_the_private_groups(prod_run):
 # --- IAM ---------------------------------------------------------------------------------------------
 
 ROLE_POLICIES = {
-    "prod-identity-role": list(INSTANCE_POLICY_ARNS),
+    "prod-identity-role": [],
     "prod-edge-edge-role": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
     "prod-db-monitoring-role": ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
     **{f"prod-{r}-flow-logs-role": [] for r in REGIONS},
 }
 
 
-def test_instance_policies_are_ssm_and_cloudwatch_agent():
-    assert INSTANCE_POLICY_ARNS == ("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-                                    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")
+def test_instance_role_has_only_its_scoped_inline_policy(prod_run):
+    import json
+
+    [policy] = [p for p in of_type(prod_run, "aws:iam/rolePolicy:RolePolicy") if p.name == "prod-identity-policy"]
+    assert policy.inputs["role"] == "prod-identity-role_id"
+    assert policy.inputs["policy"] == instance_policy(MOCK_ACCOUNT, "prod")
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["AgentMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["CWAgent"]}}
+    assert statements["OwnLogGroups"]["Resource"] == f"arn:aws:logs:*:{MOCK_ACCOUNT}:log-group:/scaling-platform/prod/*"
+    assert statements["OwnParameters"]["Resource"] == [
+        f"arn:aws:ssm:*:{MOCK_ACCOUNT}:parameter/scaling-platform/prod",
+        f"arn:aws:ssm:*:{MOCK_ACCOUNT}:parameter/scaling-platform/prod/*"]
+    assert statements["OwnParameters"]["Action"] == ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+    # nothing but these six statements, none allowing a whole service
+    assert sorted(statements) == ["AgentAsgDimension", "AgentMetrics", "OwnLogGroups", "OwnParameters",
+                                  "SessionManagerChannels", "SessionManagerRegistration"]
+    assert not any(a == "*" or a.endswith(":*") for s in statements.values()
+                   for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
 
 
 def test_each_role_has_exactly_its_managed_policies(prod_run):
@@ -148,7 +164,7 @@ def test_each_role_has_exactly_its_managed_policies(prod_run):
 def test_the_only_inline_policies_let_flow_logs_write_their_own_group(prod_run):
     import json
 
-    every = of_type(prod_run, "aws:iam/rolePolicy:RolePolicy")
+    every = [p for p in of_type(prod_run, "aws:iam/rolePolicy:RolePolicy") if p.name != "prod-identity-policy"]
     policies = [p for p in every if p.name.endswith("-flow-logs-policy")]
     assert sorted(p.name for p in policies) == sorted(f"prod-{r}-flow-logs-policy" for r in REGIONS)
     # the only others: each worker group's drain handler, on its own group (tests/components/test_drain.py)

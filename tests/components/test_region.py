@@ -1,14 +1,19 @@
 """Region built alone (components/region.py): VPC over the planned AZs, NAT, security groups, ALB, target group."""
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 
-from components.region import Region, RegionArgs
+from components.log_bucket import elb_log_policy
+from components.region import ALB_LOGS_SSE_S3_REASON, BACKEND_HTTP_REASON, Region, RegionArgs
 from infra.model.network import NetworkPlan, SubnetPair
+from infra.model.security import CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES
 from tests.components.alone import NAMING_DEV, NAMING_PROD, build_alone, check_conventions, tags
 
 CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c"
+ACCOUNT = "210987654321"
 
 
 def network(az_count: int) -> NetworkPlan:
@@ -18,13 +23,15 @@ def network(az_count: int) -> NetworkPlan:
     return NetworkPlan("eu-west-1", "10.2.0.0/16", subnets, "hand-made")
 
 
-def build(naming=NAMING_PROD, az_count=3, certificate_arn=CERT, name="t-eu-west-1", prefix_list=None, secrets=()):
+def build(naming=NAMING_PROD, az_count=3, certificate_arn=CERT, name="t-eu-west-1", prefix_list=None, secrets=(),
+          edge_cidrs=(), health_check_prefix_list=None):
     def make():
         provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
         return Region(name, RegionArgs(
             naming=naming, region="eu-west-1", network=network(az_count), health_check_path="/healthz",
             health_check_interval_s=15, health_check_timeout_s=5, drain_seconds=45, certificate_arn=certificate_arn,
-            edge_prefix_list_id=prefix_list, origin_secrets=tuple(secrets)),
+            edge_prefix_list_id=prefix_list, origin_secrets=tuple(secrets), account_id=ACCOUNT,
+            edge_cidrs=tuple(edge_cidrs), health_check_prefix_list_id=health_check_prefix_list),
             opts=pulumi.ResourceOptions(providers={"aws": provider}))
     return build_alone(make)
 
@@ -38,7 +45,8 @@ def test_region_alone_network_over_three_azs():
     assert sorted(roles) == sorted(
         ["vpc", "igw", "nat-eip", "nat", "public-rt", "private-rt", "alb-sg", "app-sg", "alb", "api-tg", "https",
          "http", "default-sg", "flow-logs", "flow-logs-role", "flow-logs-policy", "flow-log", "waf", "waf-alb",
-         "waf-logs", "waf-logging"]
+         "waf-logs", "waf-logging", "logs", "logs-ownership", "logs-public-access",
+         "logs-versioning", "logs-encryption", "logs-lifecycle", "logs-policy"]
         + [f"{kind}-{az}" for kind in ("public", "private", "public-rta", "private-rta") for az in "abc"])
     assert {r.provider for r in built.children.values()} == {"aws-eu-west-1"}
     vpc = built.named("t-eu-west-1-vpc").inputs
@@ -84,8 +92,11 @@ def test_region_alone_alb_target_group_and_tls_listeners():
         "name": "t-eu-west-1-alb", "loadBalancerType": "application", "internal": False,
         "securityGroups": ["t-eu-west-1-alb-sg_id"],
         "subnets": ["t-eu-west-1-public-a_id", "t-eu-west-1-public-b_id", "t-eu-west-1-public-c_id"],
-        "dropInvalidHeaderFields": True, "enableDeletionProtection": True}  # prod
+        "dropInvalidHeaderFields": True, "enableDeletionProtection": True,  # prod
+        "accessLogs": {"bucket": "t-eu-west-1-logs", "prefix": "alb", "enabled": True}}
     tg = built.named("t-eu-west-1-api-tg").inputs
+    # plain HTTP to the instances, with the reason the pack requires (policies/rules/hardening.py alb-target-tls)
+    assert tg["tags"] == tags(NAMING_PROD, "api-tg", **{"plaintext-reason": BACKEND_HTTP_REASON})
     assert {k: v for k, v in tg.items() if k != "tags"} == {
         "name": "t-eu-west-1-api", "port": 8080, "protocol": "HTTP", "targetType": "instance",
         "vpcId": "t-eu-west-1-vpc_id", "deregistrationDelay": 45,
@@ -101,7 +112,7 @@ def test_region_alone_alb_target_group_and_tls_listeners():
         {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
     assert built.outputs == {"vpc_id": "t-eu-west-1-vpc_id",
                              "alb_dns_name": "t-eu-west-1-alb.eu-west-1.elb.amazonaws.com",
-                             "target_group_arn": f"{ARN}:t-eu-west-1-api-tg"}
+                             "target_group_arn": f"{ARN}:t-eu-west-1-api-tg", "alb_log_bucket": "t-eu-west-1-logs"}
 
 
 def test_region_alone_dev_without_certificate_two_azs_long_name():
@@ -176,3 +187,43 @@ def test_region_alone_regional_waf_flow_logs_and_default_sg():
     assert (flow["vpcId"], flow["trafficType"], flow["logDestinationType"], flow["iamRoleArn"]) == (
         "t-eu-west-1-vpc_id", "ALL", "cloud-watch-logs", "arn:aws:iam:eu-west-1:123456789012:t-eu-west-1-flow-logs-role")
     assert built.named("t-eu-west-1-flow-logs").inputs["retentionInDays"] == 365
+
+
+def test_region_alone_alb_access_log_bucket_is_hardened_and_writable_only_by_elb():
+    built = build()
+    bucket = built.named("t-eu-west-1-logs").inputs
+    assert bucket == {"forceDestroy": False,
+                      "tags": tags(NAMING_PROD, "alb-logs", **{"sse-s3-reason": ALB_LOGS_SSE_S3_REASON})}
+    # ALB log delivery supports only SSE-S3; it writes through the bucket policy, so ACLs are off
+    assert built.named("t-eu-west-1-logs-encryption").inputs["rules"] == [
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": True}]
+    assert built.named("t-eu-west-1-logs-ownership").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    assert built.named("t-eu-west-1-logs-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
+    block = built.named("t-eu-west-1-logs-public-access").inputs
+    assert all(block[f] is True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                          "restrictPublicBuckets"))
+    arn = "arn:aws:s3:eu-west-1:123456789012:t-eu-west-1-logs"  # the mock's bucket ARN
+    write, deny = json.loads(built.named("t-eu-west-1-logs-policy").inputs["policy"])["Statement"]
+    # eu-west-1 opened before August 2022: the regional Elastic Load Balancing account writes the logs
+    assert write == {"Sid": "ElbLogDelivery", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::156460612806:root"},
+                     "Action": "s3:PutObject", "Resource": f"{arn}/alb/AWSLogs/{ACCOUNT}/*"}
+    assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+def test_elb_log_policy_in_a_newer_region_uses_the_service_principal():
+    [write, _] = json.loads(elb_log_policy("arn:aws:s3:::b", "ap-southeast-5", ACCOUNT, "alb"))["Statement"]
+    assert write == {"Sid": "ElbLogDelivery", "Effect": "Allow",
+                     "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                     "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::b/alb/AWSLogs/{ACCOUNT}/*",
+                     "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+
+
+def test_region_alone_behind_cloudflare_only_accepts_its_ranges_and_route53_checks():
+    built = build(edge_cidrs=CLOUDFLARE_IPV4_RANGES + CLOUDFLARE_IPV6_RANGES, health_check_prefix_list="pl-0badc0de")
+    check_conventions(built, "region", "Region")
+    assert built.named("t-eu-west-1-alb-sg").inputs["ingress"] == [
+        {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": list(CLOUDFLARE_IPV4_RANGES),
+         "ipv6CidrBlocks": list(CLOUDFLARE_IPV6_RANGES), "description": "Cloudflare edge (published ranges)"},
+        {"protocol": "tcp", "fromPort": 443, "toPort": 443, "prefixListIds": ["pl-0badc0de"],
+         "description": "Route53 health checkers"}]

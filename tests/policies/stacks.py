@@ -55,7 +55,9 @@ def make_good_stack() -> list[RecordedResource]:
             "ingress": [{"protocol": "tcp", "fromPort": 8080.0, "toPort": 8080.0, "cidrBlocks": ["10.0.0.0/16"]}],
             "tags": dict(TAGS)}),
         _r("aws:lb/loadBalancer:LoadBalancer", "prod-us-east-1-alb", {
-            "loadBalancerType": "application", "tags": dict(TAGS)}, parent="prod-us-east-1"),
+            "loadBalancerType": "application", "tags": dict(TAGS),
+            "accessLogs": {"bucket": "prod-us-east-1-logs", "prefix": "alb", "enabled": True}},
+            parent="prod-us-east-1"),
         _r("aws:wafv2/webAclAssociation:WebAclAssociation", "prod-us-east-1-waf-alb", {
             "resourceArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:prod-us-east-1-alb",
             "webAclArn": "arn:aws:wafv2:us-east-1:123456789012:prod-us-east-1-waf"}, parent="prod-us-east-1"),

@@ -41,6 +41,6 @@ def test_cut_order_keeps_findings_and_says_what_is_left_out():
 def test_no_change_comment_is_short():
     text = render_markdown(diff_document(BASE, copy.deepcopy(BASE)), None)
     assert text == (marker("prod") + "\n## scaling diff: `prod` (base -> head)\n\n- **no mandatory finding**\n"
-                    "- monthly cost $35,615.01 -> $35,615.01 ($0.00, 0%) of budget $250,000.00\n"
+                    "- monthly cost $35,616.01 -> $35,616.01 ($0.00, 0%) of budget $250,000.00\n"
                     "- resources: 0 added, 0 updated, 0 replaced, 0 deleted; 0 capacity changes; "
                     "0 new / 0 resolved verdicts\n\n")

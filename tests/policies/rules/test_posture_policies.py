@@ -1,6 +1,7 @@
 """policies/rules/posture.py: each rule passes the baseline stacks and fails on one mutation."""
 from __future__ import annotations
 
+from infra.model.security import CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES
 from policies.rules.base import Violation
 from policies.rules.posture import (
     ALB_EDGE_ONLY,
@@ -79,6 +80,9 @@ def _bucket_stack(**block):
         _r("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
            "prod-edge-logs-encryption", {"bucket": "prod-edge-logs_id", "rules": [
                {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}),
+        _r("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "prod-edge-logs-lifecycle",
+           {"bucket": "prod-edge-logs_id", "rules": [{"id": "expire-access-logs", "status": "Enabled",
+                                                     "expiration": {"days": 365.0}}]}),
     ]
 
 
@@ -92,3 +96,35 @@ def test_bucket_with_partial_public_access_block_fails():
     unversioned = [r for r in _bucket_stack() if "versioning" not in r.name]
     assert log_bucket_hardened(unversioned, {}) == [
         Violation(None, "1 bucket(s) but 0 enabled versioning configuration(s): every bucket needs one")]
+
+
+def test_bucket_without_an_enabled_lifecycle_fails():
+    stack = _bucket_stack()
+    disabled = mutate(stack, "prod-edge-logs-lifecycle", rules=[{"id": "expire-access-logs", "status": "Disabled"}])
+    expected = [Violation(None, "1 bucket(s) but 0 enabled lifecycle configuration(s): every bucket needs one")]
+    assert log_bucket_hardened(disabled, {}) == expected
+    assert log_bucket_hardened([r for r in stack if "lifecycle" not in r.name], {}) == expected
+
+
+def test_alb_open_only_to_cloudflare_passes_and_other_cidrs_fail(good_stack):
+    cloudflare = [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0,
+                   "cidrBlocks": list(CLOUDFLARE_IPV4_RANGES), "ipv6CidrBlocks": list(CLOUDFLARE_IPV6_RANGES)},
+                  {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "prefixListIds": ["pl-0123abcd"]}]
+    assert check(ALB_EDGE_ONLY, by_name(mutate(good_stack, ALB_SG, ingress=cloudflare), ALB_SG)) == []
+    office = cloudflare + [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["203.0.113.0/24"]}]
+    sg = by_name(mutate(good_stack, ALB_SG, ingress=office), ALB_SG)
+    assert check(ALB_EDGE_ONLY, sg) == [
+        "ALB security group ingress tcp ports 443-443 admits 203.0.113.0/24, which is not an edge range "
+        "(CloudFront prefix list, or Cloudflare's published ranges in infra/model/security.py)"]
+    assert check(ALB_EDGE_ONLY, sg, edge_cidrs=["203.0.113.0/24", *CLOUDFLARE_IPV4_RANGES,
+                                                 *CLOUDFLARE_IPV6_RANGES]) == []
+
+
+def test_cloudflare_ranges_are_one_maintained_list():
+    # https://www.cloudflare.com/ips/ : 15 IPv4 and 7 IPv6 ranges, each a valid network, no duplicates
+    import ipaddress
+
+    assert len(CLOUDFLARE_IPV4_RANGES) == 15 and len(CLOUDFLARE_IPV6_RANGES) == 7
+    assert all(ipaddress.ip_network(c).version == 4 for c in CLOUDFLARE_IPV4_RANGES)
+    assert all(ipaddress.ip_network(c).version == 6 for c in CLOUDFLARE_IPV6_RANGES)
+    assert len(set(CLOUDFLARE_IPV4_RANGES + CLOUDFLARE_IPV6_RANGES)) == 22

@@ -31,7 +31,8 @@ PACK_ORDER = [
     "instance-type-allowlist", "edge-https-only", "edge-tls-minimum", "edge-api-protection", "edge-lambda-published",
     "cloudflare-api-cache-bypass", "k8s-pod-hardened", "k8s-image-digest", "k8s-network-policy-default-deny",
     "alb-edge-only", "waf-managed-rules", "waf-attached", "redis-auth", "log-bucket-hardened",
-    "stateful-guard",
+    "access-logs", "bucket-kms-encryption", "bucket-acls-disabled", "kms-key-hardened", "iam-least-privilege",
+    "alb-target-tls", "stateful-guard",
 ]
 
 
