@@ -69,12 +69,13 @@ def test_scaling_loop_is_a_config_error(override, message):
     assert str(err.value) == f"Pulumi.prod.yaml: {message}"
 
 
-def test_trigger_bounds_union_within_plan():
+def test_trigger_bounds_loosest_max_strictest_min():
     cfg = cfg_of()
     assert sp.trigger_bounds(cfg, "api", 10, 100)[:2] == (10, 100)
-    assert sp.trigger_bounds(cfg, "api", 1, 400)[:2] == (3, 150)  # loosest trigger range [3, 150]
-    assert sp.trigger_bounds(cfg, "worker", 5, 300)[:2] == (5, 200)
-    assert sp.trigger_bounds(cfg, "api", 1, 2)[:2] == (2, 2)  # never above max
+    assert sp.trigger_bounds(cfg, "api", 1, 400)[:2] == (5, 150)  # requests floor 5, loosest max 150
+    assert sp.trigger_bounds(cfg, "worker", 5, 300)[:2] == (10, 200)  # queue min_workers 10 / max_workers 200
+    assert sp.trigger_bounds(cfg, "api", 1, 2)[:2] == (1, 2)  # a floor that does not fit: the stack's range stands
+    assert sp.trigger_bounds(cfg, "api", 1, 50, "region x min_instances")[:2] == (1, 50)  # explicit min wins
 
 
 # ------------------------------------------------------------------ ladders
@@ -301,9 +302,9 @@ def test_cost_schedule_targets_split_over_the_groups():
     assert (alone[8], alone[24 + 12], alone[24 + 20], alone[5 * 24 + 12]) == (4, 4, 1, 1)  # 25/20/5/3 x 14/91
     plan = plan_of()
     desired = {(r, t): tier.desired for r, region in plan.regions.items() for t, tier in region.tiers.items()}
-    assert sum(desired.values()) == 91
+    assert sum(desired.values()) == 95  # ap-southeast-1 worker 6 -> 10 (queue rule min_workers 10)
     shares = group_shares(cfg, desired)
     parts = [floor_curve(cfg, 0, 0, 1000, shares[key])[0][8] for key in desired]
-    assert sorted(parts) == [2, 2, 2, 3, 4, 4, 5, 7] and sum(parts) == 29  # 25 + rounding up per group
+    assert sorted(parts) == [2, 2, 3, 3, 3, 4, 5, 6] and sum(parts) == 28  # 25 + rounding up per group
     mon_0800 = sum(tier.scaling.schedule.curve[8] for region in plan.regions.values() for tier in region.tiers.values())
-    assert mon_0800 == 106  # the time-of-day factor 1.2 on desired binds everywhere (was 201 with 8 x 25)
+    assert mon_0800 == 111  # the time-of-day factor 1.2 on desired binds everywhere (was 201 with 8 x 25)
