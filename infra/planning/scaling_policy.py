@@ -57,7 +57,7 @@ from infra.model.scaling import (
 )
 from infra.model.tiers import FRONT_TIER
 from infra.planning.drain import plan_drain, with_load_guard
-from infra.planning.emergency import emergency_block, emergency_bounds
+from infra.planning.emergency import doubling_base, emergency_block, emergency_bounds
 from infra.planning.rollout import plan_rollout
 from infra.planning.schedule import fit_schedule, floor_curve, group_shares, scheduled_tiers
 from infra.planning.spot import plan_spot, schedule_floor
@@ -157,8 +157,9 @@ def trigger_bounds(cfg: PlatformConfig, tier: str, lo: int, hi: int,
         new_lo = t_lo
         why = f"min {new_lo} raised from plan min {lo} by the {floor}"
     else:
-        new_lo = lo
-        why = f"min {new_lo} = plan min (>= the {floor})"
+        new_lo = min(lo, new_hi)
+        why = f"min {new_lo} = plan min (>= the {floor})" if new_lo == lo else \
+            f"min {new_lo}: plan min {lo} capped at the group max"
     maxi = (f"max {new_hi} capped by the {hi_rule} rule max_instances {t_hi} (loosest of the tier's rules)"
             if new_hi < hi else f"max {new_hi} = plan max (rules allow up to {t_hi}: {hi_rule})")
     return new_lo, new_hi, f"{why}; {maxi}; plan [{lo}, {hi}] -> group [{new_lo}, {new_hi}]"
@@ -246,10 +247,14 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
             if not region.failed:
                 # novacron §2 scales the *running* count: `scaling emergency --apply` records it per group.
                 running = cfg.emergency.live_desired.get(rname, {}).get(tname)
-                bounds = emergency_bounds(cfg, tname, lo, desired if running is None else running, hi)
+                base, base_from = running, f"from the running desired {running}, emergency.live_desired"
+                if cfg.emergency.mode == "up" and cfg.tiers.role(tname).emergency_up == "double":
+                    base, base_from = doubling_base(cfg, rname, tname, desired)
+                    base_from = f"doubled: {base_from}"
+                bounds = emergency_bounds(cfg, tname, lo, desired if base is None else base, hi)
                 if bounds[3]:  # an untargeted tier keeps its planned desired, whatever was recorded
                     lo, desired, hi, why = bounds
-                    why += "" if running is None else f" (from the running desired {running}, emergency.live_desired)"
+                    why += "" if base is None else f" ({base_from})"
             if why:
                 changes.append({"region": rname, "tier": tname, "change": why})
                 for key in ("min", "desired", "max"):

@@ -203,9 +203,12 @@ def test_emergency_up_api_doubles_healthy_regions():
     base = _tiers(plan_of("prod", "failed_regions=[ap-southeast-1]"), "api")
     plan = plan_of("prod", "failed_regions=[ap-southeast-1]", "emergency.mode=up", "emergency.target=api")
     up = _tiers(plan, "api")
-    for name in ("us-east-1", "us-west-2", "eu-west-1"):
-        assert (up[name].min, up[name].desired) == (base[name].desired * 2, base[name].desired * 2)
-        assert up[name].max == max(base[name].max, base[name].desired * 2)
+    # no live count recorded: the region table's current_instances (25 / 15 / 12) is what is doubled
+    for name, current in (("us-east-1", 25), ("us-west-2", 15), ("eu-west-1", 12)):
+        assert (up[name].min, up[name].desired) == (current * 2, current * 2)
+        assert up[name].max == max(base[name].max, current * 2)
+        assert up[name].reasons["desired"].endswith(
+            f"(doubled: current_instances {current} (region table {name}; no live count recorded))")
     assert (up["ap-southeast-1"].min, up["ap-southeast-1"].desired) == \
         (base["ap-southeast-1"].min, base["ap-southeast-1"].desired)
     assert _tiers(plan, "worker")["us-east-1"].min == \
@@ -223,8 +226,18 @@ def test_emergency_up_api_raises_min_to_the_doubled_desired():
     base = plan_of().regions["us-east-1"].tiers["api"]
     assert (base.min, base.desired, base.max) == (10, 14, 100)
     up = plan_of("prod", "emergency.mode=up", "emergency.target=api").regions["us-east-1"].tiers["api"]
-    assert (up.min, up.desired, up.max) == (28, 28, 100)
-    assert "min 10->28 (raised to the doubled desired, capped at max" in up.reasons["min"]
+    # the count doubled is the region table's current_instances 25 (what runs now), not the planned 14
+    assert (up.min, up.desired, up.max) == (50, 50, 100)
+    assert "desired 25->50 (x2), min 10->50 (raised to the doubled desired, capped at max" in up.reasons["min"]
+    assert up.reasons["min"].endswith("(doubled: current_instances 25 (region table us-east-1; no live count recorded))")
+    # a live count recorded by `scaling emergency --apply` wins over current_instances
+    live = plan_of("prod", "emergency.mode=up", "emergency.target=api",
+                   "emergency.live_desired={us-east-1: {api: 30}}").regions["us-east-1"].tiers["api"]
+    assert (live.min, live.desired, live.max) == (60, 60, 100)
+    assert live.reasons["min"].endswith("(doubled: live count 30 (emergency.live_desired))")
+    # the region table's current_instances bounds the front tier only: workers step from the planned count
+    ap = plan_of("prod", "emergency.mode=up", "emergency.target=api").regions["ap-southeast-1"].tiers["api"]
+    assert (ap.min, ap.desired, ap.max) == (16, 16, 30)  # current_instances 8 x 2
 
 
 def test_emergency_up_worker_step_and_env():
