@@ -147,7 +147,8 @@ def trigger_bounds(cfg: PlatformConfig, tier: str, lo: int, hi: int,
              + ", ".join(f"{n} {v}" for n, v in mins.items()) + ")")
     if explicit_min:
         new_lo = min(lo, new_hi)
-        why = f"min {new_lo} = {explicit_min} (the front tier's region-table row: an explicit stack value wins over the {floor})"
+        why = (f"min {new_lo} = {explicit_min} (the front tier's bound from the stack's region table row and "
+               f"tiers.{tier}: an explicit stack value wins over the {floor})")
     elif t_lo > new_hi:
         # A stack whose own max cannot hold the runbook floor chose a smaller fleet: raising min to max
         # would freeze the group and disable every trigger, so the stack's min stands.

@@ -36,7 +36,7 @@ def test_ap_southeast_1_worker_desired_raised_to_the_floor():
 def test_prod_api_keeps_the_region_table_min(region, lo):
     tier = plan_of("prod").regions[region].tiers["api"]
     assert tier.min == lo
-    assert "explicit stack value wins over the binding floor: requests rule min_instances 5" in tier.reasons["bounds"]
+    assert "an explicit stack value wins over the binding floor: requests rule min_instances 5" in tier.reasons["bounds"]
 
 
 @pytest.mark.parametrize("tier_name", ["api", "worker"])
