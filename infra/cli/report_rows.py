@@ -91,9 +91,11 @@ WARNING_PREFIX = "WARNING: "
 def notes(doc: Mapping[str, Any]) -> list[str]:
     """The plan's notes: warnings a reviewer should read (the planners' notes and the data tier's own:
     storage > 85 %, shard removal, failover steps). Every view shows all of them (`warning_lines`)."""
-    notes = list(doc["capacity"].get("notes") or [])
-    notes += (doc["capacity"].get("database") or {}).get("notes") or []
-    return [str(note) for note in notes]
+    capacity = doc["capacity"]
+    database = capacity.get("database")
+    found = [capacity.get("notes"), database.get("notes") if isinstance(database, Mapping) else None]
+    # a plan document from elsewhere (`scaling diff --head`) may carry anything: lists of notes only
+    return [str(note) for notes in found if isinstance(notes, list) for note in notes]
 
 
 def warning_lines(doc: Mapping[str, Any]) -> list[str]:
