@@ -9,7 +9,9 @@
 - policies: verdicts that appear (`new`) or disappear (`resolved`);
 - findings: mandatory ones (a stateful resource deleted or replaced, a change AWS refuses such as
   shrinking RDS storage, a new mandatory verdict, a breached cost guardrail) make `scaling diff`
-  exit 1; advisory ones inform.
+  exit 1; advisory ones inform;
+- warnings: every warning of the head plan (its notes: storage > 85 %, alerts with no subscriber, ...),
+  shown in the table and the PR comment whether or not they changed.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.cli.report_rows import warning_lines
 from infra.model.replacement import impossible_changes
 from infra.model.resource_diff import (
     Change,
@@ -241,7 +244,14 @@ def diff_document(base: Mapping[str, Any], head: Mapping[str, Any], rails: Guard
             "guardrails": {"fail_on_cost_increase_pct": rails.pct, "fail_on_cost_increase_usd": rails.usd,
                            "source": rails.source},
             "cost": cost, "capacity": capacity_diff(base, head), "resources": resources_section(resources),
-            "policies": policies, "findings": _findings(base, head, resources, policies, cost, rails)}
+            "policies": policies, "findings": _findings(base, head, resources, policies, cost, rails),
+            "warnings": head_warnings(head)}
+
+
+def head_warnings(head: Mapping[str, Any]) -> list[str]:
+    """Every warning of the head plan (its notes, as the plan's table and markdown show them): the PR
+    comment shows them even when nothing about them changed, since "no finding" must not hide them."""
+    return warning_lines(head) if isinstance(head.get("capacity"), Mapping) else []
 
 
 def exit_code(doc: Mapping[str, Any]) -> int:

@@ -86,6 +86,8 @@ def sections(doc: Mapping[str, Any]) -> list[Section]:
     """The diff's sections, in reading order."""
     res = doc["resources"]
     out = [Section("Findings", (), [(f"**{f['level']}** {f['message']}",) for f in doc["findings"]], 5),
+           Section("Warnings (head plan)", (), [(f"**warning** {w.removeprefix('WARNING: ')}",)
+                                                for w in doc.get("warnings") or []], 5),
            Section("Cost lines that change (largest first)", ("item", "base", "head", "delta"),
                    [(line["item"], _usd(line["base_usd"]), _usd(line["head_usd"]), _usd(line["delta_usd"], True))
                     for line in doc["cost"]["lines"]], 3),

@@ -20,6 +20,7 @@ from infra.cli.report_md import render_markdown
 from infra.cli.report_rows import (
     POLICY_HEADER,
     TIER_HEADER,
+    closing_line,
     cost_lines,
     cost_summary,
     emergency_line,
@@ -28,6 +29,7 @@ from infra.cli.report_rows import (
     policy_rows,
     sections,
     tier_rows,
+    warning_lines,
 )
 from infra.config import PROJECT
 from infra.model.recorded import RecordedResource
@@ -89,8 +91,6 @@ def render_table(doc: Mapping[str, Any], evaluated: list[Mapping[str, str]] | No
             for row in rows:
                 table.add_row(*(Text(cell) for cell in row))  # Text: reasons hold [..], never markup
             console.print(table)
-        for note in notes(doc):
-            console.print(Text(f"NOTE: {note}", style="yellow"))
         line = emergency_line(doc)
         if line:
             console.print(Text(line, style="bold red"))
@@ -107,11 +107,13 @@ def render_table(doc: Mapping[str, Any], evaluated: list[Mapping[str, str]] | No
                 style = "" if row[2] in ("pass", "disabled") else ("bold red" if row[1] == "mandatory" else "yellow")
                 table.add_row(*(Text(cell, style=style) for cell in row))
             console.print(table)
-        if not doc["policies"]:
-            console.print(Text("policies: no violations", style="green"))
         for verdict in doc["policies"]:
             console.print(Text(f"policy {verdict['policy']} [{verdict['enforcement'].upper()}] "
                                f"{verdict['resource'] or '(stack)'}: {verdict['message']}",
                                style="bold red" if verdict["enforcement"] == "mandatory" else "yellow"))
+        # warnings last, right above the closing line that counts them: never "no violations" alone
+        for line in warning_lines(doc):
+            console.print(Text(line, style="yellow"))
+        console.print(Text(closing_line(doc), style="green" if not doc["policies"] and not notes(doc) else "yellow"))
 
     return terminal.render(draw)

@@ -14,6 +14,8 @@ from infra.cli.report_rows import (
     POLICY_HEADER,
     TIER_HEADER,
     TOP_COST_LINES,
+    WARNING_PREFIX,
+    closing_line,
     cost_lines,
     cost_summary,
     emergency_line,
@@ -45,7 +47,7 @@ def _summary(doc: Mapping[str, Any], evaluated: list[Mapping[str, str]] | None) 
             ("Warnings", f"{len(notes(doc))} (listed below)" if notes(doc) else "none")]
     lines = ["## Summary", ""] + md_table(("item", "value"), rows)
     if notes(doc):
-        lines += [""] + [f"- **Warning:** {_cell(note)}" for note in notes(doc)]
+        lines += [""] + [f"- **Warning:** {_cell(note.removeprefix(WARNING_PREFIX))}" for note in notes(doc)]
     return lines
 
 
@@ -77,6 +79,8 @@ def render_markdown(doc: Mapping[str, Any], charts: list[str] | None = None,
         lines += [f"{len(evaluated)} rules of the policy pack, with the level each ran at:", ""]
     rows = policy_rows(doc, evaluated)
     lines += md_table(POLICY_HEADER, rows) if rows else ["No violations."]
+    closing = closing_line(doc).replace("(listed above)", "(listed in the Summary)")
+    lines += ["", closing[0].upper() + closing[1:] + "."]
     lines += [""] + _cost(doc)
     for title, header, table_rows in sections(doc):
         lines += ["", f"## {title}", ""] + md_table(header, table_rows)

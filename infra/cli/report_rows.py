@@ -27,6 +27,13 @@ def tier_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
+def spot_cell(spot: Mapping[str, Any]) -> str:
+    """The group's spot share as the plan and the cost line compute it (week average, the on-demand base
+    first: infra/planning/spot.expected_week), and the class rule it comes from."""
+    return (f"{spot.get('spot_share', 0):.0%} spot ({spot.get('spot_class', '-')}: base "
+            f"{spot.get('on_demand_base', 0)} on-demand, then {spot.get('percentage_spot', 0):g}% spot)")
+
+
 def _scaling_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
     rows = []
     for region, plan in doc["capacity"]["regions"].items():
@@ -36,8 +43,7 @@ def _scaling_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
             refresh = t.get("instance_refresh") or {}
             rows.append((region, tier, f"{len(t.get('triggers') or [])} alarms+policies",
                          f"{len(schedule.get('actions') or [])} ({schedule.get('time_zone', '-')})",
-                         f"{spot.get('spot_class', 'on-demand')} {spot.get('percentage_spot', 0):g}% above base "
-                         f"{spot.get('on_demand_base', '-')}" if spot else "on-demand",
+                         spot_cell(spot) if spot else "on-demand",
                          f"min healthy {refresh.get('min_healthy_percentage', '-')}%, rollback "
                          f"{'on' if refresh.get('auto_rollback') else 'off'}" if refresh else "-",
                          (t.get("vertical") or {}).get("reason", "-")))
@@ -95,12 +101,33 @@ def sections(doc: Mapping[str, Any]) -> list[Section]:
     return [section for section in out if section[2]]
 
 
+WARNING_PREFIX = "WARNING: "
+
+
 def notes(doc: Mapping[str, Any]) -> list[str]:
-    """The plan's notes (warnings a reviewer should read)."""
-    notes = list(doc["capacity"].get("notes") or [])
-    # the data tier's own notes (storage, shard removal, Issue 17's failover steps) are printed too
-    notes += (doc["capacity"].get("database") or {}).get("notes") or []
-    return [str(note) for note in notes]
+    """The plan's notes: warnings a reviewer should read (the planners' notes and the data tier's own:
+    storage > 85 %, shard removal, failover steps). Every view shows all of them (`warning_lines`)."""
+    capacity = doc["capacity"]
+    database = capacity.get("database")
+    found = [capacity.get("notes"), database.get("notes") if isinstance(database, Mapping) else None]
+    # a plan document from elsewhere (`scaling diff --head`) may carry anything: lists of notes only
+    return [str(note) for notes in found if isinstance(notes, list) for note in notes]
+
+
+def warning_lines(doc: Mapping[str, Any]) -> list[str]:
+    """Each note as one `WARNING: ...` line (a note that already says WARNING is not prefixed twice)."""
+    return [note if note.startswith(WARNING_PREFIX) else WARNING_PREFIX + note for note in notes(doc)]
+
+
+def closing_line(doc: Mapping[str, Any]) -> str:
+    """The last line of a plan view: the policy outcome and how many warnings the plan carries, so
+    "no violations" never reads as "nothing to look at" while warnings exist."""
+    count = len(notes(doc))
+    warned = f"; {count} warning{'s' if count != 1 else ''} (listed above)" if count else ""
+    if not doc["policies"]:
+        return "policies: no violations" + warned
+    mandatory, advisory = verdict_counts(doc)
+    return f"policies: {mandatory} mandatory, {advisory} advisory verdicts" + warned
 
 
 def cost_lines(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -37,11 +37,26 @@ def split_on_demand(count: float, base: float, pct_on_demand: float) -> tuple[fl
     return on_demand, count - on_demand
 
 
-def floor_curve(schedules: Iterable[RecordedResource]) -> list[int] | None:
-    """The hour-of-week MinSize the recurring Schedule resources of one group set, or None if none recurs.
+def recurring_floor(actions: Iterable[tuple[str, int]], what: str = "schedule") -> list[int] | None:
+    """The hour-of-week MinSize that recurring (cron, minSize) actions set, or None if there are none.
 
-    Two actions at the same hour: the higher MinSize wins (never under-count)."""
+    Two actions at the same hour: the higher MinSize wins (never under-count). The plan's own scheduled
+    actions (infra/planning/spot.py) and the recorded Schedule resources (`floor_curve`) both go through
+    here, so the plan's spot share and the cost line's are computed over the same hours."""
     points: dict[int, int] = {}
+    for cron, minimum in actions:
+        try:
+            hours = recurrence_hours(cron.strip())
+        except ValueError as err:
+            raise PricingError(f"{what}: {err}") from None
+        for h in hours:
+            points[h] = max(points.get(h, 0), int(minimum))
+    return step_curve(points, HOURS_PER_WEEK)
+
+
+def floor_curve(schedules: Iterable[RecordedResource]) -> list[int] | None:
+    """The hour-of-week MinSize the recurring Schedule resources of one group set, or None if none recurs."""
+    pairs: list[tuple[str, int]] = []
     for sched in schedules:
         cron = sched.inputs.get("recurrence")
         if not isinstance(cron, str) or not cron.strip():
@@ -50,12 +65,11 @@ def floor_curve(schedules: Iterable[RecordedResource]) -> list[int] | None:
         if minimum is None or number(minimum, -1.0, what=f"{sched.name}: minSize") < 0:
             continue  # -1 = leave MinSize alone
         try:
-            hours = recurrence_hours(cron.strip())
+            recurrence_hours(cron.strip())
         except ValueError as err:
             raise PricingError(f"{sched.name}: {err}") from None
-        for h in hours:
-            points[h] = max(points.get(h, 0), int(number(minimum)))
-    return step_curve(points, HOURS_PER_WEEK)
+        pairs.append((cron, int(number(minimum))))
+    return recurring_floor(pairs)
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ class SpotPlan:
     on_demand_percentage_above_base: int
     instance_types: tuple[str, ...]
     allocation_strategy: str
-    expected_spot_instances: int
+    expected_spot_instances: float  # week average (infra/planning/spot.expected_week)
     spot_share: float
     reason: str
     # novacron §6 implement_spot_strategy max_price 'on_demand * factor' (per class) and the ASG's

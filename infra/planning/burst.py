@@ -33,7 +33,6 @@ from typing import Any
 from infra.config import PLATFORM_KEY, BurstEvent, ConfigError, PlatformConfig
 from infra.cost import pricing
 from infra.cost.prices import HOURS_PER_MONTH
-from infra.cost.schedule_hours import week_count
 from infra.model.capacity import CapacityPlan, TierPlan
 from infra.model.scaling import MAX_SCHEDULED_ACTIONS, ScheduledAction, TierSchedule
 from infra.planning.schedule import (
@@ -46,6 +45,7 @@ from infra.planning.schedule import (
     holds,
     peak_minimum,
 )
+from infra.planning.spot import expected_week, schedule_floor
 
 HOURS_PER_WEEK = 168
 
@@ -55,8 +55,7 @@ def planned_compute_usd(tier: TierPlan, region: str) -> float:
     expected count max(schedule floor, desired, min), on-demand base first, spot at the class's max-price factor."""
     spot = tier.scaling.spot if tier.scaling else None
     schedule = tier.scaling.schedule if tier.scaling else None
-    week = week_count(schedule.curve if schedule else None, tier.desired, tier.min,
-                      spot.on_demand_base if spot else 0, spot.on_demand_percentage_above_base if spot else 100)
+    week = expected_week(schedule_floor(schedule), tier.desired, tier.min, spot)
     factor = min(spot.max_price_factor, 1.0) if spot else 1.0
     return (week.avg_on_demand + week.avg_spot * factor) * pricing.on_demand_hourly(tier.instance_type, region) \
         * HOURS_PER_MONTH

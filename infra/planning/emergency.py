@@ -21,6 +21,20 @@ def _emergency_tiers(cfg: PlatformConfig, target: str) -> tuple[str, ...]:
     return (target,) if target in names else ()
 
 
+def doubling_base(cfg: PlatformConfig, region: str, tier: str, planned: int) -> tuple[int, str]:
+    """The count emergency up's x2 doubles (novacron §2 scale_up_emergency: current_count * 2), and which
+    it is: the live count recorded by `scaling emergency --apply` (emergency.live_desired), else the region
+    table's current_instances (what runs now; it bounds the front tier only), else the planned desired."""
+    running = cfg.emergency.live_desired.get(region, {}).get(tier)
+    if running is not None:
+        return running, f"live count {running} (emergency.live_desired)"
+    row = next((r for r in cfg.regions if r.name == region), None)
+    if tier == FRONT_TIER and row is not None:
+        return row.current_instances, (f"current_instances {row.current_instances} (region table {region}; "
+                                       "no live count recorded)")
+    return planned, f"planned desired {planned} (no live count recorded)"
+
+
 def emergency_bounds(cfg: PlatformConfig, tier: str, lo: int, desired: int, hi: int) -> tuple[int, int, int, str]:
     """(min, desired, max, what changed) for one tier under cfg.emergency (unchanged when not targeted)."""
     em = cfg.emergency

@@ -7,10 +7,17 @@ Components (`components/scaling_triggers.py`, `components/schedule.py`, `compone
 only encode what is decided here.
 
 Decisions (documented once, here):
-- Trigger bounds. An ASG has one [min, max]; the runbook gives each trigger its own. The group's
-  range is the union of the tier's trigger ranges intersected with the planned range:
-  max = min(plan max, loosest trigger max), min = max(plan min, loosest trigger min) (never above max),
-  so no trigger is stopped before its own runbook bound and none goes past the plan.
+- Trigger bounds (novacron "1. Auto-scaling Triggers & Thresholds": each rule's max_instances /
+  min_instances, the queue rule's max_workers 200 / min_workers 10; relay "Auto-Scaling Implementation"
+  createScalingPolicy: one min/max per policy). An ASG has one [min, max]:
+  max = min(plan max, loosest rule max), so no scale-out rule is stopped before its own bound;
+  min = max(plan min, strictest rule min), so no scale-in rule (cpu, floor 3) takes the group below
+  another rule's floor (queue, 10): the worker group's min is 10, as the Kubernetes worker's
+  (infra/planning/edge_plan.k8s_workloads). Explicit stack values win over the runbook defaults: a
+  rule floor the stack sets (`scaling.triggers.<rule>.min_instances`) replaces the defaults of the
+  other rows; the region table's min_instances (the front tier's per-region bound) stays as given; and
+  a stack whose max cannot hold the floor (dev: max 4) keeps its own min. The binding bound is named
+  in the reason.
 - Cooldowns. Scale-out rules are StepScaling policies (never blocked by a cooldown; AWS rejects
   `Cooldown` on them), so the runbook cooldown becomes their `estimatedInstanceWarmup`. Scale-in
   rules are SimpleScaling policies with `Cooldown` = the runbook cooldown: an alarm re-invokes its
@@ -36,7 +43,7 @@ from typing import Any
 
 from infra.config import PlatformConfig
 from infra.config.scaling import TriggerConfig
-from infra.model.capacity import CapacityPlan
+from infra.model.capacity import CapacityPlan, TierPlan
 from infra.model.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
 from infra.model.scaling import (
     EMERGENCY_WORKER_ENV,
@@ -50,10 +57,10 @@ from infra.model.scaling import (
 )
 from infra.model.tiers import FRONT_TIER
 from infra.planning.drain import plan_drain, with_load_guard
-from infra.planning.emergency import emergency_block, emergency_bounds
+from infra.planning.emergency import doubling_base, emergency_block, emergency_bounds
 from infra.planning.rollout import plan_rollout
 from infra.planning.schedule import fit_schedule, floor_curve, group_shares, scheduled_tiers
-from infra.planning.spot import plan_spot
+from infra.planning.spot import plan_spot, schedule_floor
 from infra.planning.vertical import _profile, ladder_of, plan_vertical, vertical_alarms
 
 # ---------------------------------------------------------------------------------------------
@@ -112,22 +119,51 @@ def trigger_rules(cfg: PlatformConfig, tier: str) -> tuple[TriggerRule, ...]:
     return tuple(rules)
 
 
-def trigger_bounds(cfg: PlatformConfig, tier: str, lo: int, hi: int) -> tuple[int, int, str]:
-    """Group range = loosest trigger range intersected with the plan's [lo, hi] (see module docstring)."""
+def _explicit_mins(cfg: PlatformConfig, trigs: dict[str, TriggerConfig]) -> dict[str, int]:
+    """Trigger floors the stack set itself (`scaling.triggers.<rule>.min_instances` different from the
+    runbook default): they win over the runbook's defaults of the other rows."""
+    fields = type(cfg.scaling.triggers).model_fields
+    return {name: t.min_instances for name, t in trigs.items()
+            if t.min_instances != fields[name].default.min_instances}
+
+
+def trigger_bounds(cfg: PlatformConfig, tier: str, lo: int, hi: int,
+                   explicit_min: str | None = None) -> tuple[int, int, str]:
+    """Group range from the tier's trigger bounds and the plan's [lo, hi] (see module docstring).
+
+    `explicit_min` names a stack value that sets this group's min for this region (the region table for
+    the front tier); it wins over the runbook's per-rule floors."""
     trigs = tier_triggers(cfg, tier)
     if not trigs:
         return lo, hi, "no triggers for this tier: plan bounds kept"
-    t_lo = min(t.min_instances for t in trigs.values())
     t_hi = max(t.max_instances for t in trigs.values())
+    hi_rule = next(name for name, t in trigs.items() if t.max_instances == t_hi)
     new_hi = min(hi, t_hi)
-    new_lo = min(max(lo, t_lo), new_hi)
-    text = (f"triggers {', '.join(trigs)} allow [{t_lo}, {t_hi}] (loosest bounds); plan [{lo}, {hi}] -> "
-            f"group [{new_lo}, {new_hi}]")
-    if new_hi < hi:
-        text += f"; max capped by trigger max {t_hi}"
-    if new_lo > lo:
-        text += f"; min raised to trigger min {t_lo}"
-    return new_lo, new_hi, text
+    mins = _explicit_mins(cfg, trigs) or {name: t.min_instances for name, t in trigs.items()}
+    t_lo = max(mins.values())
+    lo_rule = next(name for name, value in mins.items() if value == t_lo)
+    floor = (f"binding floor: {lo_rule} rule min_instances {t_lo} (scaling.triggers.{lo_rule}"
+             f"{'' if lo_rule in _explicit_mins(cfg, trigs) else ', novacron §1 default'}, strictest of "
+             + ", ".join(f"{n} {v}" for n, v in mins.items()) + ")")
+    if explicit_min:
+        new_lo = min(lo, new_hi)
+        why = (f"min {new_lo} = {explicit_min} (the front tier's bound from the stack's region table row and "
+               f"tiers.{tier}: an explicit stack value wins over the {floor})")
+    elif t_lo > new_hi:
+        # A stack whose own max cannot hold the runbook floor chose a smaller fleet: raising min to max
+        # would freeze the group and disable every trigger, so the stack's min stands.
+        new_lo = min(lo, new_hi)
+        why = f"min {new_lo} = plan min ({floor} does not fit under max {new_hi}: the stack's range stands)"
+    elif t_lo > lo:
+        new_lo = t_lo
+        why = f"min {new_lo} raised from plan min {lo} by the {floor}"
+    else:
+        new_lo = min(lo, new_hi)
+        why = f"min {new_lo} = plan min (>= the {floor})" if new_lo == lo else \
+            f"min {new_lo}: plan min {lo} capped at the group max"
+    maxi = (f"max {new_hi} capped by the {hi_rule} rule max_instances {t_hi} (loosest of the tier's rules)"
+            if new_hi < hi else f"max {new_hi} = plan max (rules allow up to {t_hi}: {hi_rule})")
+    return new_lo, new_hi, f"{why}; {maxi}; plan [{lo}, {hi}] -> group [{new_lo}, {new_hi}]"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,12 +199,18 @@ def queue_name(cfg: PlatformConfig, stack_prefix: str, region: str) -> str:
     return cfg.scaling.queue.queue_name or f"{stack_prefix}-{region}-jobs"
 
 
+def _bounded_desired(cfg: PlatformConfig, tname: str, tier: TierPlan) -> int:
+    """The tier's desired within its trigger bounds (what step 2 of `apply_scaling` makes it)."""
+    lo, hi, _ = trigger_bounds(cfg, tname, tier.min, tier.max, tier.reasons["min"] if tname == FRONT_TIER else None)
+    return min(max(tier.desired, lo), hi)
+
+
 def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
     """capacity.CapacityPlan -> the same plan with tiers adjusted and `scaling` filled in."""
     changes: list[dict[str, Any]] = []
     regions = {}
-    shares = group_shares(cfg, {(rname, tname): tier.desired for rname, region in plan.regions.items()
-                                for tname, tier in region.tiers.items()
+    shares = group_shares(cfg, {(rname, tname): _bounded_desired(cfg, tname, tier)
+                                for rname, region in plan.regions.items() for tname, tier in region.tiers.items()
                                 if tier.forecast_curve is None and cfg.scaling.schedules.enabled
                                 and tname in scheduled_tiers(cfg)})
     for rname, region in plan.regions.items():
@@ -187,19 +229,33 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
                 lo = max(lo, desired)
                 reasons["min"] = f"{reasons['min']}; raised to desired {desired} after the CPU forecast add"
             reasons["instance_type"] = vert.reason
-            # 2. trigger bounds
-            lo, hi, bounds_reason = trigger_bounds(cfg, tname, lo, hi)
-            desired = min(max(desired, lo), hi)
+            # 2. trigger bounds; the region table's row is the front tier's explicit per-region min
+            explicit = reasons["min"] if tname == FRONT_TIER else None
+            plan_lo, plan_hi = lo, hi
+            lo, hi, bounds_reason = trigger_bounds(cfg, tname, lo, hi, explicit)
+            if lo != plan_lo:
+                reasons["min"] = bounds_reason.split("; ")[0]
+            if hi != plan_hi:
+                reasons["max"] = bounds_reason.split("; ")[1]
+            if not lo <= desired <= hi:
+                raised = min(max(desired, lo), hi)
+                moved = "raised to the group min" if raised == lo else "capped at the group max"
+                reasons["desired"] = f"{reasons['desired']}; {moved} {raised} (trigger bounds)"
+                desired = raised
             base_lo, base_desired, base_hi = lo, desired, hi
             # 3. emergency mode (healthy regions only)
             why = ""
             if not region.failed:
                 # novacron §2 scales the *running* count: `scaling emergency --apply` records it per group.
                 running = cfg.emergency.live_desired.get(rname, {}).get(tname)
-                bounds = emergency_bounds(cfg, tname, lo, desired if running is None else running, hi)
+                base, base_from = running, f"from the running desired {running}, emergency.live_desired"
+                if cfg.emergency.mode == "up" and cfg.tiers.role(tname).emergency_up == "double":
+                    base, base_from = doubling_base(cfg, rname, tname, desired)
+                    base_from = f"doubled: {base_from}"
+                bounds = emergency_bounds(cfg, tname, lo, desired if base is None else base, hi)
                 if bounds[3]:  # an untargeted tier keeps its planned desired, whatever was recorded
                     lo, desired, hi, why = bounds
-                    why += "" if running is None else f" (from the running desired {running}, emergency.live_desired)"
+                    why += "" if base is None else f" ({base_from})"
             if why:
                 changes.append({"region": rname, "tier": tname, "change": why})
                 for key in ("min", "desired", "max"):
@@ -230,7 +286,7 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
                                         creason + pin_note, action_bounds=action_bounds)
             env = dict(EMERGENCY_WORKER_ENV) if (why and cfg.emergency.mode == "up" and role.emergency_up == "step") \
                 else {}
-            spot = plan_spot(cfg, tname, vert.to_type, lo, desired, rname)
+            spot = plan_spot(cfg, tname, vert.to_type, lo, desired, rname, schedule_floor(schedule))
             scaling = TierScaling(
                 triggers=with_load_guard(cfg, tname, trigger_rules(cfg, tname)), bounds_reason=bounds_reason,
                 vertical=vert, spot=spot, rollout=plan_rollout(cfg, tname, desired),
@@ -243,7 +299,9 @@ def apply_scaling(cfg: PlatformConfig, plan: CapacityPlan) -> CapacityPlan:
             spec = INSTANCE_TYPES[vert.to_type]
             profile = tier.profile if vert.to_type == tier.instance_type else _profile(spec.vcpu, spec.memory_gib)
             reason = tier.reason + (f"; {vert.reason}" if vert.to_type != tier.instance_type or vert.added_instances
-                                    else "") + (f"; EMERGENCY {why}" if why else "")
+                                    else "") + (f"; -> {base_desired} within the trigger bounds [{base_lo}, {base_hi}]"
+                                                if base_desired != tier.desired + vert.added_instances else "") \
+                + (f"; EMERGENCY {why}" if why else "")
             tiers[tname] = dataclasses.replace(tier, instance_type=vert.to_type, profile=profile, min=lo,
                                                desired=desired, max=hi, reason=reason, reasons=reasons,
                                                scaling=scaling)

@@ -1,9 +1,12 @@
 """Spot / mixed-instances planning (novacron "6. Cost Optimization" implement_spot_strategy). Pure."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from infra.config import PlatformConfig
 from infra.cost.pricing import on_demand_hourly, spot_max_price
-from infra.model.scaling import SpotPlan
+from infra.cost.schedule_hours import WeekCount, recurring_floor, week_count
+from infra.model.scaling import SpotPlan, TierSchedule
 
 
 def spot_class_of(cfg: PlatformConfig, tier: str) -> str | None:
@@ -19,9 +22,33 @@ def spot_class_of(cfg: PlatformConfig, tier: str) -> str | None:
     return cfg.tiers.role(tier).spot_class
 
 
+def schedule_floor(schedule: TierSchedule | None) -> list[int] | None:
+    """The hour-of-week MinSize the group's recurring scheduled actions set (what the cost estimator reads
+    back from the Schedule resources), or None without a schedule; one-time burst actions excluded."""
+    if schedule is None:
+        return None
+    return recurring_floor(((a.recurrence, a.min_size) for a in schedule.actions if a.recurrence),
+                           "scaling.schedules")
+
+
+def expected_week(floor: Sequence[int] | None, desired: int, min_size: int, spot: SpotPlan | None) -> WeekCount:
+    """The group's week: max(floor[h], desired, min) per hour, split per hour the way AWS applies the
+    mixed-instances distribution (infra/cost/schedule_hours.split_on_demand: the on-demand base first, then
+    onDemandPercentageAboveBaseCapacity % of the rest). The plan's spot share, the burst headroom and the cost
+    line all come from here / from the same two functions, so they say the same share."""
+    return week_count(floor, desired, min_size, spot.on_demand_base if spot else 0,
+                      spot.on_demand_percentage_above_base if spot else 100)
+
+
 def plan_spot(cfg: PlatformConfig, tier: str, instance_type: str, min_size: int, desired: int,
-              region: str | None = None) -> SpotPlan | None:
+              region: str | None = None, floor: Sequence[int] | None = None) -> SpotPlan | None:
     """novacron implement_spot_strategy: a mixed-instances policy; the planned rung is the first override.
+
+    The class's percentage_spot applies *above the on-demand base* (the planned min for classes with
+    on_demand_base_is_min), as AWS applies OnDemandPercentageAboveBaseCapacity: a stateless api group with
+    base 10 and 70 % spot runs far less than 70 % spot. `expected_spot_instances` and `spot_share` are the
+    week averages over `floor` (the recurring schedule's hour-of-week MinSize), exactly as the cost line
+    prices them (`expected_week`).
 
     max_price 'on_demand * factor' becomes one ASG-wide spot_max_price (AWS has no per-override
     max price): the planned rung's on-demand $/h in `region` (infra/cost/pricing.py) x the class factor.
@@ -33,15 +60,19 @@ def plan_spot(cfg: PlatformConfig, tier: str, instance_type: str, min_size: int,
     cls = cfg.scaling.spot.classes[name]
     base = min_size if cls.on_demand_base_is_min else 0
     above = int(round(100 - cls.percentage_spot))
-    spot = int((max(desired - base, 0)) * cls.percentage_spot / 100)
+    week = week_count(floor, desired, min_size, base, above)
+    share = round(week.avg_spot / week.avg_instances, 4) if week.avg_instances else 0.0
     types = tuple(dict.fromkeys([instance_type, *cls.instance_types]))
-    share = round(spot / desired, 4) if desired else 0.0
     on_demand = on_demand_hourly(instance_type, region)
     max_price = spot_max_price(instance_type, region, cls.max_price_factor)
-    return SpotPlan(name, cls.percentage_spot, base, above, types, cfg.scaling.spot.allocation_strategy, spot, share,
-                    f"class {name}: {cls.percentage_spot:g}% spot above an on-demand base of {base} "
-                    f"({'the planned min' if cls.on_demand_base_is_min else 'none'}); at desired {desired}: "
-                    f"~{spot} spot = {share:.0%} of the tier; max price on_demand x {cls.max_price_factor:g} = "
-                    f"{instance_type} ${on_demand:.6g}/h ({region or 'us-east-1'}) x {cls.max_price_factor:g} "
-                    f"= ${max_price}/h (novacron §6 implement_spot_strategy)",
+    count = (f"avg {week.avg_instances:.2f} instances over the week (max(schedule floor, desired {desired}, "
+             f"min {min_size}) each hour)" if floor else f"{week.avg_instances:g} instances (desired {desired})")
+    return SpotPlan(name, cls.percentage_spot, base, above, types, cfg.scaling.spot.allocation_strategy,
+                    round(week.avg_spot, 2), share,
+                    f"class {name}: on-demand base {base} first "
+                    f"({'the planned min' if cls.on_demand_base_is_min else 'none'}), then {cls.percentage_spot:g}% "
+                    f"spot / {above}% on-demand of the rest (AWS MixedInstancesPolicy); {count}: "
+                    f"~{week.avg_spot:.2f} spot = {share:.0%} of the group; max price on_demand x "
+                    f"{cls.max_price_factor:g} = {instance_type} ${on_demand:.6g}/h ({region or 'us-east-1'}) x "
+                    f"{cls.max_price_factor:g} = ${max_price}/h (novacron §6 implement_spot_strategy)",
                     cls.max_price_factor, max_price)

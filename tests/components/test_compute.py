@@ -20,7 +20,7 @@ def test_one_asg_per_region_and_tier_with_plan_bounds(prod_run):
     assert bounds["prod-us-west-2-api-asg"] == (5, 10, 50)
     assert bounds["prod-eu-west-1-api-asg"] == (5, 7, 50)
     assert bounds["prod-ap-southeast-1-api-asg"] == (3, 4, 30)
-    assert bounds["prod-us-east-1-worker-asg"] == (5, 22, 200)
+    assert bounds["prod-us-east-1-worker-asg"] == (10, 22, 200)  # queue rule min_workers 10 (novacron §1)
 
 
 def test_asg_never_fights_the_autoscaler_and_lives_in_its_region(prod_run):

@@ -141,13 +141,15 @@ def test_latency_rollback_alarm_is_average_of_one_60s_period():
 
 def test_emergency_up_doubles_api_and_keeps_names():
     base, up = run_stack("prod"), run_stack("prod", UP_API)
+    # no live count recorded: the region table's current_instances is what is doubled
+    current = {"us-east-1": 25, "us-west-2": 15, "eu-west-1": 12, "ap-southeast-1": 8}
     for region in REGIONS:
         b, u = by_name(base, f"prod-{region}-api-asg").inputs, by_name(up, f"prod-{region}-api-asg").inputs
-        # min carries the doubled desired (desiredCapacity is ignored once the group exists)
-        assert u["minSize"] == u["desiredCapacity"] == min(b["desiredCapacity"] * 2, u["maxSize"])
-        assert u["maxSize"] >= u["desiredCapacity"]
+        # min carries the doubled count (desiredCapacity is ignored once the group exists)
+        assert u["minSize"] == u["desiredCapacity"] == min(current[region] * 2, u["maxSize"])
+        assert u["maxSize"] >= u["desiredCapacity"] and u["maxSize"] >= b["maxSize"]
     us_east = by_name(up, "prod-us-east-1-api-asg").inputs
-    assert (us_east["minSize"], us_east["desiredCapacity"], us_east["maxSize"]) == (28, 28, 100)
+    assert (us_east["minSize"], us_east["desiredCapacity"], us_east["maxSize"]) == (50, 50, 100)
     assert sorted((r.type, r.name) for r in base.resources) == sorted((r.type, r.name) for r in up.resources)
     emergency = up.outputs["capacity"]["emergency"]
     assert emergency["active"] and emergency["mode"] == "up" and emergency["target"] == "api"

@@ -133,7 +133,9 @@ def test_markdown_shows_scaling_data_tier_and_largest_costs_first(capsys):
     code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "markdown")
     assert code == 0
     assert "## Scaling behaviour per tier" in out
-    assert "| us-east-1 | api | 8 alarms+policies | 4 (America/New_York) | stateless 70% above base 10 |" in out
+    # the spot share the cost line prices (week average, on-demand base 10 first), not the class's 70 %
+    assert ("| us-east-1 | api | 8 alarms+policies | 4 (America/New_York) | 30% spot (stateless: base 10 on-demand, "
+            "then 70% spot) |") in out
     assert "| database.shards | 4 | ceil((3000 GB + 500 GB/month x 30/30 months) / 1000 GB per shard)" in out
     cost_section = out.split("\n## Cost\n")[1].split("\n## ")[0]
     top, full = cost_section.split("<details><summary>")

@@ -39,8 +39,14 @@ def test_cut_order_keeps_findings_and_says_what_is_left_out():
 
 
 def test_no_change_comment_is_short():
-    text = render_markdown(diff_document(BASE, copy.deepcopy(BASE)), None)
+    doc = diff_document(BASE, copy.deepcopy(BASE))
+    text = render_markdown(doc, None)
+    # nothing changed, but the head plan's warnings (alerts with no subscriber, every shard > 85 % full)
+    # are still in the comment: "no mandatory finding" must not hide them
+    assert [w[:40] for w in doc["warnings"]] == ["WARNING: prod alarms publish to SNS topi",
+                                                 "WARNING: novacron 3 checkScalingNeeded: "]
     assert text == (marker("prod") + "\n## scaling diff: `prod` (base -> head)\n\n- **no mandatory finding**\n"
-                    "- monthly cost $35,616.01 -> $35,616.01 ($0.00, 0%) of budget $250,000.00\n"
+                    "- monthly cost $35,870.37 -> $35,870.37 ($0.00, 0%) of budget $250,000.00\n"
                     "- resources: 0 added, 0 updated, 0 replaced, 0 deleted; 0 capacity changes; "
-                    "0 new / 0 resolved verdicts\n\n")
+                    "0 new / 0 resolved verdicts\n\n### Warnings (head plan)\n\n"
+                    + "".join(f"- **warning** {w.removeprefix('WARNING: ')}\n" for w in doc["warnings"]))

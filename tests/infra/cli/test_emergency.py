@@ -64,15 +64,16 @@ def test_dry_run_changes_nothing_and_says_what_it_would(aws, capsys, project):
     assert doc["apply"] is False and doc["config"]["written"] is False
     resize = [c for c in doc["changes"] if c["action"] == "resize"]
     assert [(c["region"], c["target"], c["resource"], c["before"], c["after"]) for c in resize] == [
-        (REGION, "api", API, {"min": 3, "desired": 3, "max": 4}, {"min": 6, "desired": 6, "max": 6})]
-    assert resize[0]["reason"] == ("up: desired 3->6 (x2), min 3->6 (raised to the doubled desired, capped at max, so "
-                                   "the running group grows: desired is ignored once the ASG exists), max 4->6 "
-                                   "(from the running desired 3, emergency.live_desired)")
-    assert {c["resource"].split("/")[1]: c["after"]["min"] for c in doc["changes"] if c["action"] == "schedule"} == {
-        "floor-mon-0800": 6, "floor-mon-sun-1800": 6, "floor-tue-sun-0900": 6}
+        (REGION, "api", API, {"min": 1, "desired": 1, "max": 4}, {"min": 2, "desired": 2, "max": 4})]
+    # the live count is what is doubled (dev's configured minimum 1 is what runs)
+    assert resize[0]["reason"] == ("up: desired 1->2 (x2), min 1->2 (raised to the doubled desired, capped at max, so "
+                                   "the running group grows: desired is ignored once the ASG exists), max 4->4 "
+                                   "(doubled: live count 1 (emergency.live_desired))")
+    # the scheduled floors (2-4: novacron §6 targets, this group's share) are already >= the doubled 2
+    assert [c for c in doc["changes"] if c["action"] == "schedule"] == []
     assert doc["cost"]["emergency"]["ceiling_usd"] == 4500.0
-    assert doc["config"]["emergency"]["live_desired"] == {REGION: {"api": 3}}
-    assert group(API) == (3, 3, 4)
+    assert doc["config"]["emergency"]["live_desired"] == {REGION: {"api": 1}}
+    assert group(API) == (1, 1, 4)
     assert (project / "Pulumi.dev.yaml").read_bytes() == before
 
 
@@ -81,7 +82,7 @@ def test_apply_verify_record_then_plan_agrees_and_none_restores(aws, capsys, pro
     original = (project / "Pulumi.dev.yaml").read_text()
     code, doc, err = emergency(capsys, project, "up", "--target", "api", "--apply")
     assert (code, err) == (0, "")
-    assert all(c["applied"] for c in doc["changes"]) and len(doc["changes"]) == 4  # 1 resize + 3 scheduled floors
+    assert all(c["applied"] for c in doc["changes"]) and len(doc["changes"]) == 5  # 1 resize + 4 scheduled floors
     # novacron §2: new_count = current_count * 2 from the *running* 4, not the planned 3
     assert group(API) == (8, 8, 8)
     assert set(floors(API).values()) == {8}
@@ -109,10 +110,10 @@ def test_apply_verify_record_then_plan_agrees_and_none_restores(aws, capsys, pro
     code, doc, _ = emergency(capsys, project, "reset", "--target", "api", "--apply")
     assert code == 0 and group(API) == (3, 5, 20) and set(floors(API).values()) == {3}
     assert emergency_of(project)["mode"] == "reset" and "live_desired" not in emergency_of(project)
-    # none: back to the computed plan; the running desired 5 is kept inside the planned [3, 4]
+    # none: back to the computed plan; the running desired 5 is kept inside the planned [1, 4]
     code, doc, _ = emergency(capsys, project, "none", "--apply")
-    assert code == 0 and group(API) == (3, 4, 4)
-    assert floors(API) == {"floor-mon-0800": 4, "floor-mon-sun-1800": 3, "floor-tue-sun-0900": 4}
+    assert code == 0 and group(API) == (1, 4, 4)
+    assert floors(API) == {"floor-mon-0800": 4, "floor-mon-fri-1800": 3, "floor-tue-fri-0900": 4, "floor-sat-0000": 2}
     assert emergency_of(project) == {"mode": "none"}
     assert cli.main(["status", "--stack", "dev", "--project-dir", str(project)]) == 0
 

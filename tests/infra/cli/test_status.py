@@ -32,9 +32,10 @@ def test_deployed_plan_is_in_line(aws, capsys):
     assert (code, err, doc["in_line"], doc["drift"]) == (0, "", True, 0)
     api = next(row for row in doc["groups"] if row["tier"] == "api")
     assert api["group"] == f"dev-us-east-1-api-asg-{SUFFIX}"
-    assert api["planned"] == {"min": 3, "desired": 3, "max": 4, "instance_types": ["t3.medium", "t3.small"], "actions": 3}
-    assert api["live"] == {"min": 3, "desired": 3, "max": 4, "in_service": 3, "instance_types": ["t3.medium"],
-                           "actions": 3}
+    # dev's configured minimum 1 (the region table) is the group's min; 4 scheduled floors
+    assert api["planned"] == {"min": 1, "desired": 1, "max": 4, "instance_types": ["t3.medium", "t3.small"], "actions": 4}
+    assert api["live"] == {"min": 1, "desired": 1, "max": 4, "in_service": 1, "instance_types": ["t3.medium"],
+                           "actions": 4}
     rds = {row["name"]: row for row in doc["data"] if row["kind"] == "rds"}
     assert rds["dev-db-shard-0"]["live"] == rds["dev-db-shard-0"]["planned"] == "db.t3.medium"
     cache = next(row for row in doc["data"] if row["kind"] == "cache")
@@ -48,7 +49,7 @@ def test_drift_exits_1_and_names_each_difference(aws, capsys):
     deploy(dev_plan().resources, "dev", aws.url, skip=["dev-us-east-1-api-scaling-cpu-in"])
     asg = boto3.client("autoscaling", region_name=REGION)
     group = f"dev-us-east-1-worker-asg-{SUFFIX}"
-    asg.update_auto_scaling_group(AutoScalingGroupName=group, MinSize=1, MaxSize=9, DesiredCapacity=2)
+    asg.update_auto_scaling_group(AutoScalingGroupName=group, MinSize=0, MaxSize=9, DesiredCapacity=6)
     asg.put_scheduled_update_group_action(AutoScalingGroupName=group, ScheduledActionName="floor-mon-0800",
                                           MinSize=1, Recurrence="0 8 * * MON", TimeZone="America/New_York")
     cw = boto3.client("cloudwatch", region_name=REGION)
@@ -60,7 +61,7 @@ def test_drift_exits_1_and_names_each_difference(aws, capsys):
     assert code == 1 and err == "" and doc["in_line"] is False
     drift = {(f["resource"], f["field"]): (f["planned"], f["live"]) for f in doc["findings"] if f["level"] == "drift"}
     assert drift == {
-        (group, "min"): (3, 1), (group, "max"): (4, 9), (group, "desired"): ("3..4", 2),
+        (group, "min"): (1, 0), (group, "max"): (4, 9), (group, "desired"): ("1..4", 6),
         (group, "action floor-mon-0800"): ("min 4 0 8 * * MON", "min 1 0 8 * * MON"),
         ("dev-us-east-1-api-scaling-cpu-in", "alarm"): ("present", None),
         ("dev-hand-made", "alarm"): (None, "OK"),
@@ -70,7 +71,7 @@ def test_drift_exits_1_and_names_each_difference(aws, capsys):
     assert doc["alarms_in_alarm"] == ["dev-us-east-1-api-scaling-cpu-out"]
     code, out, _ = status(capsys)
     assert code == 1 and "DRIFT: 6 differences, 1 warnings" in out
-    assert f"DRIFT us-east-1 {group}: worker min 1, plan 3" in out
+    assert f"DRIFT us-east-1 {group}: worker min 0, plan 1" in out
 
 
 def test_missing_group_and_extra_replica_are_drift(aws, capsys):

@@ -71,17 +71,18 @@ def test_event_prewarms_and_releases_after_cooldown():
     assert "ceil(14 desired x 2.5) = 35 (cap max 100)" in warm.reason
     summary = p.bursts["events"]["black-friday"]
     assert (summary["warm_at"], summary["release_at"]) == ("2026-11-27T08:40:00Z", "2026-11-27T15:30:00Z")
-    # extra = (ceil(desired x 2.5) - desired) summed over 4 regions x 2 tiers = 138 instances, x 6 h 50 min
+    # extra = (ceil(desired x 2.5) - desired) summed over 4 regions x 2 tiers = 144 instances, x 6 h 50 min
+    # (ap-southeast-1 worker: desired 10, the queue rule's min_workers)
     extra = sum(min(math.ceil(t.desired * 2.5), t.max) - t.desired for _, t in tiers_of(p))
-    assert extra == 21 + 33 + 15 + 26 + 11 + 17 + 6 + 9 == 138
-    assert summary["extra_instance_hours"] == round(extra * HOURS, 2) == 943.0
-    assert summary["extra_usd"] == round(extra_usd(p, 2.5, HOURS), 2) == 83.58
+    assert extra == 21 + 33 + 15 + 26 + 11 + 17 + 6 + 15 == 144
+    assert summary["extra_instance_hours"] == round(extra * HOURS, 2) == 984.0
+    assert summary["extra_usd"] == round(extra_usd(p, 2.5, HOURS), 2) == 87.58
     # the budget is far above the plan: nothing is scaled down
     headroom = 250_000 - planned_compute_usd(p)
-    assert p.bursts["budget_headroom_usd"] == round(headroom, 2) == 244_518.23
+    assert p.bursts["budget_headroom_usd"] == round(headroom, 2) == 244_276.56
     assert p.bursts["scale"] == 1.0
     assert p.bursts["reason"] == (
-        "headroom = budget $250,000 - planned compute $5,482/month (each group's week-averaged max(scheduled floor, "
+        "headroom = budget $250,000 - planned compute $5,723/month (each group's week-averaged max(scheduled floor, "
         "desired, min), spot at its max-price factor above the on-demand base)")
     # us-east-1 api alone: 425 instance-hours a day (see tests/components/test_compute.py), 10 on-demand base
     api = p.regions["us-east-1"].tiers["api"]
@@ -92,24 +93,24 @@ def test_event_prewarms_and_releases_after_cooldown():
 def test_event_is_capped_at_max_and_scaled_to_budget():
     capped = plan(f"events={EVENT.replace('2.5', '20')}")
     assert actions(capped, "ap-southeast-1", "api")["event-black-friday-warm"].min_size == 30  # region max
-    # budget $5,600 - planned $5,481.77 = $118.23 headroom for $528.65 of wanted extra: scale = 0.2236
-    tight = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5600")
-    headroom = 5600 - planned_compute_usd(tight)
+    # budget $5,840 - planned $5,723.44 = $116.56 headroom for $579.42 of wanted extra: scale = 0.2012
+    tight = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5840")
+    headroom = 5840 - planned_compute_usd(tight)
     wanted = extra_usd(tight, 20, HOURS)
-    assert tight.bursts["budget_headroom_usd"] == round(headroom, 2) == 118.23
-    assert round(wanted, 2) == 528.65
-    assert tight.bursts["scale"] == round(headroom / wanted, 4) == 0.2236
+    assert tight.bursts["budget_headroom_usd"] == round(headroom, 2) == 116.56
+    assert round(wanted, 2) == 579.42
+    assert tight.bursts["scale"] == round(headroom / wanted, 4) == 0.2012
     warm = actions(tight, "us-east-1", "api")["event-black-friday-warm"]
-    # 14 + floor((100 - 14) x scale) = 14 + 19
-    assert warm.min_size == 14 + math.floor(86 * headroom / wanted) == 33
-    assert "ceil(14 desired x 20) = 100 (cap max 100), scaled to 33 to fit the budget headroom $118 " in warm.reason
+    # 14 + floor((100 - 14) x scale) = 14 + 17
+    assert warm.min_size == 14 + math.floor(86 * headroom / wanted) == 31
+    assert "ceil(14 desired x 20) = 100 (cap max 100), scaled to 31 to fit the budget headroom $117 " in warm.reason
     summary = tight.bursts["events"]["black-friday"]
     assert {k: v["min_during_event"] for k, v in summary["tiers"].items()} == {
-        "us-east-1/api": 33, "us-east-1/worker": 61, "us-west-2/api": 18, "us-west-2/worker": 57,
-        "eu-west-1/api": 16, "eu-west-1/worker": 53, "ap-southeast-1/api": 9, "ap-southeast-1/worker": 31}
-    assert summary["extra_usd"] == 115.08 <= tight.bursts["budget_headroom_usd"]
+        "us-east-1/api": 31, "us-east-1/worker": 57, "us-west-2/api": 18, "us-west-2/worker": 53,
+        "eu-west-1/api": 15, "eu-west-1/worker": 49, "ap-southeast-1/api": 9, "ap-southeast-1/worker": 48}
+    assert summary["extra_usd"] == 114.67 <= tight.bursts["budget_headroom_usd"]
     # a budget below the planned compute leaves no headroom: every event minimum stays at desired
-    broke = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5400")
+    broke = plan(f"events={EVENT.replace('2.5', '20')}", "budget_usd_month=5700")
     assert (broke.bursts["budget_headroom_usd"], broke.bursts["scale"]) == (0.0, 0.0)
     assert actions(broke, "us-east-1", "api")["event-black-friday-warm"].min_size == 14
     assert broke.bursts["events"]["black-friday"]["extra_usd"] == 0.0
@@ -212,12 +213,12 @@ def test_event_one_time_actions_exactly():
         # Dublin (UTC+0 in November): 09:00 sets 10 / 16, below the api's 18 and the worker's 28: re-asserted
         "eu-west-1/api": [("warm", "08:40", 18), ("hold-20261127-0901", "09:01", 18), ("release", "15:30", 10)],
         "eu-west-1/worker": [("warm", "08:40", 28), ("hold-20261127-0901", "09:01", 28), ("release", "15:30", 16)],
-        # Singapore (UTC+8): the window is 16:40-23:30 local; the recurring 6 / 9 of that hour are below the
-        # event's 10 / 15, then 18:00 (5 / 7) and 23:00 (3 / 5) are re-asserted
+        # Singapore (UTC+8): the window is 16:40-23:30 local; the recurring floors of that hour are below the
+        # event's 10 / 25, then 18:00 and 23:00 are re-asserted (worker desired 10: min_workers)
         "ap-southeast-1/api": [("warm", "08:40", 10), ("hold-20261127-1001", "10:01", 10),
                                ("hold-20261127-1501", "15:01", 10), ("release", "15:30", 3)],
-        "ap-southeast-1/worker": [("warm", "08:40", 15), ("hold-20261127-1001", "10:01", 15),
-                                  ("hold-20261127-1501", "15:01", 15), ("release", "15:30", 5)],
+        "ap-southeast-1/worker": [("warm", "08:40", 25), ("hold-20261127-1001", "10:01", 25),
+                                  ("hold-20261127-1501", "15:01", 25), ("release", "15:30", 10)],
     }
     api = actions(p, "us-east-1", "api")
     hold = api["event-black-friday-hold-20261127-1101"]

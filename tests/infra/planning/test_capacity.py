@@ -33,8 +33,9 @@ def test_prod_api_and_worker_per_region():
     assert tiers(p, "api") == {"us-east-1": (10, 14, 100), "us-west-2": (5, 10, 50),
                                "eu-west-1": (5, 7, 50), "ap-southeast-1": (3, 4, 30)}
     # worker: ceil(2500 tps x weight/100 x 1.1 / 50 jobs per instance) within the tier's [5, 200]
-    assert tiers(p, "worker") == {"us-east-1": (5, 22, 200), "us-west-2": (5, 17, 200),
-                                  "eu-west-1": (5, 11, 200), "ap-southeast-1": (5, 6, 200)}
+    # min 10: the queue rule's min_workers (novacron §1), which also lifts ap-southeast-1's 6 to 10
+    assert tiers(p, "worker") == {"us-east-1": (10, 22, 200), "us-west-2": (10, 17, 200),
+                                  "eu-west-1": (10, 11, 200), "ap-southeast-1": (10, 10, 200)}
     api = p.regions["us-east-1"].tiers["api"]
     assert api.reason == ("ceil(30000 peak rps x 40/100 weight x 1.1000 growth = 13200.0 rps / 1000 rps per instance)"
                           " = 14; within [10, 100]")

@@ -49,9 +49,9 @@ def test_emergency_down_for_workers_lowers_desired_and_min_only():
     base = plan_stack(_cfg()).regions["us-east-1"].tiers["worker"]
     down = plan_stack(_cfg("prod", "emergency.mode=down", "emergency.target=worker")).regions["us-east-1"]
     worker = down.tiers["worker"]
-    assert (base.min, base.desired, base.max) == (5, 22, 200)
+    assert (base.min, base.desired, base.max) == (10, 22, 200)  # min: the queue rule's min_workers 10
     assert (worker.min, worker.desired, worker.max) == (5, 12, 200)  # 22 - worker_step 10, never below 5
-    assert worker.reasons["desired"].startswith("EMERGENCY down: min 5->5, desired 22->12 (-10 worker_step, never "
+    assert worker.reasons["desired"].startswith("EMERGENCY down: min 10->5, desired 22->12 (-10 worker_step, never "
                                                 "below 5), max 200 kept; running jobs finish")
     recorded = plan_stack(_cfg("prod", "emergency.mode=down", "emergency.target=worker",
                                "emergency.live_desired={us-east-1: {worker: 13}}")).regions["us-east-1"]

@@ -69,12 +69,13 @@ def test_scaling_loop_is_a_config_error(override, message):
     assert str(err.value) == f"Pulumi.prod.yaml: {message}"
 
 
-def test_trigger_bounds_union_within_plan():
+def test_trigger_bounds_loosest_max_strictest_min():
     cfg = cfg_of()
     assert sp.trigger_bounds(cfg, "api", 10, 100)[:2] == (10, 100)
-    assert sp.trigger_bounds(cfg, "api", 1, 400)[:2] == (3, 150)  # loosest trigger range [3, 150]
-    assert sp.trigger_bounds(cfg, "worker", 5, 300)[:2] == (5, 200)
-    assert sp.trigger_bounds(cfg, "api", 1, 2)[:2] == (2, 2)  # never above max
+    assert sp.trigger_bounds(cfg, "api", 1, 400)[:2] == (5, 150)  # requests floor 5, loosest max 150
+    assert sp.trigger_bounds(cfg, "worker", 5, 300)[:2] == (10, 200)  # queue min_workers 10 / max_workers 200
+    assert sp.trigger_bounds(cfg, "api", 1, 2)[:2] == (1, 2)  # a floor that does not fit: the stack's range stands
+    assert sp.trigger_bounds(cfg, "api", 1, 50, "region x min_instances")[:2] == (1, 50)  # explicit min wins
 
 
 # ------------------------------------------------------------------ ladders
@@ -202,9 +203,12 @@ def test_emergency_up_api_doubles_healthy_regions():
     base = _tiers(plan_of("prod", "failed_regions=[ap-southeast-1]"), "api")
     plan = plan_of("prod", "failed_regions=[ap-southeast-1]", "emergency.mode=up", "emergency.target=api")
     up = _tiers(plan, "api")
-    for name in ("us-east-1", "us-west-2", "eu-west-1"):
-        assert (up[name].min, up[name].desired) == (base[name].desired * 2, base[name].desired * 2)
-        assert up[name].max == max(base[name].max, base[name].desired * 2)
+    # no live count recorded: the region table's current_instances (25 / 15 / 12) is what is doubled
+    for name, current in (("us-east-1", 25), ("us-west-2", 15), ("eu-west-1", 12)):
+        assert (up[name].min, up[name].desired) == (current * 2, current * 2)
+        assert up[name].max == max(base[name].max, current * 2)
+        assert up[name].reasons["desired"].endswith(
+            f"(doubled: current_instances {current} (region table {name}; no live count recorded))")
     assert (up["ap-southeast-1"].min, up["ap-southeast-1"].desired) == \
         (base["ap-southeast-1"].min, base["ap-southeast-1"].desired)
     assert _tiers(plan, "worker")["us-east-1"].min == \
@@ -222,8 +226,18 @@ def test_emergency_up_api_raises_min_to_the_doubled_desired():
     base = plan_of().regions["us-east-1"].tiers["api"]
     assert (base.min, base.desired, base.max) == (10, 14, 100)
     up = plan_of("prod", "emergency.mode=up", "emergency.target=api").regions["us-east-1"].tiers["api"]
-    assert (up.min, up.desired, up.max) == (28, 28, 100)
-    assert "min 10->28 (raised to the doubled desired, capped at max" in up.reasons["min"]
+    # the count doubled is the region table's current_instances 25 (what runs now), not the planned 14
+    assert (up.min, up.desired, up.max) == (50, 50, 100)
+    assert "desired 25->50 (x2), min 10->50 (raised to the doubled desired, capped at max" in up.reasons["min"]
+    assert up.reasons["min"].endswith("(doubled: current_instances 25 (region table us-east-1; no live count recorded))")
+    # a live count recorded by `scaling emergency --apply` wins over current_instances
+    live = plan_of("prod", "emergency.mode=up", "emergency.target=api",
+                   "emergency.live_desired={us-east-1: {api: 30}}").regions["us-east-1"].tiers["api"]
+    assert (live.min, live.desired, live.max) == (60, 60, 100)
+    assert live.reasons["min"].endswith("(doubled: live count 30 (emergency.live_desired))")
+    # the region table's current_instances bounds the front tier only: workers step from the planned count
+    ap = plan_of("prod", "emergency.mode=up", "emergency.target=api").regions["ap-southeast-1"].tiers["api"]
+    assert (ap.min, ap.desired, ap.max) == (16, 16, 30)  # current_instances 8 x 2
 
 
 def test_emergency_up_worker_step_and_env():
@@ -301,9 +315,9 @@ def test_cost_schedule_targets_split_over_the_groups():
     assert (alone[8], alone[24 + 12], alone[24 + 20], alone[5 * 24 + 12]) == (4, 4, 1, 1)  # 25/20/5/3 x 14/91
     plan = plan_of()
     desired = {(r, t): tier.desired for r, region in plan.regions.items() for t, tier in region.tiers.items()}
-    assert sum(desired.values()) == 91
+    assert sum(desired.values()) == 95  # ap-southeast-1 worker 6 -> 10 (queue rule min_workers 10)
     shares = group_shares(cfg, desired)
     parts = [floor_curve(cfg, 0, 0, 1000, shares[key])[0][8] for key in desired]
-    assert sorted(parts) == [2, 2, 2, 3, 4, 4, 5, 7] and sum(parts) == 29  # 25 + rounding up per group
+    assert sorted(parts) == [2, 2, 3, 3, 3, 4, 5, 6] and sum(parts) == 28  # 25 + rounding up per group
     mon_0800 = sum(tier.scaling.schedule.curve[8] for region in plan.regions.values() for tier in region.tiers.values())
-    assert mon_0800 == 106  # the time-of-day factor 1.2 on desired binds everywhere (was 201 with 8 x 25)
+    assert mon_0800 == 111  # the time-of-day factor 1.2 on desired binds everywhere (was 201 with 8 x 25)
