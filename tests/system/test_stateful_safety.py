@@ -416,7 +416,8 @@ def test_stateful_inventory_of_prod():
     by_type: dict[str, int] = {}
     for resource in resources.values():
         by_type[resource.type] = by_type.get(resource.type, 0) + 1
-    assert by_type == {RDS: 16, CACHE_RG: 4, KMS_KEY: 4, DB_SUBNETS: 1, CACHE_SUBNETS: 4}
+    # KMS keys: each region's data key and its alert-topic key (components/monitoring.py)
+    assert by_type == {RDS: 16, CACHE_RG: 4, KMS_KEY: 8, DB_SUBNETS: 1, CACHE_SUBNETS: 4}
     assert sum(is_replica(r) for r in resources.values()) == 12
     for resource in resources.values():
         assert_guarded(resource)
