@@ -24,6 +24,8 @@ class RegionEndpoint:
     alb_dns_name: pulumi.Input[str]
     alb_zone_id: pulumi.Input[str]
     https: bool
+    # Route53 CLOUDWATCH_METRIC check of the region's latency failover alarm (components/monitoring.py).
+    latency_check_id: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,18 @@ class TrafficRouting(pulumi.ComponentResource):
                 resource_path=args.health_check_path, request_interval=args.request_interval_s,
                 failure_threshold=HEALTH_CHECK_FAILURE_THRESHOLD, enable_sni=True if edge else None,
                 tags=args.naming.tags("health-check", region=endpoint.region), opts=child)
+            record_check = check.id
+            if endpoint.latency_check_id is not None and edge is None:
+                # novacron 4 `latency > threshold -> shift_traffic`: a record takes one health check, so the
+                # endpoint check and the latency check are combined (healthy only while both are). While the
+                # region's latency alarm is in ALARM Route53 drops its weighted answer and the others share its
+                # traffic by weight. Behind CloudFront every record aliases the distribution (the region is chosen
+                # by the edge router through the origin records), so there the latency check sits on the origin
+                # records instead (components/edge.py).
+                record_check = aws.route53.HealthCheck(
+                    f"{name}-{endpoint.region}-failover-hc", type="CALCULATED", child_health_threshold=2,
+                    child_healthchecks=[check.id, endpoint.latency_check_id],
+                    tags=args.naming.tags("failover-health-check", region=endpoint.region), opts=child).id
             # CloudFront alias targets cannot evaluate target health (Route53 API reference).
             alias = ({"name": edge.domain_name, "zone_id": edge.zone_id, "evaluate_target_health": False} if edge
                      else {"name": endpoint.alb_dns_name, "zone_id": endpoint.alb_zone_id,
@@ -72,6 +86,6 @@ class TrafficRouting(pulumi.ComponentResource):
             self.records[endpoint.region] = aws.route53.Record(
                 f"{name}-{endpoint.region}-record", zone_id=args.hosted_zone_id, name=args.record_name, type="A",
                 set_identifier=endpoint.region, weighted_routing_policies=[{"weight": endpoint.weight}],
-                aliases=[alias], health_check_id=check.id, opts=child)
+                aliases=[alias], health_check_id=record_check, opts=child)
         self.register_outputs({"record_name": args.record_name,
                                "weights": {e.region: e.weight for e in args.endpoints}})

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from infra.config import yaml_io
+from infra.config.alerts import PAGERDUTY_SECRET_KEYS
 from infra.config.errors import ConfigError
 from infra.config.platform import PLATFORM_KEY, PROJECT
 from infra.model.catalog import AWS_REGIONS
@@ -19,7 +20,9 @@ from infra.model.catalog import AWS_REGIONS
 # The project's config keys besides the platform key (infra/program/edge_program.py reads them).
 SECRET_KEYS = (f"{PROJECT}:jwtSecret", f"{PROJECT}:kubeconfig",
                # issue 16: CloudFront origin header (current, previous) and the Redis AUTH token
-               f"{PROJECT}:originSecret", f"{PROJECT}:originSecretPrevious", f"{PROJECT}:redisAuthToken")
+               f"{PROJECT}:originSecret", f"{PROJECT}:originSecretPrevious", f"{PROJECT}:redisAuthToken",
+               # issue 17: PagerDuty integration URLs per severity (infra/config/alerts.py)
+               *(f"{PROJECT}:{key}" for key in PAGERDUTY_SECRET_KEYS.values()))
 # auth-validator signs HS256 JWTs: RFC 7518 3.2 wants a key of at least the hash size, 32 bytes.
 JWT_SECRET_MIN_BYTES = 32
 

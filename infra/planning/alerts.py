@@ -1,6 +1,7 @@
-"""Whether the alarms reach anyone (Issue 17): a prod stack whose alarm topics have no subscriber is warned.
+"""Whether the alarms reach anyone (Issue 17): a prod stack whose critical alarms have no subscriber is warned.
 
-Pure (no pulumi, no boto3). The subscriptions themselves are encoded by components/database.py.
+Pure (no pulumi, no boto3). The subscriptions themselves are encoded by components/monitoring.py (one topic
+per severity per region) and components/database.py (the data alarms' topic).
 """
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from infra.config import PlatformConfig
 
 # Environments where an alarm nobody receives is a plan warning (a dev stack may have nobody on call).
 ALERTED_ENVIRONMENTS = ("prod",)
+# The severity that must reach a person: data alarms and relay's critical thresholds page on it.
+PAGED_SEVERITY = "critical"
 
 
 def alert_notes(cfg: PlatformConfig) -> tuple[str, ...]:
-    """One warning when an alerted environment has no `alerts` target, else nothing."""
-    if cfg.environment not in ALERTED_ENVIRONMENTS or cfg.alerts.subscriptions():
+    """One warning when an alerted environment has no target for the paged severity, else nothing."""
+    if cfg.environment not in ALERTED_ENVIRONMENTS or cfg.alerts.has_target(PAGED_SEVERITY):
         return ()
-    return (f"WARNING: {cfg.environment} alarms publish to SNS topics with no subscriber: set alerts.email, "
-            "alerts.https or alerts.pagerduty so the data alarms (replication lag, connections, storage) reach "
-            "someone",)
+    return (f"WARNING: {cfg.environment} {PAGED_SEVERITY} alarms publish to SNS topics with no subscriber: set "
+            f"alerts.{PAGED_SEVERITY} (email, https, pagerduty_secret) or alerts.email, alerts.https or "
+            "alerts.pagerduty so the data alarms (replication lag, connections, storage) and relay's critical "
+            "thresholds reach someone",)

@@ -21,6 +21,7 @@ from infra.planning.data_plan import plan_cache, plan_database
 from infra.planning.failover import plan_data_failover
 from infra.planning.forecast import HISTORY_ISSUE, DemandForecast, forecast_demand
 from infra.planning.network import plan_network
+from infra.planning.overflow import apply_overflow
 from infra.planning.scaling_policy import apply_scaling
 from infra.sources.metrics import HourlyHistory, load_history_csv
 
@@ -56,7 +57,7 @@ def plan_capacity(cfg: PlatformConfig, forecast: DemandForecast | None = None) -
     network = plan_network(cfg)
     notes = check_changes(cfg, network)  # refuses what AWS cannot do to what exists, before any sizing
     notes = alert_notes(cfg) + notes  # first: the planners' own notes keep their place at the end
-    plan = capacity.plan_compute(cfg, forecast)
+    plan = apply_overflow(cfg, capacity.plan_compute(cfg, forecast))  # capacity_exhausted -> overflow_to_secondary
     database = plan_data_failover(cfg, plan_database(cfg))  # the data follows a failed primary region
     plan = dataclasses.replace(plan, database=database, cache=plan_cache(cfg), network=network,
                                notes=plan.notes + notes)

@@ -6,6 +6,8 @@ mocks for `scaling plan` and the tests. Nothing here decides a number: every siz
 """
 from __future__ import annotations
 
+import dataclasses
+
 import pulumi
 import pulumi_aws as aws
 
@@ -36,6 +38,7 @@ from infra.model.capacity import (
 from infra.model.tiers import FRONT_TIER
 from infra.program.data_tier import build_data_tier
 from infra.program.edge_program import build_edge
+from infra.program.monitoring_program import build_monitoring, monitoring_outputs
 from infra.program.origin_lockdown import (
     cloudflare_edge_cidrs,
     cloudfront_prefix_list_id,
@@ -76,6 +79,7 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
     cloudflare_cidrs = cloudflare_edge_cidrs(cfg)  # only when Cloudflare alone fronts the ALBs
     region_outputs: dict[str, object] = {}
     built_regions: dict[str, Region] = {}
+    asg_names: dict[str, dict[str, pulumi.Output[str]]] = {}
     for region_cfg in cfg.regions:
         region_plan = plan.regions[region_cfg.name]
         opts = pulumi.ResourceOptions(providers={"aws": providers[region_cfg.name]})
@@ -107,6 +111,7 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
                 WorkerDrain(f"{tier_id}-drain", WorkerDrainArgs(
                     asg_name=groups[tier_name].group.name, asg_arn=groups[tier_name].group.arn,
                     instance_role_name=identity.role.name, drain=scaling.drain), opts=opts)
+        asg_names[region_cfg.name] = {name: group.group.name for name, group in groups.items()}
         endpoints.append(RegionEndpoint(region=region_cfg.name, weight=int(region_plan.weight.value),
                                         alb_dns_name=region.alb.dns_name, alb_zone_id=region.alb.zone_id,
                                         https=bool(region_cfg.certificate_arn)))
@@ -115,6 +120,9 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
             "asg_names": {name: group.group.name for name, group in groups.items()},
         }
     data_outputs = build_data_tier(cfg, plan, naming, built_regions, providers)
+    # Severity topics, relay thresholds, latency failover alarms + Route53 checks (Issue 17).
+    monitoring = build_monitoring(cfg, plan, naming, providers, built_regions, asg_names)
+    endpoints = [dataclasses.replace(e, latency_check_id=monitoring.latency_checks.get(e.region)) for e in endpoints]
     edge_outputs = build_edge(cfg, plan, naming, providers, endpoints, origin_secret=secrets[0] if secrets else None)
     if cfg.dns:
         TrafficRouting(f"{stack}-dns", TrafficRoutingArgs(
@@ -122,7 +130,8 @@ def build(cfg: PlatformConfig, plan: CapacityPlan) -> dict[str, object]:
             health_check_path=cfg.dns.health_check_path, request_interval_s=HEALTH_CHECK_INTERVAL_S,
             endpoints=endpoints, edge=edge_alias(edge_outputs) if secrets else None),
             opts=pulumi.ResourceOptions(providers={"aws": providers[primary]}))
-    return {"regions": region_outputs, "capacity": plan.to_dict(), **data_outputs, **edge_outputs}
+    return {"regions": region_outputs, "capacity": plan.to_dict(), **data_outputs, **edge_outputs,
+            **monitoring_outputs(monitoring)}
 
 
 def _scaling_tier_args(scaling, triggers_name: str) -> dict[str, object]:

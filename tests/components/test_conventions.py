@@ -35,7 +35,8 @@ PULUMI_RESOURCE_BASES = {"Resource", "CustomResource", "ComponentResource", "Pro
 EXPECTED = {
     ("cache", "Cache"), ("cloudflare", "CloudflareEdge"), ("database", "DataRegion"), ("drain", "WorkerDrain"),
     ("db_endpoints", "WriterEndpoints"), ("edge", "CdnDns"),
-    ("edge", "Edge"), ("identity", "InstanceIdentity"), ("k8s", "K8sWorkloads"), ("region", "Region"),
+    ("edge", "Edge"), ("identity", "InstanceIdentity"), ("k8s", "K8sWorkloads"), ("monitoring", "RegionMonitoring"),
+    ("region", "Region"),
     ("scaling_triggers", "ScalingTriggers"), ("schedule", "CapacitySchedule"), ("service_tier", "ServiceTier"),
     ("shards", "ShardSet"), ("traffic", "TrafficRouting"),
 }

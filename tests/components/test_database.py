@@ -101,7 +101,7 @@ def test_parameter_group_topic_and_alarms(issue_run):
     values = {p["name"]: p["value"] for p in params[0].inputs["parameters"]}
     # Issue 17: RDS's own per-class formula, not a pinned 500 (db.r5.2xlarge: LEAST(7209, 5000) = 5000)
     assert values["max_connections"] == "LEAST({DBInstanceClassMemory/9531392},5000)"
-    (topic,) = of_type(issue_run, "aws:sns/topic:Topic")
+    (topic,) = [t for t in of_type(issue_run, "aws:sns/topic:Topic") if t.name.endswith("-data-alarms")]
     assert topic.inputs["kmsMasterKeyId"].endswith("prod-us-east-1-data-key")
     alarms = {a.name: a.inputs for a in of_type(issue_run, "aws:cloudwatch/metricAlarm:MetricAlarm")
               if a.name.startswith("prod-db-")}
@@ -153,14 +153,14 @@ def test_adding_shards_never_touches_existing_ones():
     big_by_name = {r.name: r for r in big.resources}
     stateful = [r for r in small.resources if r.options["protect"]]
     # 4 shards, 2 DB subnet groups (primary region, us-west-2 for the cross-region replicas), per region: a
-    # data key, a cache group and its subnet group; the CloudFront access-log key
+    # data key, an alert-topic key, a cache group and its subnet group; the CloudFront access-log key
     assert Counter(r.type for r in stateful) == {
-        RDS: 4, "aws:rds/subnetGroup:SubnetGroup": 2, "aws:kms/key:Key": 5,
+        RDS: 4, "aws:rds/subnetGroup:SubnetGroup": 2, "aws:kms/key:Key": 9,
         "aws:elasticache/replicationGroup:ReplicationGroup": 4, "aws:elasticache/subnetGroup:SubnetGroup": 4}
     assert sorted(r.name for r in stateful) == sorted(
         [f"prod-db-shard-{i}" for i in range(4)] + ["prod-us-east-1-data-db-subnets", "prod-us-west-2-data-db-subnets"]
         + [f"prod-{region}-{role}" for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
-           for role in ("data-key", "cache-rg", "cache-subnets")] + ["prod-edge-logs-key"])
+           for role in ("data-key", "monitoring-key", "cache-rg", "cache-subnets")] + ["prod-edge-logs-key"])
     for resource in stateful:
         after = big_by_name[resource.name]
         assert (after.type, after.inputs, after.options, after.parent, after.provider) == \

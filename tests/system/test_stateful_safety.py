@@ -424,8 +424,9 @@ def test_stateful_inventory_of_prod():
     for resource in resources.values():
         by_type[resource.type] = by_type.get(resource.type, 0) + 1
     # 4 shards x (1 primary + 3 local + 1 cross-region replica in us-west-2, Issue 17); DB subnets there too;
-    # KMS keys: one data key per region + the CloudFront access-log key (issue 16)
-    assert by_type == {RDS: 20, CACHE_RG: 4, KMS_KEY: 5, DB_SUBNETS: 2, CACHE_SUBNETS: 4}
+    # KMS keys: one data key per region + its alert-topic key (components/monitoring.py)
+    # + the CloudFront access-log key (issue 16)
+    assert by_type == {RDS: 20, CACHE_RG: 4, KMS_KEY: 9, DB_SUBNETS: 2, CACHE_SUBNETS: 4}
     assert sum(is_replica(r) for r in resources.values()) == 16
     for resource in resources.values():
         assert_guarded(resource)

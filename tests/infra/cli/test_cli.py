@@ -54,7 +54,7 @@ def test_failed_region_flag_redistributes(capsys):
     assert code == 0 and doc["policies"] == []  # a failed region is a valid plan, not a policy violation
     regions = doc["capacity"]["regions"]
     assert {name: r["weight"] for name, r in regions.items()} == {
-        "us-east-1": 0, "us-west-2": 42, "eu-west-1": 33, "ap-southeast-1": 24}
+        "us-east-1": 0, "us-west-2": 43, "eu-west-1": 33, "ap-southeast-1": 24}
     assert regions["us-west-2"]["tiers"]["api"]["desired"] == 14
 
 

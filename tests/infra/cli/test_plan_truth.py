@@ -64,7 +64,7 @@ def test_table_shows_the_spot_share_and_every_warning_at_the_end(capsys):
     tail = out.rstrip("\n").split("\n")
     assert tail[-1] == "policies: no violations; 2 warnings (listed above)"
     flat = " ".join(out.split())
-    assert "WARNING: prod alarms publish to SNS topics with no subscriber" in flat
+    assert "WARNING: prod critical alarms publish to SNS topics with no subscriber" in flat
     assert "WARNING: novacron 3 checkScalingNeeded: each shard is planned 87.5% full (875 of 1000 GB) > 85%" in flat
 
 
@@ -88,7 +88,7 @@ def test_diff_comment_and_table_show_the_head_warnings():
     assert "### Warnings (head plan)" in comment
     assert "- **warning** novacron 3 checkScalingNeeded: each shard is planned 87.5% full" in comment
     table = " ".join(render_diff_table(doc).split())
-    assert "Warnings (head plan): warning prod alarms publish to SNS topics" in table
+    assert "Warnings (head plan): warning prod critical alarms publish to SNS topics" in table
 
 
 @pytest.mark.parametrize("region,tier,planned,expected", [

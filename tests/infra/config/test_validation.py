@@ -183,7 +183,8 @@ def test_unquoted_values_in_a_stack_file_read_as_yaml_1_2(tmp_path):
     ("config:\n  scaling-platform:platform: {environment: prod}\n  scaling-platform:platfrom: {}\n",
      "scaling-platform:platfrom: unknown key; allowed keys: scaling-platform:platform, scaling-platform:jwtSecret, "
      "scaling-platform:kubeconfig, scaling-platform:originSecret, scaling-platform:originSecretPrevious, "
-     "scaling-platform:redisAuthToken"),
+     "scaling-platform:redisAuthToken, scaling-platform:alertsPagerdutyCritical, "
+     "scaling-platform:alertsPagerdutyWarning, scaling-platform:alertsPagerdutyInfo"),
     ("config:\n  aws:region: mars-1\n  scaling-platform:platform: {environment: prod}\n",
      "aws:region: unknown AWS region 'mars-1'; need e.g. us-east-1"),
     ("config:\n  aws:region: !!binary aGVsbG8=\n  scaling-platform:platform: {environment: prod}\n",

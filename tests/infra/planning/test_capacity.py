@@ -46,10 +46,11 @@ def test_clamp_names_the_binding_limit():
     low = plan("demand.peak_rps=100").regions["us-east-1"].tiers["api"]
     assert (low.desired, low.reason.split("; ")[-1]) == (10, "raised to min 10 (binding: region us-east-1 min_instances)")
     high = plan("demand.peak_rps=1000000").regions["ap-southeast-1"].tiers["api"]
-    assert (high.desired, high.reason.split("; ")[-1]) == (30, "capped at max 30 (binding: region ap-southeast-1 max_instances)")
+    # (every region capped: the overflow planner appends the unserved demand after the binding limit)
+    assert high.desired == 30 and "capped at max 30 (binding: region ap-southeast-1 max_instances)" in high.reason.split("; ")
     tier_cap = plan("demand.peak_rps=1000000", "tiers.api.max_instances=40").regions["us-east-1"].tiers["api"]
     assert (tier_cap.max, tier_cap.desired) == (40, 40)
-    assert tier_cap.reason.endswith("capped at max 40 (binding: tier api max_instances)")
+    assert "capped at max 40 (binding: tier api max_instances)" in tier_cap.reason.split("; ")
 
 
 def test_no_extra_instance_from_float_noise():
@@ -87,10 +88,9 @@ def test_region_failure_redistributes_desired_and_weights():
     assert tiers(p, "api") == {"us-east-1": (10, 14, 100), "us-west-2": (14, 14, 50),
                                "eu-west-1": (11, 11, 50), "ap-southeast-1": (8, 8, 30)}
     weights = {name: r.weight.value for name, r in p.regions.items()}
-    total = 14 + 11 + 8
-    assert weights == {"us-east-1": 0, "us-west-2": int(14 / total * 100), "eu-west-1": int(11 / total * 100),
-                       "ap-southeast-1": int(8 / total * 100)} == {"us-east-1": 0, "us-west-2": 42, "eu-west-1": 33,
-                                                                   "ap-southeast-1": 24}
+    # 14 / 11 / 8 of 33 healthy api desired = 42.42 / 33.33 / 24.24 %, whole percents summing to 100 by largest
+    # remainder (infra/planning/overflow.py): the .42 gets the point int() truncation lost
+    assert weights == {"us-east-1": 0, "us-west-2": 43, "eu-west-1": 33, "ap-southeast-1": 24}
     assert p.regions["us-east-1"].failed and "weight 0" in p.regions["us-east-1"].tiers["api"].reason
     assert "+4 of us-east-1's 14 (14 // 3 healthy = 4) -> 14" in p.regions["us-west-2"].tiers["api"].reason
     # workers move too: 22 // 3 = 7
@@ -112,7 +112,7 @@ def test_failure_overflow_goes_to_priority_order_when_max_binds():
     assert p.regions["us-west-2"].tiers["api"].reason.endswith(
         "region failure: +22 of us-east-1's 66 (66 // 3 healthy = 22); +14 overflow from us-east-1 (failover_priority) -> 86")
     # nothing left unplaced; the only note is Issue 17's warning that prod's alarm topics have no subscriber
-    assert [n for n in p.notes if not n.startswith("WARNING: prod alarms publish")] == []
+    assert [n for n in p.notes if not n.startswith("WARNING: prod critical alarms publish")] == []
 
 
 def test_unplaceable_overflow_is_reported():
