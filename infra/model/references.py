@@ -31,7 +31,7 @@ NamedT = TypeVar("NamedT", bound=_Named)
 def reference_keys(resource: _Named) -> set[str]:
     """Every string by which another resource's input may refer to `resource`."""
     keys = {resource.name, f"{resource.name}_id"}
-    for prop in ("id", "arn", "name"):
+    for prop in ("id", "arn", "name", "identifier"):
         value = resource.inputs.get(prop)
         if isinstance(value, str) and value:
             keys.add(value)
@@ -54,9 +54,11 @@ class ReferenceIndex(Generic[NamedT]):
                 self._first.setdefault(key, position)
 
     def find(self, ref: str) -> NamedT | None:
-        """The first candidate (in list order) known by `ref` or by its last path segment `tail`."""
+        """The first candidate (in list order) known by `ref`, by its last path segment `tail`, or by the
+        last `:` field of that (`arn:aws:rds:…:db:<identifier>`: a cross-region replica names its source by ARN)."""
         tail = ref.rsplit("/", 1)[-1]
-        hits = [p for p in (self._first.get(ref), self._first.get(tail)) if p is not None]
+        field = tail.rsplit(":", 1)[-1]
+        hits = [p for p in (self._first.get(ref), self._first.get(tail), self._first.get(field)) if p is not None]
         return self.candidates[min(hits)] if hits else None
 
 

@@ -28,6 +28,7 @@ from infra.model.capacity import (
 from infra.model.catalog import AWS_REGION_TIMEZONES, INSTANCE_TYPES
 from infra.model.tiers import FRONT_TIER
 from infra.planning.forecast import hour_of_week_curve
+from infra.planning.overflow import largest_remainder
 
 # ---------------------------------------------------------------------------------------------
 # relay "Horizontal Scaling" -> "Node Distribution" (NodeScaling): node types and thresholds.
@@ -290,8 +291,11 @@ def route_weights(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan]]) ->
     failed regions get 0."""
     if not cfg.failed_regions:
         total = sum(r.traffic_weight for r in cfg.regions)
-        return {r.name: Figure(int(r.traffic_weight / total * 100),
-                               f"int({r.traffic_weight:g} / {total:g} x 100) from the traffic_weight table")
+        # Whole percents that sum to 100 whatever the table adds up to (40/30/20 -> 45/33/22, not 44/33/22).
+        whole = largest_remainder({r.name: r.traffic_weight for r in cfg.regions})
+        return {r.name: Figure(whole[r.name],
+                               f"{r.traffic_weight:g} / {total:g} x 100 from the traffic_weight table, whole percents "
+                               "summing to 100 (largest remainder)")
                 for r in cfg.regions}
     healthy = [r.name for r in cfg.healthy_regions]
     total = sum(plans[name][FRONT_TIER].desired for name in healthy)

@@ -48,7 +48,7 @@ def test_no_change_comment_is_short():
     assert [w[:40] for w in doc["warnings"]] == ["WARNING: prod critical alarms publish to",
                                                  "WARNING: novacron 3 checkScalingNeeded: "]
     assert text == (marker("prod") + "\n## scaling diff: `prod` (base -> head)\n\n- **no mandatory finding**\n"
-                    "- monthly cost $35,891.57 -> $35,891.57 ($0.00, 0%) of budget $250,000.00\n"
+                    "- monthly cost $36,811.57 -> $36,811.57 ($0.00, 0%) of budget $250,000.00\n"
                     "- resources: 0 added, 0 updated, 0 replaced, 0 deleted; 0 capacity changes; "
                     "0 new / 0 resolved verdicts\n\n### Warnings (head plan)\n\n"
                     + "".join(f"- **warning** {w.removeprefix('WARNING: ')}\n" for w in doc["warnings"]))
