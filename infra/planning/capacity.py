@@ -228,7 +228,8 @@ def _overflow_order(cfg: PlatformConfig, healthy: list[str]) -> list[str]:
 
 def redistribute_failed(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan]]) -> tuple[dict[str, dict[str, TierPlan]], list[str]]:
     """A failed region's planned desired // healthy regions is added to each healthy region, clamped at
-    max; what does not fit overflows to the next region in failover_priority order.
+    max; the remainder of that division and what does not fit go to the next regions in failover_priority
+    order.
 
     Failed regions keep every resource exactly as planned (nothing is destroyed, weight 0). In healthy
     regions min is raised to the new desired: desired is ignored after an ASG exists, so only a higher
@@ -245,7 +246,9 @@ def redistribute_failed(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan
         for failed in cfg.failed_regions:
             moved = plans[failed][tier].desired
             share = moved // len(healthy)
-            overflow = 0
+            # novacron 4 handle_region_failure gives each region failed_capacity // regions; the remainder it
+            # drops is placed too, in failover_priority order, so no failed instance is lost.
+            overflow = moved - share * len(healthy)
             for name in healthy:
                 current = plans[name][tier].desired + added[name]
                 room = plans[name][tier].max - current
@@ -262,7 +265,7 @@ def redistribute_failed(cfg: PlatformConfig, plans: dict[str, dict[str, TierPlan
                 if take > 0:
                     added[name] += take
                     overflow -= take
-                    why[name].append(f"+{take} overflow from {failed} (failover_priority)")
+                    why[name].append(f"+{take} remainder/overflow from {failed} (failover_priority)")
             if overflow:
                 notes.append(f"{tier}: {overflow} instances from failed {failed} could not be placed: "
                              "every healthy region is at max_instances")

@@ -115,8 +115,8 @@ def test_failed_region_keeps_resources_and_gets_weight_zero(prod_run):
     assert all(n.startswith(("prod-db-", "prod-eu-west-1-data-")) for n in set(kept(failed)) - set(kept(prod_run)))
     weights = {r.inputs["setIdentifier"]: r.inputs["weightedRoutingPolicies"][0]["weight"]
                for r in of_type(failed, "aws:route53/record:Record") if r.parent == "prod-dns"}
-    assert weights == {"us-east-1": 0, "us-west-2": 43, "eu-west-1": 33, "ap-southeast-1": 24}  # largest remainder: sum 100
-    assert by_name(failed, "prod-us-west-2-api-asg").inputs["minSize"] == 14
+    assert weights == {"us-east-1": 0, "us-west-2": 46, "eu-west-1": 31, "ap-southeast-1": 23}  # largest remainder: sum 100
+    assert by_name(failed, "prod-us-west-2-api-asg").inputs["minSize"] == 16  # +4 and the remainder 2 of 14
 
 
 def test_components_parent_children_and_use_type_tokens(prod_run):

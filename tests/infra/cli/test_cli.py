@@ -54,8 +54,8 @@ def test_failed_region_flag_redistributes(capsys):
     assert code == 0 and doc["policies"] == []  # a failed region is a valid plan, not a policy violation
     regions = doc["capacity"]["regions"]
     assert {name: r["weight"] for name, r in regions.items()} == {
-        "us-east-1": 0, "us-west-2": 43, "eu-west-1": 33, "ap-southeast-1": 24}
-    assert regions["us-west-2"]["tiers"]["api"]["desired"] == 14
+        "us-east-1": 0, "us-west-2": 46, "eu-west-1": 31, "ap-southeast-1": 23}
+    assert regions["us-west-2"]["tiers"]["api"]["desired"] == 16  # 14 + 14 // 3 + the remainder 2 (failover_priority)
 
 
 def test_table_and_markdown_show_reasons(capsys):

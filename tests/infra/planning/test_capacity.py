@@ -84,17 +84,19 @@ def test_resource_profiles_map_to_instance_types():
 
 def test_region_failure_redistributes_desired_and_weights():
     p = plan('failed_regions=["us-east-1"]')
-    # us-east-1 planned 14 api; 14 // 3 healthy = 4 added to each healthy region
-    assert tiers(p, "api") == {"us-east-1": (10, 14, 100), "us-west-2": (14, 14, 50),
+    # us-east-1 planned 14 api; 14 // 3 healthy = 4 added to each healthy region (novacron 4), and the
+    # remainder 2 to us-west-2, first in failover_priority: all 14 are placed
+    assert tiers(p, "api") == {"us-east-1": (10, 14, 100), "us-west-2": (16, 16, 50),
                                "eu-west-1": (11, 11, 50), "ap-southeast-1": (8, 8, 30)}
     weights = {name: r.weight.value for name, r in p.regions.items()}
-    # 14 / 11 / 8 of 33 healthy api desired = 42.42 / 33.33 / 24.24 %, whole percents summing to 100 by largest
-    # remainder (infra/planning/overflow.py): the .42 gets the point int() truncation lost
-    assert weights == {"us-east-1": 0, "us-west-2": 43, "eu-west-1": 33, "ap-southeast-1": 24}
+    # 16 / 11 / 8 of 35 healthy api desired = 45.71 / 31.43 / 22.86 %, whole percents summing to 100 by largest
+    # remainder (infra/planning/overflow.py): .86 and .71 get the points int() truncation lost
+    assert weights == {"us-east-1": 0, "us-west-2": 46, "eu-west-1": 31, "ap-southeast-1": 23}
     assert p.regions["us-east-1"].failed and "weight 0" in p.regions["us-east-1"].tiers["api"].reason
-    assert "+4 of us-east-1's 14 (14 // 3 healthy = 4) -> 14" in p.regions["us-west-2"].tiers["api"].reason
-    # workers move too: 22 // 3 = 7
-    assert tiers(p, "worker")["us-west-2"] == (24, 24, 200)
+    assert ("+4 of us-east-1's 14 (14 // 3 healthy = 4); +2 remainder/overflow from us-east-1 (failover_priority) -> 16"
+            in p.regions["us-west-2"].tiers["api"].reason)
+    # workers move too: 22 // 3 = 7 each, the remainder 1 to us-west-2
+    assert tiers(p, "worker")["us-west-2"] == (25, 25, 200)
 
 
 def test_healthy_weights_follow_the_traffic_table():
@@ -110,7 +112,7 @@ def test_failure_overflow_goes_to_priority_order_when_max_binds():
     assert tiers(p, "api")["ap-southeast-1"] == (30, 30, 30)
     assert tiers(p, "api")["us-west-2"] == (86, 86, 100)
     assert p.regions["us-west-2"].tiers["api"].reason.endswith(
-        "region failure: +22 of us-east-1's 66 (66 // 3 healthy = 22); +14 overflow from us-east-1 (failover_priority) -> 86")
+        "region failure: +22 of us-east-1's 66 (66 // 3 healthy = 22); +14 remainder/overflow from us-east-1 (failover_priority) -> 86")
     # nothing left unplaced; the only note is Issue 17's warning that prod's alarm topics have no subscriber
     assert [n for n in p.notes if not n.startswith("WARNING: prod critical alarms publish")] == []
 
