@@ -18,7 +18,7 @@ accepts the weaker setting only with a non-empty reason (infra/model/security.py
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -77,6 +77,19 @@ def _bucket_for(control: RecordedResource, buckets: Mapping[str, RecordedResourc
 def _reason(bucket: RecordedResource | None, tag: str) -> str:
     return (tags_of(bucket.inputs).get(tag) or "").strip() if bucket is not None else ""
 
+
+def _bucket_controls(resources: list[RecordedResource], types: Collection[str], suffix: str,
+                     ) -> tuple[list[tuple[RecordedResource, RecordedResource | None, str]], list[str]]:
+    """Each control resource of `types` with its bucket (or None) and a label for messages, and the names
+    of the buckets that no such control configures."""
+    buckets = {r.name: r for r in resources if r.type == BUCKET}
+    controls = []
+    for control in (r for r in resources if r.type in types):
+        bucket = _bucket_for(control, buckets, suffix)
+        controls.append((control, bucket, bucket.name if bucket is not None else str(control.inputs.get("bucket"))))
+    covered = {bucket.name for _, bucket, _ in controls if bucket is not None}
+    return controls, [name for name in buckets if name not in covered]
+
 # --- bucket-kms-encryption --------------------------------------------------------------------
 
 
@@ -87,21 +100,16 @@ BUCKET_NO_ENCRYPTION = "bucket {bucket} has no server-side encryption configurat
 
 def bucket_kms_encryption(resources: list[RecordedResource], config: NoConfig | Mapping[str, Any]) -> list[Violation]:
     """Every bucket's default encryption is aws:kms with a key id, unless tagged `sse-s3-reason`."""
-    buckets = {r.name: r for r in resources if r.type == BUCKET}
+    controls, unconfigured = _bucket_controls(resources, ENCRYPTION, "encryption")
     out: list[Violation] = []
-    configured: set[str] = set()
-    for control in (r for r in resources if r.type in ENCRYPTION):
-        bucket = _bucket_for(control, buckets, "encryption")
-        label = bucket.name if bucket is not None else str(control.inputs.get("bucket"))
-        if bucket is not None:
-            configured.add(bucket.name)
+    for control, bucket, label in controls:
         for rule in control.inputs.get("rules") or []:
             default = rule.get("applyServerSideEncryptionByDefault") or {}
             algorithm = str(default.get("sseAlgorithm") or "none")
             kms = algorithm in ("aws:kms", "aws:kms:dsse") and bool(default.get("kmsMasterKeyId"))
             if not kms and not _reason(bucket, security.SSE_S3_REASON_TAG):
                 out.append(Violation(control.name, BUCKET_NOT_KMS.format(bucket=label, algorithm=algorithm)))
-    out += [Violation(name, BUCKET_NO_ENCRYPTION.format(bucket=name)) for name in buckets if name not in configured]
+    out += [Violation(name, BUCKET_NO_ENCRYPTION.format(bucket=name)) for name in unconfigured]
     return out
 
 
@@ -118,18 +126,13 @@ BUCKET_NO_OWNERSHIP = "bucket {bucket} has no ownership controls (BucketOwnerEnf
 
 def bucket_acls_disabled(resources: list[RecordedResource], config: NoConfig | Mapping[str, Any]) -> list[Violation]:
     """Every bucket has ownership controls BucketOwnerEnforced, unless tagged `acl-reason`."""
-    buckets = {r.name: r for r in resources if r.type == BUCKET}
+    controls, uncontrolled = _bucket_controls(resources, (OWNERSHIP,), "ownership")
     out: list[Violation] = []
-    controlled: set[str] = set()
-    for control in (r for r in resources if r.type == OWNERSHIP):
-        bucket = _bucket_for(control, buckets, "ownership")
-        if bucket is not None:
-            controlled.add(bucket.name)
+    for control, bucket, label in controls:
         ownership = str((control.inputs.get("rule") or {}).get("objectOwnership") or "ObjectWriter")
         if ownership != "BucketOwnerEnforced" and not _reason(bucket, security.ACL_REASON_TAG):
-            label = bucket.name if bucket is not None else str(control.inputs.get("bucket"))
             out.append(Violation(control.name, BUCKET_ACLS_ENABLED.format(bucket=label, ownership=ownership)))
-    out += [Violation(name, BUCKET_NO_OWNERSHIP.format(bucket=name)) for name in buckets if name not in controlled]
+    out += [Violation(name, BUCKET_NO_OWNERSHIP.format(bucket=name)) for name in uncontrolled]
     return out
 
 
